@@ -1,0 +1,273 @@
+"""The ``runload`` command: parse arguments, call the library or a flow, print.
+
+Exit status: 0 success, 1 some inputs rejected (listed), 2 usage error. No traceback reaches the
+user unless RUNLOAD_DEBUG=1 is set. Prefect is imported only by the commands that orchestrate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+from pipeline.config import Settings, valid_athlete_id
+from pipeline.errors import RunloadError, UsageError
+
+EXAMPLES = {
+    "ingest": "runload ingest ~/Downloads/export_12345.zip activity.fit runs/",
+    "pain": "runload pain add --date 2026-11-20 --pain 3 --context next_morning",
+    "pain add": "runload pain add --date 2026-11-20 --pain 3 --context next_morning --rehab",
+    "pain import": "runload pain import my-pain-log.csv",
+    "analyze": "runload analyze --as-of 2026-11-20",
+    "report": "runload report --all",
+    "run": "runload run --all",
+    "demo": "runload demo --dir demo",
+    "serve": "runload serve --interval-minutes 60",
+    "profile": "runload profile --timezone America/Denver --sex female --hr-rest 52 --hr-max 188",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse's own exit is 2 as well; keep its one-line form
+        self.print_usage(sys.stderr)
+        self.exit(2, f"runload: error: {message}\n")
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO date (YYYY-MM-DD): {text!r}") from None
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data-dir", type=Path, default=Path("data"), help="default: ./data")
+    p.add_argument("--reports-dir", type=Path, default=Path("reports"), help="default: ./reports")
+    p.add_argument("--athlete", default="me", help="athlete id: letters, digits, - and _")
+    p.add_argument("--json", action="store_true", help="print a machine-readable summary")
+
+
+def _sub(subparsers, name: str, help: str, key: str | None = None) -> argparse.ArgumentParser:
+    p = subparsers.add_parser(
+        name, help=help, description=help, epilog=f"example: {EXAMPLES[key or name]}"
+    )
+    _common(p)
+    return p
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="runload", description="Running load and pain, from your watch files.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = _sub(commands, "ingest", "Import activity files, folders and .zip exports.")
+    p.add_argument("paths", nargs="+", help=".fit/.gpx/.tcx (optionally .gz), folders, .zip")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    pain = commands.add_parser("pain", help="Add to or import the pain log.")
+    pain_cmds = pain.add_subparsers(dest="pain_command", required=True, parser_class=_Parser)
+    p = _sub(pain_cmds, "add", "Append one pain-log entry.", "pain add")
+    p.add_argument("--date", required=True, type=_iso_date, help="local date, YYYY-MM-DD")
+    p.add_argument("--pain", required=True, type=float, help="0 to 10")
+    p.add_argument("--context", default="daily",
+                   help="during_run, after_run, next_morning, sitting or daily (default)")
+    p.add_argument("--time", help="HH:MM local time")
+    p.add_argument("--weakness", action="store_true", help="hip or hamstring weakness noticed")
+    p.add_argument("--rehab", action="store_true", help="stretching or strengthening done")
+    p.add_argument("--compression", action="store_true", help="compression shorts worn")
+    p.add_argument("--note", help="free text")
+    p = _sub(pain_cmds, "import", "Validate and merge a pain-log CSV.", "pain import")
+    p.add_argument("file", type=Path)
+
+    p = _sub(commands, "analyze", "Recompute features, symptom relation and recommendation.")
+    p.add_argument("--as-of", type=_iso_date, help="default: today")
+
+    p = _sub(commands, "report", "Write the HTML and PDF reports.")
+    p.add_argument("--all", action="store_true", help="every athlete, plus reports/index.html")
+    p.add_argument("--as-of", type=_iso_date, help="default: today")
+    p.add_argument("--show-maps", action="store_true", help="include route maps (off: privacy)")
+
+    p = _sub(commands, "run", "The whole pipeline as a Prefect flow (inbox, analyze, report).")
+    p.add_argument("--all", action="store_true", help="every athlete")
+    p.add_argument("--as-of", type=_iso_date, help="default: today")
+    p.add_argument("--dask-address", help="run tasks on this Dask scheduler (e.g. tcp://host:8786)"
+                   " or 'local' for a local cluster")
+
+    p = _sub(commands, "demo", "Generate a demo athlete and run the whole pipeline on it.")
+    p.add_argument("--dir", type=Path, default=Path("demo"), help="default: ./demo")
+
+    p = _sub(commands, "serve", "Serve the pipeline as a Prefect deployment on a schedule.")
+    p.add_argument("--interval-minutes", type=float, default=60.0)
+    p.add_argument("--all", action="store_true", help="every athlete")
+
+    p = _sub(commands, "profile", "Show or set the athlete's time zone and heart-rate settings.")
+    p.add_argument("--timezone", help="IANA name, e.g. Europe/Berlin")
+    p.add_argument("--sex", choices=["female", "male"], help="for Banister TRIMP")
+    p.add_argument("--hr-rest", type=float, help="resting heart rate, bpm")
+    p.add_argument("--hr-max", type=float, help="maximum heart rate, bpm")
+    return parser
+
+
+def settings_from(args) -> Settings:
+    if not valid_athlete_id(args.athlete):
+        raise UsageError(f"invalid athlete id {args.athlete!r}: use letters, digits, - and _")
+    return Settings(data_dir=args.data_dir, reports_dir=args.reports_dir)
+
+
+def _print(args, summary: dict, text: str) -> None:
+    if args.json:
+        print(json.dumps(summary, indent=2, default=str))
+    elif text:
+        print(text)
+
+
+def cmd_ingest(args, settings: Settings) -> int:
+    from pipeline.ingest.run import ingest_paths
+    from pipeline.store import Store
+
+    show_progress = not args.no_progress and not args.json and sys.stderr.isatty()
+    summary = ingest_paths(
+        args.paths,
+        Store(settings.data_dir, args.athlete),
+        thresholds=settings.thresholds,
+        progress=show_progress,
+    )
+    _print(args, summary.as_dict(), summary.text())
+    return 1 if summary.rejected else 0
+
+
+def cmd_pain(args, settings: Settings) -> int:
+    from pipeline import painlog
+    from pipeline.store import Store
+
+    store = Store(settings.data_dir, args.athlete)
+    if args.pain_command == "add":
+        result = painlog.add_entry(
+            store,
+            date=args.date,
+            pain=args.pain,
+            context=args.context,
+            time=args.time,
+            weakness=args.weakness,
+            rehab=args.rehab,
+            compression=args.compression,
+            note=args.note,
+        )
+    else:
+        result = painlog.import_csv(store, args.file)
+    _print(args, result.as_dict(), result.text())
+    return 0
+
+
+def cmd_analyze(args, settings: Settings) -> int:
+    from pipeline.analysis import analyze
+    from pipeline.store import Store
+
+    recommendation = analyze(Store(settings.data_dir, args.athlete), as_of=args.as_of,
+                             thresholds=settings.thresholds)
+    _print(args, recommendation, _recommendation_text(recommendation))
+    return 0
+
+
+def _recommendation_text(rec: dict) -> str:
+    km = rec.get("weekly_run_km") or {}
+    lines = [
+        f"{rec['athlete']}: {rec['status'].upper()} for the week of {rec['week_start']}"
+        f" (confidence {rec['confidence']})",
+        f"  run {km.get('min')}-{km.get('max')} km in {rec.get('runs_per_week')} runs,"
+        f" longest run <= {rec.get('longest_run_km_max')} km,"
+        f" cross-training {rec.get('cross_training_min')} min",
+    ]
+    lines += [f"  RED FLAG: {f['message']}" for f in rec.get("red_flags", [])]
+    lines += [f"  - {r}" for r in rec.get("reasons", [])]
+    return "\n".join(lines)
+
+
+def cmd_report(args, settings: Settings) -> int:
+    from pipeline.report import write_reports
+
+    written = write_reports(
+        settings,
+        athlete=None if args.all else args.athlete,
+        as_of=args.as_of,
+        show_maps=args.show_maps,
+    )
+    _print(args, {"written": [str(p) for p in written]},
+           "\n".join(f"wrote {p}" for p in written))
+    return 0
+
+
+def cmd_run(args, settings: Settings) -> int:
+    from pipeline import flows
+
+    result = flows.run_cli(settings, athlete=None if args.all else args.athlete,
+                           as_of=args.as_of, dask_address=args.dask_address)
+    _print(args, result, flows.run_text(result))
+    return 1 if result.get("rejected") else 0
+
+
+def cmd_demo(args, settings: Settings) -> int:
+    from pipeline import flows
+
+    result = flows.demo_cli(settings, demo_dir=args.dir, athlete=args.athlete)
+    _print(args, result, flows.run_text(result))
+    return 0
+
+
+def cmd_serve(args, settings: Settings) -> int:
+    from pipeline import flows
+
+    flows.serve_cli(settings, athlete=None if args.all else args.athlete,
+                    interval_minutes=args.interval_minutes)
+    return 0
+
+
+def cmd_profile(args, settings: Settings) -> int:
+    from pipeline.profile import update_profile
+    from pipeline.store import Store
+
+    profile = update_profile(Store(settings.data_dir, args.athlete), timezone=args.timezone,
+                             sex=args.sex, hr_rest_bpm=args.hr_rest, hr_max_bpm=args.hr_max)
+    _print(args, profile, "\n".join(f"{k}: {v}" for k, v in profile.items()) or "(no settings)")
+    return 0
+
+
+COMMANDS = {
+    "ingest": cmd_ingest,
+    "pain": cmd_pain,
+    "analyze": cmd_analyze,
+    "report": cmd_report,
+    "run": cmd_run,
+    "demo": cmd_demo,
+    "serve": cmd_serve,
+    "profile": cmd_profile,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    args = build_parser().parse_args(argv)
+    try:
+        settings = settings_from(args)
+        return COMMANDS[args.command](args, settings)
+    except UsageError as e:
+        print(f"runload: error: {e}", file=sys.stderr)
+        return 2
+    except RunloadError as e:
+        print(f"runload: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("runload: interrupted; the store is unchanged by the unfinished step", file=sys.stderr)
+        return 130
+    except Exception as e:  # last resort: a plain message, the traceback only on request
+        if os.environ.get("RUNLOAD_DEBUG"):
+            raise
+        print(f"runload: internal error: {type(e).__name__}: {e}\n"
+              "  (set RUNLOAD_DEBUG=1 for details and please report it)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

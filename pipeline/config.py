@@ -1,0 +1,60 @@
+"""Paths and tunable thresholds, each default beside its source. No I/O at import."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ATHLETE_ID = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Numbers the analysis uses; see ../shared/SCIENCE.md for the evidence behind each."""
+
+    # --- ingest -----------------------------------------------------------------------------
+    twin_start_tolerance_s: float = 120.0  # same activity from two sources: starts within 2 min
+    twin_relative_tolerance: float = 0.05  # ... and duration and distance within 5 %
+    moving_speed_min_mps: float = 0.5  # below this a sample counts as stopped (moving time)
+    altitude_smoothing_s: int = 30  # rolling window for altitude before ascent and grade
+    uphill_grade: float = 0.04  # "time fraction uphill (grade > 4%)" (Goom 2016 features)
+    fast_margin: float = 0.15  # "faster than the athlete's own easy pace by > 15%"
+    max_input_bytes: int = 512 * 1024 * 1024  # one input file or archive
+    max_archive_uncompressed_bytes: int = 8 * 1024**3  # zip-bomb guard: total expanded size
+    max_compression_ratio: float = 200.0  # zip-bomb guard: per member
+    max_archive_depth: int = 3  # nested zips (Garmin exports nest one level)
+
+    # --- load (Foster 1998/2001; Banister; Williams 2017) ---------------------------------------
+    acute_days: int = 7
+    chronic_days: int = 28
+    # EWMA constant lambda = 2 / (N + 1) (Williams 2017); stated in every report.
+    ctl_days: int = 42
+    atl_days: int = 7
+    acwr_sweet_low: float = 0.8  # Gabbett 2016: context only, never a risk score
+    acwr_sweet_high: float = 1.3
+    acwr_danger: float = 1.5
+    monotony_flag: float = 2.0  # Foster 1998
+    monotony_cap: float = 10.0  # when the 7-day SD is 0
+    spike_window_days: int = 30  # Frandsen 2025: longest run of the previous 30 days
+    single_run_cap: float = 1.10  # practical cap: a run <= 110 % of that longest run
+    two_week_increase_flag: float = 0.30  # Nielsen 2014: > 30 % over two weeks
+
+    # --- pain monitoring (Silbernagel 2007, Thomee's zones) --------------------------------------
+    pain_safe_max: float = 2.0
+    pain_acceptable_max: float = 5.0
+    pain_red_flag: float = 7.0  # pain above 7/10 -> see an athletic trainer
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where data lives and which thresholds apply; every command builds one from its options."""
+
+    data_dir: Path = Path("data")
+    reports_dir: Path = Path("reports")
+    thresholds: Thresholds = field(default_factory=Thresholds)
+
+
+def valid_athlete_id(athlete: str) -> bool:
+    """True when the id is letters, digits, '-' and '_' only (the contract's rule)."""
+    return bool(ATHLETE_ID.match(athlete))

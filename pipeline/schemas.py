@@ -1,0 +1,186 @@
+"""One dataframe schema per dataset that crosses a stage boundary.
+
+Refer to columns through these classes (``Activities.distance_m``) so a rename is one edit.
+In memory, calendar dates are naive ``datetime64`` at midnight and instants are UTC-aware;
+``store`` writes dates as Parquet ``date32``.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+SPORTS = (
+    "running",
+    "trail_running",
+    "treadmill_running",
+    "cycling",
+    "swimming",
+    "water_running",
+    "walking",
+    "other",
+)
+RUNNING_SPORTS = ("running", "trail_running", "treadmill_running")
+FORMATS = ("fit", "gpx", "tcx")
+LOCAL_DATE_SOURCES = ("fit_local_timestamp", "gps_timezone", "profile_timezone")
+PAIN_CONTEXTS = ("during_run", "after_run", "next_morning", "sitting", "daily")
+
+UTC = pd.DatetimeTZDtype(unit="us", tz="UTC")
+
+
+def _utc(**kwargs):
+    return pa.Field(dtype_kwargs={"unit": "us", "tz": "UTC"}, **kwargs)
+
+
+class Activities(pa.DataFrameModel):
+    """``activities.parquet``: one row per activity, duplicates merged."""
+
+    activity_id: Series[str] = pa.Field(unique=True)
+    source_files: Series[object]  # list of str, as the user named each input
+    format: Series[str] = pa.Field(isin=FORMATS)
+    sport: Series[str] = pa.Field(isin=SPORTS)
+    sub_sport: Series[str] = pa.Field(nullable=True)
+    name: Series[str] = pa.Field(nullable=True)  # e.g. from a Strava activities.csv
+    gear: Series[str] = pa.Field(nullable=True)
+    device: Series[str] = pa.Field(nullable=True)
+    start_time_utc: Series[pd.DatetimeTZDtype] = _utc()
+    local_date: Series[pa.DateTime]
+    local_date_source: Series[str] = pa.Field(isin=LOCAL_DATE_SOURCES)
+    utc_offset_min: Series[float] = pa.Field(nullable=True)
+    distance_m: Series[float] = pa.Field(ge=0, nullable=True)
+    elapsed_time_s: Series[float] = pa.Field(ge=0, nullable=True)
+    moving_time_s: Series[float] = pa.Field(ge=0, nullable=True)
+    ascent_m: Series[float] = pa.Field(ge=0, nullable=True)
+    avg_speed_mps: Series[float] = pa.Field(ge=0, nullable=True)
+    avg_hr_bpm: Series[float] = pa.Field(gt=0, le=255, nullable=True)
+    max_hr_bpm: Series[float] = pa.Field(gt=0, le=255, nullable=True)
+    avg_cadence_spm: Series[float] = pa.Field(ge=0, nullable=True)  # steps/min (runs, walks)
+    avg_cadence_rpm: Series[float] = pa.Field(ge=0, nullable=True)  # crank rpm (rides)
+    avg_step_length_m: Series[float] = pa.Field(ge=0, nullable=True)
+    avg_stance_time_ms: Series[float] = pa.Field(ge=0, nullable=True)
+    avg_vertical_oscillation_mm: Series[float] = pa.Field(ge=0, nullable=True)
+    avg_vertical_ratio_pct: Series[float] = pa.Field(ge=0, nullable=True)
+    avg_stance_time_balance_pct: Series[float] = pa.Field(ge=0, le=100, nullable=True)
+    avg_power_w: Series[float] = pa.Field(ge=0, nullable=True)
+    uphill_time_fraction: Series[float] = pa.Field(ge=0, le=1, nullable=True)
+    fast_time_fraction: Series[float] = pa.Field(ge=0, le=1, nullable=True)
+    # 0th..100th percentile of moving speed; lets fast_time_fraction follow the easy pace
+    moving_speed_percentiles_mps: Series[object] = pa.Field(nullable=True)
+    n_samples: Series[int] = pa.Field(ge=0)
+    channels: Series[object]  # list of sample column names that hold data
+    has_gps: Series[bool]
+    summary_only: Series[bool]  # a session without records (e.g. a manual entry)
+    partial: Series[bool]  # recovered from a damaged file
+    partial_reason: Series[str] = pa.Field(nullable=True)
+    content_sha256: Series[str]  # of the input the data came from (the richest twin)
+
+    class Config:
+        strict = False  # readers may add columns; these are the guaranteed ones
+        coerce = True
+
+
+class Samples(pa.DataFrameModel):
+    """``samples/<activity_id>.parquet``: one row per recorded sample, SI units."""
+
+    timestamp_utc: Series[pd.DatetimeTZDtype] = _utc()
+    elapsed_s: Series[float] = pa.Field(ge=0)
+    distance_m: Series[float] = pa.Field(ge=0, nullable=True)
+    speed_mps: Series[float] = pa.Field(ge=0, nullable=True)
+    altitude_m: Series[float] = pa.Field(nullable=True)
+    heart_rate_bpm: Series[float] = pa.Field(gt=0, le=255, nullable=True)
+    cadence_spm: Series[float] = pa.Field(ge=0, nullable=True)
+    cadence_rpm: Series[float] = pa.Field(ge=0, nullable=True)
+    step_length_m: Series[float] = pa.Field(ge=0, nullable=True)
+    stance_time_ms: Series[float] = pa.Field(ge=0, nullable=True)
+    vertical_oscillation_mm: Series[float] = pa.Field(ge=0, nullable=True)
+    vertical_ratio_pct: Series[float] = pa.Field(ge=0, nullable=True)
+    stance_time_balance_pct: Series[float] = pa.Field(ge=0, le=100, nullable=True)
+    power_w: Series[float] = pa.Field(ge=0, nullable=True)
+    latitude_deg: Series[float] = pa.Field(ge=-90, le=90, nullable=True)
+    longitude_deg: Series[float] = pa.Field(ge=-180, le=180, nullable=True)
+    temperature_c: Series[float] = pa.Field(nullable=True)
+
+    class Config:
+        strict = False  # developer fields arrive as extra ``dev_<name>`` columns
+        coerce = True
+
+
+SAMPLE_CHANNELS = tuple(c for c in Samples.to_schema().columns if c not in ("timestamp_utc",))
+
+
+class PainLog(pa.DataFrameModel):
+    """``pain_log.parquet``: validated pain entries, one per (date, context, time)."""
+
+    date: Series[pa.DateTime]
+    context: Series[str] = pa.Field(isin=PAIN_CONTEXTS)
+    pain_0_10: Series[float] = pa.Field(ge=0, le=10)
+    time: Series[str] = pa.Field(nullable=True, str_matches=r"^\d{2}:\d{2}$")
+    weakness: Series[pd.BooleanDtype] = pa.Field(nullable=True)
+    rehab: Series[pd.BooleanDtype] = pa.Field(nullable=True)
+    compression: Series[pd.BooleanDtype] = pa.Field(nullable=True)
+    note: Series[str] = pa.Field(nullable=True)
+
+    class Config:
+        strict = False
+        coerce = True
+
+
+class Daily(pa.DataFrameModel):
+    """``daily.parquet``: one row per local date, rest days included. Pain is 0-10."""
+
+    date: Series[pa.DateTime] = pa.Field(unique=True)
+    run_km: Series[float] = pa.Field(ge=0)
+    run_min: Series[float] = pa.Field(ge=0)
+    n_runs: Series[int] = pa.Field(ge=0)
+    longest_run_km: Series[float] = pa.Field(ge=0)
+    longest_run_min: Series[float] = pa.Field(ge=0)
+    uphill_min: Series[float] = pa.Field(ge=0)
+    fast_min: Series[float] = pa.Field(ge=0)
+    spike_ratio: Series[float] = pa.Field(ge=0, nullable=True)
+    cross_cycling_min: Series[float] = pa.Field(ge=0)
+    cross_swimming_min: Series[float] = pa.Field(ge=0)
+    cross_water_running_min: Series[float] = pa.Field(ge=0)
+    cross_other_min: Series[float] = pa.Field(ge=0)
+    aerobic_min: Series[float] = pa.Field(ge=0)
+    session_load: Series[float] = pa.Field(ge=0)
+    session_load_kind: Series[str] = pa.Field(nullable=True)
+    run_km_7d: Series[float] = pa.Field(ge=0)
+    run_km_28d: Series[float] = pa.Field(ge=0)
+    acwr_ewma: Series[float] = pa.Field(ge=0, nullable=True)
+    monotony_7d: Series[float] = pa.Field(ge=0, nullable=True)
+    strain_7d: Series[float] = pa.Field(ge=0, nullable=True)
+    rest_day: Series[bool]
+    rest_streak_days: Series[int] = pa.Field(ge=0)
+    cadence_spm: Series[float] = pa.Field(ge=0, nullable=True)
+    step_length_m: Series[float] = pa.Field(ge=0, nullable=True)
+    cadence_at_ref_spm: Series[float] = pa.Field(ge=0, nullable=True)
+    step_length_at_ref_m: Series[float] = pa.Field(ge=0, nullable=True)
+    stance_time_ms: Series[float] = pa.Field(ge=0, nullable=True)
+    vertical_oscillation_mm: Series[float] = pa.Field(ge=0, nullable=True)
+    pain_during_run_0_10: Series[float] = pa.Field(ge=0, le=10, nullable=True)
+    pain_after_run_0_10: Series[float] = pa.Field(ge=0, le=10, nullable=True)
+    pain_next_morning_0_10: Series[float] = pa.Field(ge=0, le=10, nullable=True)
+    pain_sitting_0_10: Series[float] = pa.Field(ge=0, le=10, nullable=True)
+    pain_daily_0_10: Series[float] = pa.Field(ge=0, le=10, nullable=True)
+    weakness: Series[pd.BooleanDtype] = pa.Field(nullable=True)
+    rehab: Series[pd.BooleanDtype] = pa.Field(nullable=True)
+    compression: Series[pd.BooleanDtype] = pa.Field(nullable=True)
+
+    class Config:
+        strict = False
+        coerce = True
+
+
+class Weekly(pa.DataFrameModel):
+    """``weekly.parquet``: the daily picture by ISO week (Monday start)."""
+
+    week_start: Series[pa.DateTime] = pa.Field(unique=True)
+    run_km: Series[float] = pa.Field(ge=0)
+    n_runs: Series[int] = pa.Field(ge=0)
+    longest_run_km: Series[float] = pa.Field(ge=0)
+    rest_days: Series[int] = pa.Field(ge=0, le=7)
+
+    class Config:
+        strict = False
+        coerce = True
