@@ -67,6 +67,10 @@ class Activities(pa.DataFrameModel):
     fast_time_fraction: Series[float] = pa.Field(ge=0, le=1, nullable=True)
     # 0th..100th percentile of moving speed; lets fast_time_fraction follow the easy pace
     moving_speed_percentiles_mps: Series[object] = pa.Field(nullable=True)
+    # seconds spent at each heart rate 0..255 bpm: exact per-sample Banister TRIMP for any profile
+    hr_seconds_by_bpm: Series[object] = pa.Field(nullable=True)
+    timer_time_s: Series[float] = pa.Field(ge=0, nullable=True)  # device timer (pauses excluded)
+    rpe_0_10: Series[float] = pa.Field(ge=0, le=10, nullable=True)  # perceived exertion if logged
     n_samples: Series[int] = pa.Field(ge=0)
     channels: Series[object]  # list of sample column names that hold data
     has_gps: Series[bool]
