@@ -39,11 +39,44 @@ class Thresholds:
     spike_window_days: int = 30  # Frandsen 2025: longest run of the previous 30 days
     single_run_cap: float = 1.10  # practical cap: a run <= 110 % of that longest run
     two_week_increase_flag: float = 0.30  # Nielsen 2014: > 30 % over two weeks
+    # Banister TRIMP weighting k·e^(c·HRr) (Banister 1991; Morton, Fitz-Clarke & Banister 1990)
+    trimp_male_k: float = 0.64
+    trimp_male_c: float = 1.92
+    trimp_female_k: float = 0.86
+    trimp_female_c: float = 1.67
+    # Stated default when the profile has no resting HR (rule of thumb: typical trained adult);
+    # the report says it was assumed. hr_max without a profile value = highest HR ever recorded.
+    hr_rest_default_bpm: float = 60.0
+
+    # --- stride at a reference speed (Heiderscheit 2011: compare at the same speed) ----------
+    stride_window_days: int = 42  # rolling window of runs for the speed -> cadence fit
+    stride_min_runs: int = 6  # rule of thumb: fewer runs in the window -> no estimate
+    stride_min_speed_sd_mps: float = 0.05  # speeds this similar cannot give a slope
+    stride_ref_tolerance: float = 0.05  # ... then the window median is used if within 5 % of ref
 
     # --- pain monitoring (Silbernagel 2007, Thomee's zones) --------------------------------------
     pain_safe_max: float = 2.0
     pain_acceptable_max: float = 5.0
     pain_red_flag: float = 7.0  # pain above 7/10 -> see an athletic trainer
+    # Next-morning pain vs the athlete's calm baseline (Silbernagel: "settled by the next
+    # morning"). Rule of thumb: one point is within the noise of a 0-10 rating; more is a rise.
+    morning_settled_margin: float = 1.0
+    morning_red_margin: float = 2.0  # a rise above baseline + 2 is a red next morning
+    calm_week_quantile: float = 0.4  # calm weeks: weekly morning pain at or below this quantile
+    pain_trend_rise: float = 0.5  # weekly mean rise (points) that counts as "pain increasing"
+    red_flag_window_days: int = 14  # red flags look at the last two weeks
+    rest_stretch_days: int = 7  # complete rest this long is flagged (not advised; SCIENCE.md)
+
+    # --- symptom relation and recommendation (rules of thumb, labelled as such) ---------------
+    min_pain_weeks: int = 6  # fewer weeks with pain ratings -> no tolerated-km estimate
+    min_pain_days: int = 20  # fewer rated mornings -> no estimate
+    min_pain_rise: float = 0.5  # points: a smaller modelled rise is "no rise within your range"
+    bootstrap_resamples: int = 200  # block bootstrap by week
+    progress_step: float = 0.10  # modest weekly increase (a convention; Buist 2008: not protective)
+    range_width: float = 0.15  # weekly_run_km.min = (1 - width) x max
+    long_run_share: float = 1 / 3  # a single run <= 1/3 of the week's max (with >= 3 runs)
+    return_run_km: float = 2.0  # first runs after > 30 days without running
+    default_min_per_km: float = 6.0  # pace when the history has none (cross-training minutes)
 
 
 @dataclass(frozen=True)

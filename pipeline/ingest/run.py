@@ -1,0 +1,427 @@
+"""``runload ingest``: inputs -> raw copies, parsed activities, de-duplicated store.
+
+Flow of one import: walk the named paths (``sources``), copy each new input unchanged into
+``data/raw/<athlete>/``, parse new activity files in batches (in parallel across cores for bulk
+imports), merge twins (``dedupe``), write per-sample Parquet and then ``activities.parquet`` and
+the ledger ``sources.parquet`` after every batch, so an interrupted import resumes cleanly.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import shutil
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline import schemas
+from pipeline import store as st
+from pipeline.config import Thresholds
+from pipeline.errors import InputError, NotAnActivity, UnsafeInput
+from pipeline.ingest.dedupe import TwinIndex, merged
+from pipeline.ingest.localtime import local_start
+from pipeline.ingest.model import ParsedActivity
+from pipeline.ingest.sources import Leaf, Refusal, TopInput, leaves, top_inputs
+from pipeline.ingest.values import activity_values, easy_speed_mps, fast_time_fraction
+
+BATCH_FILES = 64
+BATCH_BYTES = 64 * 2**20
+PARALLEL_MIN_FILES = 16  # below this, worker start-up costs more than it saves
+
+
+@dataclass
+class ParseOutcome:
+    """What became of one activity file: ``ok``, ``partial``, ``not_activity`` or ``quarantined``."""
+
+    leaf: Leaf
+    status: str
+    reason: str | None = None
+    activities: list[tuple[dict, pd.DataFrame]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class IngestSummary:
+    """Counts and lists for the one-line summary and ``--json``."""
+
+    new: list[str] = field(default_factory=list)  # activity ids
+    updated: list[str] = field(default_factory=list)  # twins whose data a richer source replaced
+    duplicates: list[str] = field(default_factory=list)  # sources already in the store
+    partial: list[tuple[str, str]] = field(default_factory=list)  # (source, reason)
+    not_activity: list[tuple[str, str]] = field(default_factory=list)
+    quarantined: list[tuple[str, str]] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)  # unsafe inputs
+    skipped: int = 0  # files in folders/archives that are not activity files
+    seconds: float = 0.0
+
+    @property
+    def rejected(self) -> list[tuple[str, str]]:
+        return self.quarantined + self.refused
+
+    def as_dict(self) -> dict:
+        pairs = lambda xs: [{"source": s, "reason": r} for s, r in xs]  # noqa: E731
+        return {
+            "new": len(self.new),
+            "updated": len(self.updated),
+            "duplicates": len(self.duplicates),
+            "partial": pairs(self.partial),
+            "not_activity": pairs(self.not_activity),
+            "quarantined": pairs(self.quarantined),
+            "refused": pairs(self.refused),
+            "skipped": self.skipped,
+            "seconds": round(self.seconds, 2),
+            "new_activity_ids": self.new,
+        }
+
+    def text(self) -> str:
+        line = (
+            f"{len(self.new)} new, {len(self.duplicates)} duplicates, "
+            f"{len(self.quarantined) + len(self.refused)} quarantined"
+            + (f", {len(self.partial)} partial" if self.partial else "")
+            + (f", {len(self.not_activity)} not activities" if self.not_activity else "")
+            + (f", {len(self.updated)} updated from a richer source" if self.updated else "")
+            + (f", {self.skipped} other files skipped" if self.skipped else "")
+            + f" in {self.seconds:.1f} s"
+        )
+        lines = [line]
+        for title, items in (
+            ("Quarantined (could not be read; see data/raw/<athlete>/quarantine/)",
+             self.quarantined),
+            ("Refused (unsafe)", self.refused),
+            ("Partial (recovered from a damaged file)", self.partial),
+            ("Not an activity", self.not_activity),
+        ):
+            if items:
+                lines.append(f"{title}:")
+                lines += [f"  {source}: {reason}" for source, reason in items]
+        return "\n".join(lines)
+
+
+# --- parsing (runs in worker processes for bulk imports) -------------------------------------
+
+
+def _reader(kind: str):
+    if kind == "fit":
+        from pipeline.ingest.fit import read_fit
+
+        return read_fit
+    if kind == "gpx":
+        from pipeline.ingest.gpx import read_gpx
+
+        return read_gpx
+    from pipeline.ingest.tcx import read_tcx
+
+    return read_tcx
+
+
+def parse_leaf(leaf: Leaf, *, profile_timezone: str | None, thresholds: Thresholds) -> ParseOutcome:
+    """Parse one activity file into activity rows and samples; never raises for bad input."""
+    try:
+        parsed = _reader(leaf.kind)(leaf.data, source=leaf.source)
+    except NotAnActivity as e:
+        return ParseOutcome(leaf, "not_activity", e.reason)
+    except InputError as e:
+        reason = e.reason + (f" (at byte {e.offset})" if e.offset is not None else "")
+        return ParseOutcome(leaf, "quarantined", reason)
+    except Exception as e:  # a reader bug must not stop a bulk import: quarantine, say why
+        return ParseOutcome(leaf, "quarantined", f"could not be read ({type(e).__name__}: {e})")
+    parsed = [p for p in parsed if (p.sub_sport or "") != "transition"]
+    if not parsed:
+        return ParseOutcome(leaf, "not_activity", "holds no activity session")
+    outcome = ParseOutcome(leaf, "ok")
+    for p in parsed:
+        try:
+            outcome.activities.append(
+                activity_row(p, leaf=leaf, profile_timezone=profile_timezone, thresholds=thresholds)
+            )
+        except Exception as e:
+            return ParseOutcome(leaf, "quarantined",
+                                f"could not be summarised ({type(e).__name__}: {e})")
+        outcome.warnings += p.warnings
+        if p.partial_reason:
+            outcome.status, outcome.reason = "partial", p.partial_reason
+    return outcome
+
+
+def activity_row(parsed: ParsedActivity, *, leaf: Leaf, profile_timezone: str | None,
+                 thresholds: Thresholds) -> tuple[dict, pd.DataFrame]:
+    """One ``schemas.Activities`` row (``fast_time_fraction`` filled later) and its samples."""
+    offset, local_date, date_source = local_start(parsed, profile_timezone=profile_timezone)
+    meta = leaf.metadata or {}
+    row = {
+        "activity_id": f"{leaf.sha256[:16]}-{parsed.session_index}",
+        "source_files": [leaf.source],
+        "format": parsed.format,
+        "sport": meta.get("sport") or parsed.sport,
+        "sub_sport": parsed.sub_sport,
+        "name": meta.get("name") or parsed.name,
+        "gear": meta.get("gear"),
+        "device": parsed.device,
+        "start_time_utc": pd.Timestamp(parsed.start_time_utc).tz_convert("UTC"),
+        "local_date": local_date,
+        "local_date_source": date_source,
+        "utc_offset_min": offset,
+        **activity_values(parsed, thresholds=thresholds),
+        "fast_time_fraction": None,
+        "rpe_0_10": meta.get("rpe_0_10"),
+        "summary_only": bool(parsed.summary_only),
+        "partial": parsed.partial_reason is not None,
+        "partial_reason": parsed.partial_reason,
+        "content_sha256": leaf.sha256,
+    }
+    return row, parsed.samples
+
+
+def _parse_batch(batch: list[Leaf], *, profile_timezone, thresholds, pool) -> list[ParseOutcome]:
+    if pool is None:
+        return [parse_leaf(x, profile_timezone=profile_timezone, thresholds=thresholds)
+                for x in batch]
+    futures = [pool.submit(parse_leaf, x, profile_timezone=profile_timezone,
+                           thresholds=thresholds) for x in batch]
+    return [f.result() for f in futures]
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    # forkserver: safe when called from a thread (Prefect tasks), modules imported once
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["pipeline.ingest.run", "pipeline.ingest.fit",
+                                "pipeline.ingest.gpx", "pipeline.ingest.tcx"])
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+
+
+# --- the import ------------------------------------------------------------------------------
+
+
+class _Import:
+    """State of one import into one athlete's store."""
+
+    def __init__(self, store: st.Store, thresholds: Thresholds):
+        self.store = store
+        self.thresholds = thresholds
+        self.summary = IngestSummary()
+        self.ledger = st.read_sources(store)
+        self.ledger_rows: list[dict] = []
+        self.known = {}  # leaf sha256 -> ledger row
+        for row in self.ledger.to_dict("records"):
+            self.known.setdefault(row["sha256"], row)
+        self.known_tops = set(self.ledger.get("top_sha256", pd.Series(dtype=str)).dropna())
+        self.known_names = set(self.ledger["source_file"])
+        activities = st.read_activities(store)
+        self.rows = {r["activity_id"]: r for r in activities.to_dict("records")}
+        self.index = TwinIndex(activities)
+        self.profile_timezone = st.read_profile(store).get("timezone")
+        self.changed = False
+
+    # ledger -------------------------------------------------------------------------------
+    def record(self, source: str, sha: str | None, status: str, *, reason=None, top=None,
+               raw_path=None, activity_ids=()) -> None:
+        row = {
+            "sha256": sha or "",
+            "source_file": source,
+            "top_sha256": top.sha256 if top else None,
+            "raw_path": str(raw_path) if raw_path else None,
+            "status": status,
+            "reason": reason,
+            "activity_ids": list(activity_ids),
+            "ingested_at_utc": pd.Timestamp.now(tz="UTC"),
+        }
+        self.ledger_rows.append(row)
+        if sha:
+            self.known.setdefault(sha, row)
+        self.known_names.add(source)
+        self.changed = True
+
+    def quarantine(self, source: str, reason: str, data: bytes | None, *, unsafe=False,
+                   sha=None, top=None) -> None:
+        target = None
+        if data is not None:
+            sha = sha or _sha(data)
+            target = self.store.quarantine_path(sha, source)
+            if not target.exists():
+                st.atomic_write_bytes(target, data)
+            st.atomic_write_bytes(target.with_name(target.name + ".reason.txt"),
+                                  f"{source}\n{reason}\n".encode())
+        (self.summary.refused if unsafe else self.summary.quarantined).append((source, reason))
+        self.record(source, sha, "refused" if unsafe else "quarantined", reason=reason,
+                    top=top, raw_path=target)
+
+    # raw copies ---------------------------------------------------------------------------
+    def raw_copy(self, top: TopInput) -> Path:
+        """The input's unchanged copy under data/raw/<athlete>/ (made once; inbox files stay)."""
+        if top.path.resolve().is_relative_to(self.store.raw_dir.resolve()):
+            return top.path
+        target = self.store.raw_file_path(top.sha256, top.path.name)
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_name(f".{target.name}.tmp")
+            shutil.copyfile(top.path, tmp)
+            os.replace(tmp, target)
+        return target
+
+    # activities ---------------------------------------------------------------------------
+    def absorb(self, outcome: ParseOutcome, *, top: TopInput) -> None:
+        leaf = outcome.leaf
+        if outcome.status == "quarantined":
+            self.quarantine(leaf.source, outcome.reason, leaf.data, sha=leaf.sha256, top=top)
+            return
+        raw_path = self.raw_copy(top)
+        if leaf.source != top.source:
+            raw_path = f"{raw_path}!{leaf.source.split('!', 1)[1]}"
+        if outcome.status == "not_activity":
+            self.summary.not_activity.append((leaf.source, outcome.reason))
+            self.record(leaf.source, leaf.sha256, "not_activity", reason=outcome.reason,
+                        top=top, raw_path=raw_path)
+            return
+        if outcome.status == "partial":
+            self.summary.partial.append((leaf.source, outcome.reason))
+        ids = []
+        for row, samples in outcome.activities:
+            twin = self.index.twin_of(row, thresholds=self.thresholds)
+            if twin is None:
+                self._write_samples(row["activity_id"], samples)
+                self.rows[row["activity_id"]] = row
+                self.index.add(row)
+                self.summary.new.append(row["activity_id"])
+                ids.append(row["activity_id"])
+                continue
+            combined, use_new = merged(twin, row)
+            if use_new:
+                self._write_samples(combined["activity_id"], samples)
+                self.summary.updated.append(combined["activity_id"])
+            self.rows[combined["activity_id"]] = combined
+            self.index.replace(combined["activity_id"], combined)
+            self.summary.duplicates.append(leaf.source)
+            ids.append(combined["activity_id"])
+        self.record(leaf.source, leaf.sha256, outcome.status, reason=outcome.reason, top=top,
+                    raw_path=raw_path, activity_ids=ids)
+
+    def same_bytes(self, leaf: Leaf) -> None:
+        """A file whose bytes are already in the store: only its name is added to the sources."""
+        if leaf.source in self.known_names:
+            return
+        previous = self.known[leaf.sha256]
+        for activity_id in previous["activity_ids"] if previous["activity_ids"] is not None else []:
+            row = self.rows.get(activity_id)
+            if row is not None and leaf.source not in row["source_files"]:
+                row["source_files"] = list(row["source_files"]) + [leaf.source]
+        self.summary.duplicates.append(leaf.source)
+        self.record(leaf.source, leaf.sha256, "duplicate",
+                    reason=f"same content as {previous['source_file']}",
+                    activity_ids=previous["activity_ids"] if previous["activity_ids"] is not None
+                    else [])
+
+    def _write_samples(self, activity_id: str, samples: pd.DataFrame) -> None:
+        st.write_samples(self.store, activity_id, samples)
+
+    def flush(self) -> None:
+        """Write activities and the ledger (activities first: a re-run re-parses, never loses)."""
+        if not self.changed:
+            return
+        activities = _with_fast_fractions(pd.DataFrame(list(self.rows.values())),
+                                          margin=self.thresholds.fast_margin)
+        if len(activities):
+            st.write_activities(self.store, activities)
+        ledger = pd.concat([self.ledger, pd.DataFrame(self.ledger_rows)], ignore_index=True) \
+            if self.ledger_rows else self.ledger
+        st.write_sources(self.store, ledger)
+        self.ledger, self.ledger_rows, self.changed = ledger, [], False
+
+
+def _with_fast_fractions(activities: pd.DataFrame, *, margin: float) -> pd.DataFrame:
+    """Activities with ``fast_time_fraction`` against the athlete's current easy pace."""
+    if activities.empty:
+        return activities
+    easy = easy_speed_mps(activities)
+    running = activities["sport"].isin(schemas.RUNNING_SPORTS)
+    out = activities.copy()
+    out["fast_time_fraction"] = [
+        fast_time_fraction(p, easy_speed_mps=easy, margin=margin) if is_run else None
+        for p, is_run in zip(out["moving_speed_percentiles_mps"], running)
+    ]
+    return out
+
+
+def _sha(data: bytes) -> str:
+    from pipeline.ingest.sources import bytes_sha256
+
+    return bytes_sha256(data)
+
+
+def ingest_paths(paths: list[str], store: st.Store, *, thresholds: Thresholds,
+                 progress: bool = False, workers: int | None = None) -> IngestSummary:
+    """Import files, folders and archives into ``store``; see the module docstring."""
+    started = time.perf_counter()
+    workers = workers or min(os.cpu_count() or 1, 8)
+    with st.locked(store):
+        job = _Import(store, thresholds)
+        bar = _progress_bar() if progress else None
+        pool = None
+        batch: list[tuple[Leaf, TopInput]] = []
+        batch_bytes = 0
+
+        def run_batch():
+            nonlocal pool, batch, batch_bytes
+            if not batch:
+                return
+            if pool is None and workers > 1 and len(batch) >= PARALLEL_MIN_FILES:
+                pool = _pool(workers)
+            outcomes = _parse_batch([b[0] for b in batch], profile_timezone=job.profile_timezone,
+                                    thresholds=thresholds, pool=pool)
+            for outcome, (_, top) in zip(outcomes, batch):
+                job.absorb(outcome, top=top)
+            job.flush()
+            if bar is not None:
+                bar.update(len(batch))
+            batch, batch_bytes = [], 0
+
+        try:
+            for item in top_inputs(paths):
+                if isinstance(item, Refusal):
+                    _refusal(job, item)
+                    continue
+                if item.source in job.known_names and (item.sha256 in job.known_tops
+                                                       or item.sha256 in job.known):
+                    continue  # this very input was imported before: nothing to do
+                for leaf in leaves(item, thresholds=thresholds):
+                    if isinstance(leaf, Refusal):
+                        _refusal(job, leaf, top=item)
+                        continue
+                    if any(leaf.sha256 == b[0].sha256 for b in batch):
+                        run_batch()  # the same bytes twice in one import: settle the first
+                    if leaf.sha256 in job.known:
+                        job.same_bytes(leaf)
+                    else:
+                        batch.append((leaf, item))
+                        batch_bytes += len(leaf.data)
+                        if len(batch) >= BATCH_FILES or batch_bytes >= BATCH_BYTES:
+                            run_batch()
+                if item.path.suffix.lower() == ".zip":
+                    job.record(item.source, item.sha256, "archive", top=item,
+                               raw_path=job.raw_copy(item))
+            run_batch()
+            job.flush()
+        finally:
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
+            if bar is not None:
+                bar.close()
+    job.summary.seconds = time.perf_counter() - started
+    return job.summary
+
+
+def _refusal(job: _Import, item: Refusal, *, top: TopInput | None = None) -> None:
+    if item.skipped:
+        job.summary.skipped += 1
+        return
+    job.quarantine(item.source, item.reason, item.data, unsafe=item.unsafe, top=top)
+
+
+def _progress_bar():
+    from tqdm import tqdm
+
+    return tqdm(unit=" files", desc="ingest", file=sys.stderr, leave=False)
