@@ -7,6 +7,8 @@ In memory, calendar dates are naive ``datetime64`` at midnight and instants are 
 
 from __future__ import annotations
 
+from typing import Optional
+
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
@@ -170,6 +172,7 @@ class Daily(pa.DataFrameModel):
     weakness: Series[pd.BooleanDtype] = pa.Field(nullable=True)
     rehab: Series[pd.BooleanDtype] = pa.Field(nullable=True)
     compression: Series[pd.BooleanDtype] = pa.Field(nullable=True)
+    cross_walking_min: Optional[Series[float]] = pa.Field(ge=0)  # already inside cross_other_min
 
     class Config:
         strict = False
@@ -184,6 +187,43 @@ class Weekly(pa.DataFrameModel):
     n_runs: Series[int] = pa.Field(ge=0)
     longest_run_km: Series[float] = pa.Field(ge=0)
     rest_days: Series[int] = pa.Field(ge=0, le=7)
+    run_min: Optional[Series[float]] = pa.Field(ge=0)
+    longest_run_min: Optional[Series[float]] = pa.Field(ge=0)
+    uphill_min: Optional[Series[float]] = pa.Field(ge=0)
+    fast_min: Optional[Series[float]] = pa.Field(ge=0)
+    spike_ratio: Optional[Series[float]] = pa.Field(ge=0, nullable=True)  # the week's highest
+    cross_cycling_min: Optional[Series[float]] = pa.Field(ge=0)
+    cross_swimming_min: Optional[Series[float]] = pa.Field(ge=0)
+    cross_water_running_min: Optional[Series[float]] = pa.Field(ge=0)
+    cross_other_min: Optional[Series[float]] = pa.Field(ge=0)
+    cross_walking_min: Optional[Series[float]] = pa.Field(ge=0)
+    aerobic_min: Optional[Series[float]] = pa.Field(ge=0)
+    session_load: Optional[Series[float]] = pa.Field(ge=0)
+    session_load_kind: Optional[Series[str]] = pa.Field(nullable=True)
+    longest_rest_streak_days: Optional[Series[int]] = pa.Field(ge=0)
+    pain_during_run_mean_0_10: Optional[Series[float]] = pa.Field(ge=0, le=10, nullable=True)
+    pain_during_run_max_0_10: Optional[Series[float]] = pa.Field(ge=0, le=10, nullable=True)
+    pain_after_run_mean_0_10: Optional[Series[float]] = pa.Field(ge=0, le=10, nullable=True)
+    pain_after_run_max_0_10: Optional[Series[float]] = pa.Field(ge=0, le=10, nullable=True)
+    pain_next_morning_mean_0_10: Optional[Series[float]] = pa.Field(ge=0, le=10, nullable=True)
+    pain_next_morning_max_0_10: Optional[Series[float]] = pa.Field(ge=0, le=10, nullable=True)
+    pain_sitting_mean_0_10: Optional[Series[float]] = pa.Field(ge=0, le=10, nullable=True)
+    pain_sitting_max_0_10: Optional[Series[float]] = pa.Field(ge=0, le=10, nullable=True)
+    pain_daily_mean_0_10: Optional[Series[float]] = pa.Field(ge=0, le=10, nullable=True)
+    pain_daily_max_0_10: Optional[Series[float]] = pa.Field(ge=0, le=10, nullable=True)
+    pain_days: Optional[Series[int]] = pa.Field(ge=0, le=7)  # days with any pain rating
+    weakness_days: Optional[Series[int]] = pa.Field(ge=0, le=7)
+    rehab_days: Optional[Series[int]] = pa.Field(ge=0, le=7)
+    compression_days: Optional[Series[int]] = pa.Field(ge=0, le=7)
+    cadence_spm: Optional[Series[float]] = pa.Field(ge=0, nullable=True)  # mean of the days with runs
+    step_length_m: Optional[Series[float]] = pa.Field(ge=0, nullable=True)
+    cadence_at_ref_spm: Optional[Series[float]] = pa.Field(ge=0, nullable=True)
+    step_length_at_ref_m: Optional[Series[float]] = pa.Field(ge=0, nullable=True)
+    monotony_7d: Optional[Series[float]] = pa.Field(ge=0, nullable=True)  # as on the week's last day
+    strain_7d: Optional[Series[float]] = pa.Field(ge=0, nullable=True)
+    acwr_ewma: Optional[Series[float]] = pa.Field(ge=0, nullable=True)
+    run_km_28d: Optional[Series[float]] = pa.Field(ge=0)
+    days_in_week: Optional[Series[int]] = pa.Field(ge=1, le=7)  # < 7: a partial (current or first) week
 
     class Config:
         strict = False
