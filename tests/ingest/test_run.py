@@ -1,0 +1,183 @@
+"""The ingest orchestrator end to end on generated files (and on the corpus when present)."""
+
+import gzip
+import io
+import json
+import zipfile
+
+import pandas as pd
+import pytest
+
+from pipeline import cli, schemas
+from pipeline import store as st
+from pipeline.config import Thresholds
+from pipeline.demo.fit_file import fit_activity_bytes, fit_multisport_bytes
+from pipeline.demo.gpx_file import gpx_activity_bytes
+from pipeline.ingest.run import ingest_paths
+from tests.factories import run_samples
+
+T = Thresholds()
+
+
+def _ingest(data_dir, *paths):
+    store = st.Store(data_dir, "me")
+    return ingest_paths([str(p) for p in paths], store, thresholds=T), store
+
+
+def _zip(entries):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in entries.items():
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
+@pytest.fixture
+def denver_evening_fit(tmp_path):
+    # 19:30 local in Denver (UTC-7 in January) is 02:30 UTC the next day
+    p = tmp_path / "evening.fit"
+    p.write_bytes(fit_activity_bytes(run_samples("2026-01-16T02:30:00Z"), sport="running",
+                                     utc_offset_min=-420))
+    return p
+
+
+def test_evening_run_belongs_to_its_local_date(data_dir, denver_evening_fit):
+    summary, store = _ingest(data_dir, denver_evening_fit)
+    assert len(summary.new) == 1 and not summary.rejected
+    [a] = st.read_activities(store).to_dict("records")
+    assert a["local_date"] == pd.Timestamp("2026-01-15")
+    assert a["local_date_source"] == "fit_local_timestamp"
+    assert a["start_time_utc"] == pd.Timestamp("2026-01-16T02:30:00Z")
+    assert a["distance_m"] == pytest.approx(30 * 60 * 3.0, rel=0.01)
+    assert a["avg_cadence_spm"] == pytest.approx(170, abs=1)
+    samples = st.read_samples(store, a["activity_id"])
+    schemas.Samples.validate(samples)
+    assert len(samples) == 1800
+
+
+def test_raw_copy_is_unchanged_and_rerun_changes_nothing(data_dir, denver_evening_fit):
+    original = denver_evening_fit.read_bytes()
+    _, store = _ingest(data_dir, denver_evening_fit)
+    raw = [p for p in store.raw_files_dir.rglob("*") if p.is_file()]
+    assert [p.read_bytes() for p in raw] == [original]
+    assert denver_evening_fit.read_bytes() == original
+    before = {p: p.stat().st_mtime_ns for p in store.processed_dir.rglob("*.parquet")}
+    summary, _ = _ingest(data_dir, denver_evening_fit)
+    assert (summary.new, summary.duplicates, summary.rejected) == ([], [], [])
+    assert {p: p.stat().st_mtime_ns for p in store.processed_dir.rglob("*.parquet")} == before
+
+
+def test_gz_input(data_dir, tmp_path):
+    p = tmp_path / "run.fit.gz"
+    p.write_bytes(gzip.compress(fit_activity_bytes(run_samples("2026-02-01T08:00:00Z"),
+                                                   sport="running")))
+    summary, store = _ingest(data_dir, p)
+    assert len(summary.new) == 1
+    assert st.read_activities(store)["source_files"][0].tolist() == [str(p)]
+
+
+def test_multisport_file_gives_one_activity_per_sport(data_dir, tmp_path):
+    swim = run_samples("2026-06-01T06:00:00Z", minutes=20, speed_mps=1.0, cadence_spm=30)
+    bike = run_samples("2026-06-01T06:22:00Z", minutes=60, speed_mps=9.0, cadence_spm=90)
+    run = run_samples("2026-06-01T07:25:00Z", minutes=40, speed_mps=3.2)
+    p = tmp_path / "tri.fit"
+    p.write_bytes(fit_multisport_bytes([("swimming", swim), ("cycling", bike), ("running", run)]))
+    summary, store = _ingest(data_dir, p)
+    activities = st.read_activities(store)
+    assert sorted(activities["sport"]) == ["cycling", "running", "swimming"]
+    assert activities.set_index("sport").loc["running", "distance_m"] == pytest.approx(
+        40 * 60 * 3.2, rel=0.02)
+
+
+def test_fit_and_gpx_twin_merge_into_the_richer_one(data_dir, tmp_path):
+    samples = run_samples("2026-03-03T17:00:00Z", minutes=45)
+    gpx = tmp_path / "strava" / "Morning_Run.gpx"
+    gpx.parent.mkdir()
+    gpx.write_bytes(gpx_activity_bytes(samples.drop(columns=["step_length_m"]), name="Morning Run"))
+    fit = tmp_path / "watch" / "run.fit"
+    fit.parent.mkdir()
+    fit.write_bytes(fit_activity_bytes(samples, sport="running"))
+    summary1, store = _ingest(data_dir, gpx)
+    summary2, _ = _ingest(data_dir, fit)
+    activities = st.read_activities(store)
+    assert len(activities) == 1
+    a = activities.iloc[0]
+    assert sorted(a["source_files"]) == sorted([str(gpx), str(fit)])
+    assert a["format"] == "fit"
+    assert a["activity_id"] == summary1.new[0]  # the id stays stable
+    assert summary2.updated == [a["activity_id"]]
+    assert a["avg_step_length_m"] == pytest.approx(3.0 / (170 / 60), rel=0.02)
+
+
+def test_strava_and_garmin_zips(data_dir, tmp_path):
+    s1 = run_samples("2026-04-01T07:00:00Z")
+    s2 = run_samples("2026-04-02T07:00:00Z", minutes=50)
+    csv = ("Activity ID,Activity Date,Activity Name,Activity Type,Activity Gear,Filename\n"
+           "1,x,Tempo,Run,Shoe A,activities/1.fit.gz\n2,x,Hills,Run,,activities/2.gpx.gz\n")
+    strava = tmp_path / "export_99.zip"
+    strava.write_bytes(_zip({
+        "activities.csv": csv.encode(),
+        "activities/1.fit.gz": gzip.compress(fit_activity_bytes(s1, sport="running")),
+        "activities/2.gpx.gz": gzip.compress(gpx_activity_bytes(s2)),
+    }))
+    garmin = tmp_path / "garmin.zip"
+    garmin.write_bytes(_zip({"DI_CONNECT/DI-Connect-Uploaded-Files/Part1.zip": _zip({
+        "1.fit": fit_activity_bytes(s1, sport="running"),  # the same run as Strava's
+        "3.fit": fit_activity_bytes(run_samples("2026-04-05T07:00:00Z"), sport="running"),
+    })}))
+    summary, store = _ingest(data_dir, strava, garmin)
+    activities = st.read_activities(store).set_index("name", drop=False)
+    assert len(activities) == 3
+    assert activities.loc["Tempo", "gear"] == "Shoe A"
+    assert len(activities.loc["Tempo", "source_files"]) == 2
+    assert any(s.endswith("Part1.zip!1.fit") for s in activities.loc["Tempo", "source_files"])
+    assert not summary.rejected
+
+
+def test_zip_slip_is_refused_reported_and_the_rest_ingested(data_dir, tmp_path, capsys):
+    evil = tmp_path / "evil.zip"
+    evil.write_bytes(_zip({
+        "../../escape.fit": fit_activity_bytes(run_samples("2026-05-01T07:00:00Z"),
+                                               sport="running"),
+        "ok.fit": fit_activity_bytes(run_samples("2026-05-02T07:00:00Z"), sport="running"),
+    }))
+    code = cli.main(["ingest", "--data-dir", str(data_dir), "--json", str(evil)])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 1
+    assert out["new"] == 1
+    assert [r["source"] for r in out["refused"]] == [f"{evil}!../../escape.fit"]
+    assert "zip slip" in out["refused"][0]["reason"]
+    assert not (tmp_path / "escape.fit").exists() and not (data_dir.parent / "escape.fit").exists()
+
+
+def test_broken_file_is_quarantined_and_the_rest_goes_on(data_dir, tmp_path, capsys):
+    good = tmp_path / "good.fit"
+    good.write_bytes(fit_activity_bytes(run_samples("2026-05-03T07:00:00Z"), sport="running"))
+    bad = tmp_path / "bad.fit"
+    bad.write_bytes(b"this is not a FIT file at all" * 10)
+    code = cli.main(["ingest", "--data-dir", str(data_dir), str(good), str(bad)])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert "1 new" in captured.out and "1 quarantined" in captured.out
+    assert str(bad) in captured.out and "Traceback" not in captured.err
+    store = st.Store(data_dir, "me")
+    [reason_file] = store.quarantine_dir.glob("*.reason.txt")
+    assert str(bad) in reason_file.read_text()
+    assert bad.exists()  # the user's file is never touched
+
+
+@pytest.mark.slow
+def test_whole_corpus_quarantines_only_broken_files(data_dir, corpus, capsys):
+    code = cli.main(["ingest", "--data-dir", str(data_dir), "--json", "--athlete", "corpus",
+                     str(corpus)])
+    out = json.loads(capsys.readouterr().out)
+    quarantined = {r["source"].split("corpus/", 1)[1] for r in out["quarantined"]}
+    broken = {f"broken/{p.name}" for p in (corpus / "broken").iterdir()}
+    damaged_unreadable = {q for q in quarantined if q.startswith("fit-damaged/")}
+    assert code == 1
+    assert quarantined - damaged_unreadable == broken
+    assert not out["refused"]
+    not_activity = {r["source"].split("corpus/", 1)[1] for r in out["not_activity"]}
+    assert {f"not-activity/{p.name}" for p in (corpus / "not-activity").iterdir()} <= not_activity
+    assert out["new"] >= 25 + 17 + 12 + 68 - 1 - len(damaged_unreadable)
+    assert len(out["partial"]) >= 2  # the COROS file and the truncated ride at least
