@@ -53,25 +53,21 @@ def run_stride(activities: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _weighted_mean(values: pd.Series, weights: pd.Series) -> float:
-    """Mean of the non-null ``values`` weighted by ``weights`` (equal weights if they sum to 0)."""
-    ok = values.notna()
-    if not ok.any():
-        return float("nan")
-    v, w = values[ok].to_numpy(float), weights[ok].fillna(0.0).to_numpy(float)
-    return float(np.average(v, weights=w)) if w.sum() > 0 else float(v.mean())
-
-
 def daily_stride(runs: pd.DataFrame, days: pd.DatetimeIndex) -> pd.DataFrame:
     """Per day: moving-time-weighted means of the day's runs for ``cadence_spm`` (steps/min),
     ``step_length_m``, ``stance_time_ms`` (ground contact) and ``vertical_oscillation_mm``, each over
-    the runs where it was measured; null when none was."""
-    out = pd.DataFrame(index=days, columns=list(STRIDE_COLUMNS), dtype=float)
-    for date, group in runs.groupby(runs["local_date"].to_numpy()):
-        if date not in out.index:
-            continue
-        for daily_col, run_col in STRIDE_COLUMNS.items():
-            out.loc[date, daily_col] = _weighted_mean(group[run_col], group["minutes"])
+    the runs where it was measured (plain mean if those runs have no minutes); null when none was."""
+    dates = runs["local_date"].to_numpy()
+    minutes = runs["minutes"].fillna(0.0)
+    out = pd.DataFrame(index=days)
+    for daily_col, run_col in STRIDE_COLUMNS.items():
+        values = runs[run_col]
+        weights = minutes.where(values.notna(), 0.0)
+        weighted = (values.fillna(0.0) * weights).groupby(dates).sum()
+        total = weights.groupby(dates).sum()
+        plain = values.groupby(dates).mean()
+        mean = (weighted / total.where(total > 0)).fillna(plain)
+        out[daily_col] = mean.reindex(days).astype(float)
     return out
 
 
@@ -120,24 +116,20 @@ def stride_at_reference(
     ``ref_speed_mps`` from the fit over the runs of the last ``thresholds.stride_window_days`` days
     (today included). Null on days without a run, with too few runs in the window, or without a
     reference speed."""
-    out = pd.DataFrame(
-        np.nan, index=days, columns=["cadence_at_ref_spm", "step_length_at_ref_m"], dtype=float
-    )
+    columns = {"cadence_at_ref_spm": "cadence_spm", "step_length_at_ref_m": "step_length_m"}
+    out = pd.DataFrame(np.nan, index=days, columns=list(columns), dtype=float)
     if ref_speed_mps is None or runs.empty:
         return out
-    dates = runs["local_date"].to_numpy()
+    dates = runs["local_date"].to_numpy(dtype="datetime64[ns]")
     speed = runs["speed_mps"].to_numpy(float)
-    window = pd.Timedelta(days=thresholds.stride_window_days - 1)
-    for day in pd.DatetimeIndex(np.unique(dates)).intersection(days):
-        in_window = (dates >= (day - window).to_datetime64()) & (dates <= day.to_datetime64())
-        for out_col, run_col in (
-            ("cadence_at_ref_spm", "cadence_spm"),
-            ("step_length_at_ref_m", "step_length_m"),
-        ):
-            out.loc[day, out_col] = value_at_reference(
-                speed[in_window],
-                runs[run_col].to_numpy(float)[in_window],
-                ref_speed_mps=ref_speed_mps,
-                thresholds=thresholds,
-            )
+    values = {out_col: runs[run_col].to_numpy(float) for out_col, run_col in columns.items()}
+    window = np.timedelta64(thresholds.stride_window_days - 1, "D")
+    run_days = pd.DatetimeIndex(np.unique(dates)).intersection(days)
+    for out_col, value in values.items():
+        result = []
+        for day in run_days.to_numpy():
+            in_window = (dates >= day - window) & (dates <= day)
+            result.append(value_at_reference(speed[in_window], value[in_window],
+                                             ref_speed_mps=ref_speed_mps, thresholds=thresholds))
+        out.loc[run_days, out_col] = result
     return out.clip(lower=0)
