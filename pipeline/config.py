@@ -18,8 +18,17 @@ class Thresholds:
     twin_relative_tolerance: float = 0.05  # ... and duration and distance within 5 %
     moving_speed_min_mps: float = 0.5  # below this a sample counts as stopped (moving time)
     altitude_smoothing_s: int = 30  # rolling window for altitude before ascent and grade
+    # Rises under 1 m from the last low are residual noise, not climbing (the usual elevation-gain
+    # hysteresis; barometric data is quantised at 0.2 m, GPS altitude is noisier still).
+    ascent_hysteresis_m: float = 1.0
     uphill_grade: float = 0.04  # "time fraction uphill (grade > 4%)" (Goom 2016 features)
     fast_margin: float = 0.15  # "faster than the athlete's own easy pace by > 15%"
+    # Rule of thumb: 1 Hz or "smart" recording spaces samples <= ~10 s; a longer gap is a pause
+    # (auto-pause, stop button) and counts only as one typical sample spacing, not as active time.
+    max_sample_gap_s: float = 10.0
+    # Grade over this much distance (not per sample, which is GPS/barometer noise): 50 m resolves
+    # hills while smoothing altitude noise of ~0.3 m to a grade error under ~1 %.
+    grade_window_m: float = 50.0
     max_input_bytes: int = 512 * 1024 * 1024  # one input file or archive
     max_archive_uncompressed_bytes: int = 8 * 1024**3  # zip-bomb guard: total expanded size
     max_compression_ratio: float = 200.0  # zip-bomb guard: per member

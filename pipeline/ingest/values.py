@@ -1,0 +1,390 @@
+"""Per-activity values of ``activities.parquet`` from one parsed activity (pure, numpy on columns).
+
+Time weighting: sample *i* stands for the interval since sample *i - 1* (FIT records speed, heart
+rate and cadence as values over that interval). A gap longer than ``Thresholds.max_sample_gap_s``
+(or three typical spacings, for sparse recordings) is a pause: it counts as one typical spacing, so
+auto-pauses and stop-button pauses add neither moving time nor heart-rate seconds.
+
+The device's own session totals win over values computed from the samples (the corpus is checked
+against them); ``avg_speed_mps`` is the exception: it is always the average *moving* speed,
+distance / moving time, so it means the same for every file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from pipeline.config import Thresholds
+from pipeline.ingest.model import ParsedActivity
+from pipeline.schemas import RUNNING_SPORTS
+
+FOOT_SPORTS = (*RUNNING_SPORTS, "walking")  # sports whose cadence counts steps
+HR_BINS = 256  # integer heart rates 0..255 bpm
+PERCENTILES = np.arange(101) / 100.0
+# Speed derived from distance or positions: change over a centred 10 s window. Over 10 s, GPS
+# jitter of a standing runner (metres, wandering slowly) stays well under the moving threshold.
+SPEED_WINDOW_S = 10.0
+EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG)
+
+# Session keys that are the device's own measurement and win over the samples when present.
+SESSION_KEYS = (
+    "distance_m", "elapsed_time_s", "timer_time_s", "moving_time_s", "ascent_m",
+    "avg_hr_bpm", "max_hr_bpm", "avg_cadence_spm", "avg_cadence_rpm", "avg_step_length_m",
+    "avg_stance_time_ms", "avg_vertical_oscillation_mm", "avg_vertical_ratio_pct",
+    "avg_stance_time_balance_pct", "avg_power_w",
+)  # fmt: skip
+# A device writes 0 for "no sensor" (no HR strap, no footpod): 0 is only a real value for ascent.
+ZERO_IS_REAL = ("ascent_m",)
+
+
+def activity_values(parsed: ParsedActivity, *, thresholds: Thresholds) -> dict:
+    """The per-activity values of ``schemas.Activities`` for one parsed activity.
+
+    Distances in metres, times in seconds, speeds in m/s, heart rate in bpm, cadence in steps/min
+    (``avg_cadence_spm``) or crank rpm (``avg_cadence_rpm``). ``moving_speed_percentiles_mps`` is
+    the 0th..100th percentile of speed over moving time (101 values, time-weighted),
+    ``hr_seconds_by_bpm`` the seconds spent at each integer heart rate 0..255, ``channels`` the
+    sample columns holding data. A value the file cannot give is None, never 0.
+    """
+    samples = _clean(parsed.samples)
+    values = _sample_values(samples, sport=parsed.sport, thresholds=thresholds)
+    for key, value in _usable_session(parsed.session).items():
+        values[key] = value
+    values["avg_speed_mps"] = _avg_speed(values, parsed.session)
+    return values
+
+
+def easy_speed_mps(activities: pd.DataFrame) -> float | None:
+    """The athlete's own easy pace as a speed (m/s): the median over runs of each run's median
+    moving speed (50th entry of ``moving_speed_percentiles_mps``); None without any.
+
+    Road runs (``sport == "running"``) only, when there are any: most of them are easy runs, so the
+    median of medians is the easy pace and a few intervals or races barely move it. Trail runs are
+    slowed by terrain and treadmill speed comes from an uncalibrated footpod; both would bias the
+    reference, so they serve only when the athlete has no road runs at all.
+    """
+    if activities.empty or "moving_speed_percentiles_mps" not in activities:
+        return None
+    runs = activities[activities["sport"] == "running"]
+    if not runs["moving_speed_percentiles_mps"].map(_valid_percentiles).any():
+        runs = activities[activities["sport"].isin(RUNNING_SPORTS)]
+    medians = [p[50] for p in runs["moving_speed_percentiles_mps"] if _valid_percentiles(p)]
+    medians = [m for m in medians if np.isfinite(m) and m > 0]
+    return float(np.median(medians)) if medians else None
+
+
+def fast_time_fraction(
+    percentiles: Sequence[float] | None, *, easy_speed_mps: float | None, margin: float
+) -> float | None:
+    """Fraction (0-1) of moving time faster than ``easy_speed_mps * (1 + margin)``, interpolated
+    linearly between the run's speed percentiles; None when either is missing."""
+    if easy_speed_mps is None or not np.isfinite(easy_speed_mps) or not _valid_percentiles(
+        percentiles
+    ):
+        return None
+    p = np.asarray(percentiles, dtype=float)
+    limit = easy_speed_mps * (1.0 + margin)
+    # Percentile points at or below the limit; ties (a steady run) are handled by side="right".
+    below = int(np.searchsorted(p, limit, side="right"))
+    if below == 0:
+        return 1.0
+    if below == len(p):
+        return 0.0
+    lo, hi = p[below - 1], p[below]
+    level = (below - 1 + (limit - lo) / (hi - lo)) / (len(p) - 1)
+    return float(np.clip(1.0 - level, 0.0, 1.0))
+
+
+# --- samples -> values -------------------------------------------------------------------------
+
+
+def _sample_values(samples: pd.DataFrame, *, sport: str, thresholds: Thresholds) -> dict:
+    n = len(samples)
+    values = dict.fromkeys(
+        ("distance_m", "elapsed_time_s", "timer_time_s", "moving_time_s", "ascent_m",
+         "avg_speed_mps", "avg_hr_bpm", "max_hr_bpm", "avg_cadence_spm", "avg_cadence_rpm",
+         "avg_step_length_m", "avg_stance_time_ms", "avg_vertical_oscillation_mm",
+         "avg_vertical_ratio_pct", "avg_stance_time_balance_pct", "avg_power_w",
+         "uphill_time_fraction", "moving_speed_percentiles_mps", "hr_seconds_by_bpm"),
+    )  # fmt: skip
+    lat, lon = _col(samples, "latitude_deg"), _col(samples, "longitude_deg")
+    has_position = np.isfinite(lat) & np.isfinite(lon) & ~((lat == 0) & (lon == 0))
+    values["n_samples"] = n
+    values["channels"] = [
+        c for c in samples.columns if c != "timestamp_utc" and samples[c].notna().any()
+    ]
+    values["has_gps"] = bool(has_position.any())
+    if n == 0:
+        return values
+
+    t = _seconds(samples["timestamp_utc"])
+    dt = np.diff(t, prepend=t[0])
+    typical = float(np.median(dt[dt > 0])) if (dt > 0).any() else 0.0
+    gap_s = max(thresholds.max_sample_gap_s, 3.0 * typical)
+    in_gap = dt > gap_s
+    w = np.where(in_gap, min(typical, thresholds.max_sample_gap_s), dt)
+
+    values["elapsed_time_s"] = float(t[-1] - t[0])
+    values["timer_time_s"] = float(w.sum())
+
+    cum, speed = _distance_and_speed(
+        samples, t, in_gap, has_position, lat, lon,
+        moving_min_mps=thresholds.moving_speed_min_mps,
+    )
+    if speed is not None:
+        moving = np.isfinite(speed) & (speed >= thresholds.moving_speed_min_mps)
+        values["moving_time_s"] = float(w[moving].sum())
+        mv = moving & np.isfinite(speed) & (w > 0)
+        if w[mv].sum() > 0:
+            values["moving_speed_percentiles_mps"] = _weighted_percentiles(speed[mv], w[mv])
+    else:
+        moving = None
+    if cum is not None and cum[-1] > 0:
+        values["distance_m"] = float(cum[-1])
+
+    hr = _col(samples, "heart_rate_bpm")
+    hr = np.where(hr > 0, hr, np.nan)
+    if np.isfinite(hr).any():
+        values["avg_hr_bpm"] = _active_mean(hr, w, moving)
+        values["max_hr_bpm"] = float(np.nanmax(hr))
+        values["hr_seconds_by_bpm"] = _hr_histogram(hr, w)
+
+    positive = {  # channels where 0 means "no reading" (cadence zeros while stopped, no pod)
+        "avg_cadence_spm": "cadence_spm",
+        "avg_cadence_rpm": "cadence_rpm",
+        "avg_step_length_m": "step_length_m",
+        "avg_stance_time_ms": "stance_time_ms",
+        "avg_vertical_oscillation_mm": "vertical_oscillation_mm",
+        "avg_vertical_ratio_pct": "vertical_ratio_pct",
+        "avg_stance_time_balance_pct": "stance_time_balance_pct",
+    }
+    for key, column in positive.items():
+        x = _col(samples, column)
+        values[key] = _active_mean(np.where(x > 0, x, np.nan), w, moving)
+    power = _col(samples, "power_w")
+    if (power > 0).any():  # coasting at 0 W counts; a channel of only zeros is no power meter
+        values["avg_power_w"] = _active_mean(power, w, moving)
+
+    if values["avg_step_length_m"] is None and sport in FOOT_SPORTS and speed is not None:
+        values["avg_step_length_m"] = _derived_step_length(
+            speed, _col(samples, "cadence_spm"), w, moving
+        )
+
+    altitude = _col(samples, "altitude_m")
+    if np.isfinite(altitude).any() and sport != "treadmill_running":  # a treadmill's incline is
+        smooth = _smoothed(t, altitude, thresholds.altitude_smoothing_s)  # not in its altitude
+        values["ascent_m"] = _ascent(
+            t, smooth, width_s=thresholds.altitude_smoothing_s,
+            hysteresis_m=thresholds.ascent_hysteresis_m,
+        )
+        if cum is not None and moving is not None:
+            grade = _grade(cum, smooth, thresholds.grade_window_m)
+            known = moving & np.isfinite(grade)
+            total = w[known].sum()
+            if total > 0:
+                uphill = w[known & (grade > thresholds.uphill_grade)].sum()
+                values["uphill_time_fraction"] = float(uphill / total)
+    return values
+
+
+def _distance_and_speed(samples, t, in_gap, has_position, lat, lon, *, moving_min_mps: float):
+    """Cumulative distance from the start (m, non-decreasing) and speed (m/s) per sample: the
+    device's channels where present, else from positions. (None, None) without either."""
+    speed = _col(samples, "speed_mps")
+    dist = _col(samples, "distance_m")
+    cum = None
+    if np.isfinite(dist).any():
+        filled = pd.Series(dist).ffill().bfill().to_numpy()
+        cum = np.maximum.accumulate(filled) - filled[0]
+        derived = _windowed_rate(t, cum, in_gap, SPEED_WINDOW_S)
+    elif has_position.sum() >= 2:
+        # GPS jitter while standing adds path length: speed is the straight-line displacement
+        # over the window, and distance counts only steps taken while moving at that speed.
+        plat = pd.Series(np.where(has_position, lat, np.nan)).ffill().bfill().to_numpy()
+        plon = pd.Series(np.where(has_position, lon, np.nan)).ffill().bfill().to_numpy()
+        lo, hi = _window(t, in_gap, SPEED_WINDOW_S)
+        span = t[hi] - t[lo]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            derived = np.where(span > 0, _haversine(plat[lo], plon[lo], plat[hi], plon[hi]) / span,
+                               np.nan)  # fmt: skip
+        step = np.concatenate([[0.0], _haversine(plat[:-1], plon[:-1], plat[1:], plon[1:])])
+        step_speed = np.where(np.isfinite(speed), speed, derived)
+        cum = np.cumsum(np.where((step_speed >= moving_min_mps) & ~in_gap, step, 0.0))
+    else:
+        derived = np.full(len(t), np.nan)
+    speed = np.where(np.isfinite(speed), speed, derived)
+    if not (np.nan_to_num(speed) > 0).any():
+        return (cum if cum is not None and cum[-1] > 0 else None), None
+    return cum, speed
+
+
+def _avg_speed(values: dict, session: dict) -> float | None:
+    distance = values.get("distance_m")
+    for key in ("moving_time_s", "timer_time_s", "elapsed_time_s"):
+        seconds = values.get(key)
+        if distance is not None and seconds:
+            return float(distance / seconds)
+    return _usable(session.get("avg_speed_mps"), "avg_speed_mps")
+
+
+def _usable_session(session: dict) -> dict:
+    return {
+        k: float(v)
+        for k in SESSION_KEYS
+        if (v := _usable(session.get(k), k)) is not None
+    }
+
+
+def _usable(value, key: str) -> float | None:
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return None
+    if not np.isfinite(value) or value < 0 or (value == 0 and key not in ZERO_IS_REAL):
+        return None
+    return value
+
+
+# --- numeric helpers ---------------------------------------------------------------------------
+
+
+def _clean(samples: pd.DataFrame) -> pd.DataFrame:
+    if samples is None or samples.empty or "timestamp_utc" not in samples:
+        return pd.DataFrame(columns=["timestamp_utc"]) if samples is None else samples.iloc[0:0]
+    samples = samples[samples["timestamp_utc"].notna()]
+    if not samples["timestamp_utc"].is_monotonic_increasing:
+        samples = samples.sort_values("timestamp_utc", kind="stable")
+    return samples.reset_index(drop=True)
+
+
+def _col(samples: pd.DataFrame, name: str) -> np.ndarray:
+    if name not in samples:
+        return np.full(len(samples), np.nan)
+    return pd.to_numeric(samples[name], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
+def _seconds(timestamps: pd.Series) -> np.ndarray:
+    ts = pd.to_datetime(timestamps, utc=True)
+    return ((ts - ts.iloc[0]) / pd.Timedelta(seconds=1)).to_numpy(dtype=float)
+
+
+def _window(t: np.ndarray, in_gap: np.ndarray, width_s: float) -> tuple[np.ndarray, np.ndarray]:
+    """Index of the first and last sample of a centred time window around each sample, reaching at
+    least the neighbours (sparse recordings) but never across a pause."""
+    n = len(t)
+    idx = np.arange(n)
+    lo = np.searchsorted(t, t - width_s / 2, side="left")
+    hi = np.searchsorted(t, t + width_s / 2, side="right") - 1
+    prev_ok = (idx > 0) & ~in_gap
+    next_ok = np.concatenate([~in_gap[1:], [False]])
+    lo = np.minimum(lo, np.where(prev_ok, idx - 1, idx))
+    hi = np.maximum(hi, np.where(next_ok, idx + 1, idx))
+    # A window must not straddle a pause: clip it to the stretch of samples around i.
+    segment = np.cumsum(in_gap)
+    first_of = np.searchsorted(segment, segment, side="left")
+    last_of = np.searchsorted(segment, segment, side="right") - 1
+    return np.maximum(lo, first_of), np.minimum(hi, last_of)
+
+
+def _windowed_rate(t, y, in_gap, width_s: float) -> np.ndarray:
+    lo, hi = _window(t, in_gap, width_s)
+    span = t[hi] - t[lo]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(span > 0, (y[hi] - y[lo]) / span, np.nan)
+
+
+def _haversine(lat1, lon1, lat2, lon2) -> np.ndarray:
+    """Great-circle distance in metres between arrays of points in degrees."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dlat, dlon = p2 - p1, np.radians(lon2 - lon1)
+    a = np.sin(dlat / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlon / 2) ** 2
+    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def _active_mean(x: np.ndarray, w: np.ndarray, moving: np.ndarray | None) -> float | None:
+    """Time-weighted mean of ``x`` over moving time (all recorded time when the activity has no
+    speed, or ``x`` has no reading while moving); None when ``x`` has no finite value."""
+    ok = np.isfinite(x)
+    if not ok.any():
+        return None
+    for mask in ((ok & moving) if moving is not None else ok, ok):
+        total = w[mask].sum()
+        if total > 0:
+            return float((x[mask] * w[mask]).sum() / total)
+    return float(x[ok].mean())  # a single reading (no time span)
+
+
+def _derived_step_length(speed, cadence_spm, w, moving) -> float | None:
+    """Distance per step over moving time with a cadence reading: sum(speed·dt) / sum(steps)."""
+    mask = np.isfinite(speed) & (cadence_spm > 0) & (w > 0)
+    if moving is not None:
+        mask &= moving
+    steps = (cadence_spm[mask] / 60.0 * w[mask]).sum()
+    return float((speed[mask] * w[mask]).sum() / steps) if steps > 0 else None
+
+
+def _weighted_percentiles(x: np.ndarray, w: np.ndarray) -> list[float]:
+    order = np.argsort(x, kind="stable")
+    xs, ws = x[order], w[order]
+    cum = (np.cumsum(ws) - 0.5 * ws) / ws.sum()  # each sample at the middle of its time share
+    return [float(v) for v in np.interp(PERCENTILES, cum, xs)]
+
+
+def _hr_histogram(hr: np.ndarray, w: np.ndarray) -> list[float]:
+    ok = np.isfinite(hr)
+    bins = np.clip(np.rint(hr[ok]), 0, HR_BINS - 1).astype(int)
+    return [float(v) for v in np.bincount(bins, weights=w[ok], minlength=HR_BINS)]
+
+
+def _smoothed(t: np.ndarray, y: np.ndarray, width_s: float) -> np.ndarray:
+    """Centred moving mean of ``y`` over ``width_s`` seconds (NaN readings skipped)."""
+    ok = np.isfinite(y)
+    sums = np.concatenate([[0.0], np.cumsum(np.where(ok, y, 0.0))])
+    counts = np.concatenate([[0], np.cumsum(ok)])
+    lo = np.searchsorted(t, t - width_s / 2, side="left")
+    hi = np.searchsorted(t, t + width_s / 2, side="right")
+    n = counts[hi] - counts[lo]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(n > 0, (sums[hi] - sums[lo]) / n, np.nan)
+
+
+def _ascent(t: np.ndarray, smooth: np.ndarray, *, width_s: float, hysteresis_m: float):
+    """Metres climbed: rises of the smoothed altitude read every half window, each counted once it
+    exceeds ``hysteresis_m`` above the last low. Consecutive smoothed samples differ by residual
+    noise of either sign, which a per-sample sum of rises would add up as climbing."""
+    ok = np.isfinite(smooth)
+    if not ok.any():
+        return None
+    tt, aa = t[ok], smooth[ok]
+    grid = np.arange(tt[0], tt[-1] + width_s / 2, width_s / 2)
+    picks = np.unique(np.minimum(np.searchsorted(tt, grid, side="left"), len(tt) - 1))
+    points = aa[np.unique(np.concatenate([picks, [len(tt) - 1]]))].tolist()
+    # A loop over one point per half window (~240 an hour), not over samples.
+    gained, low = 0.0, points[0]
+    for altitude in points[1:]:
+        if altitude < low:
+            low = altitude
+        elif altitude - low > hysteresis_m:
+            gained += altitude - low
+            low = altitude
+    return gained
+
+
+def _grade(cum: np.ndarray, smooth: np.ndarray, window_m: float) -> np.ndarray:
+    """Grade (rise / run, 0.06 = 6 %) over ``window_m`` metres of distance centred on each sample;
+    NaN where the window spans less than half that distance or altitude is missing."""
+    lo = np.searchsorted(cum, cum - window_m / 2, side="left")
+    hi = np.minimum(np.searchsorted(cum, cum + window_m / 2, side="right") - 1, len(cum) - 1)
+    run = cum[hi] - cum[lo]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(run >= window_m / 2, (smooth[hi] - smooth[lo]) / run, np.nan)
+
+
+def _valid_percentiles(p) -> bool:
+    if p is None or np.ndim(p) != 1:  # None, NaN or pd.NA from a frame
+        return False
+    arr = np.asarray(p, dtype=float)
+    return arr.ndim == 1 and len(arr) == len(PERCENTILES) and bool(np.isfinite(arr).all())
