@@ -53,7 +53,8 @@ def daily_features(
     cross-training minutes), ``session_load`` of all sports with ``session_load_kind``
     (see ``load.activity_load``), ``run_km_7d``/``run_km_28d`` sums, ``acwr_ewma`` of daily run km
     (λ = 2/(N+1), N = ``acute_days``/``chronic_days``; context only), ``monotony_7d`` and
-    ``strain_7d`` of ``session_load`` (Foster 1998), ``rest_day``/``rest_streak_days``, stride of the
+    ``strain_7d`` of ``session_load`` (Foster 1998), ``rest_day``/``rest_streak_days``, stride of
+    the
     day's runs and at the reference speed, and the day's pain and flags.
 
     ``attrs`` holds ``trimp_heart_rates`` (which heart rates TRIMP used and whether they were

@@ -1,4 +1,5 @@
-"""Session load (Banister TRIMP, session-RPE or minutes), EWMA acute:chronic ratio, monotony, strain.
+"""Session load (Banister TRIMP, session-RPE or minutes), EWMA acute:chronic ratio, monotony and
+strain.
 
 Constants come from ``config.Thresholds`` (citations there and in ../shared/SCIENCE.md).
 """

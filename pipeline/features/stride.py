@@ -1,10 +1,10 @@
 """Stride per day, and cadence and step length at a reference speed.
 
 Cadence and step length change with pace, so a day's raw cadence mixes technique with speed.
-Per athlete, a robust line (Theil–Sen) of per-run cadence (or step length) on per-run speed is fitted
-over a rolling window of runs and read at a fixed reference speed: the athlete's usual easy speed
-(median run speed over the whole history up to the as-of date). Values are then comparable over
-time (Heiderscheit 2011: compare step rate at the same speed).
+Per athlete, a robust line (Theil–Sen) of per-run cadence (or step length) on per-run speed is
+fitted over a rolling window of runs and read at a fixed reference speed: the athlete's usual
+easy speed (median run speed over the whole history up to the as-of date). Values are then
+comparable over time (Heiderscheit 2011: compare step rate at the same speed).
 """
 
 from __future__ import annotations
@@ -55,8 +55,9 @@ def run_stride(activities: pd.DataFrame) -> pd.DataFrame:
 
 def daily_stride(runs: pd.DataFrame, days: pd.DatetimeIndex) -> pd.DataFrame:
     """Per day: moving-time-weighted means of the day's runs for ``cadence_spm`` (steps/min),
-    ``step_length_m``, ``stance_time_ms`` (ground contact) and ``vertical_oscillation_mm``, each over
-    the runs where it was measured (plain mean if those runs have no minutes); null when none was."""
+    ``step_length_m``, ``stance_time_ms`` (ground contact) and ``vertical_oscillation_mm``,
+    each over the runs where it was measured (plain mean if those runs have no minutes); null when
+    none was."""
     dates = runs["local_date"].to_numpy()
     minutes = runs["minutes"].fillna(0.0)
     out = pd.DataFrame(index=days)
@@ -72,7 +73,7 @@ def daily_stride(runs: pd.DataFrame, days: pd.DatetimeIndex) -> pd.DataFrame:
 
 
 def reference_speed_mps(runs: pd.DataFrame) -> float | None:
-    """The athlete's usual easy speed (m/s): the median per-run average speed over all runs given."""
+    """The athlete's usual easy speed (m/s): median per-run average speed over all runs given."""
     speeds = runs["speed_mps"].dropna()
     return float(speeds.median()) if len(speeds) else None
 
@@ -99,7 +100,8 @@ def value_at_reference(
     if len(speed) < thresholds.stride_min_runs:
         return float("nan")
     if np.std(speed) < thresholds.stride_min_speed_sd_mps:
-        near = abs(np.median(speed) - ref_speed_mps) <= thresholds.stride_ref_tolerance * ref_speed_mps
+        tolerance = thresholds.stride_ref_tolerance * ref_speed_mps
+        near = abs(np.median(speed) - ref_speed_mps) <= tolerance
         return float(np.median(value)) if near else float("nan")
     intercept, slope = theil_sen(speed, value)
     return intercept + slope * ref_speed_mps

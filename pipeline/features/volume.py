@@ -30,7 +30,7 @@ CROSS_TRAINING_TOTAL_COLUMNS = (
 
 
 def activity_minutes(activities: pd.DataFrame) -> pd.Series:
-    """Minutes of each activity: moving time, else the device timer, else elapsed time; 0 if none."""
+    """Minutes of each activity: moving time, else the device timer, else elapsed; 0 if none."""
     seconds = (
         activities["moving_time_s"]
         .astype(float)
@@ -46,7 +46,7 @@ def is_run(activities: pd.DataFrame) -> pd.Series:
 
 
 def _per_day(values: pd.Series, dates: pd.Series, days: pd.DatetimeIndex, how: str) -> pd.Series:
-    """``values`` aggregated by date (``how``: sum/max/count) on every day of ``days`` (0 if none)."""
+    """``values`` aggregated by date (``how``: sum/max/count) on each of ``days`` (0 if none)."""
     if len(values) == 0:
         return pd.Series(0.0, index=days)
     grouped = values.groupby(dates.to_numpy()).agg(how)
@@ -113,7 +113,7 @@ def spike_ratio(longest_run_km: pd.Series, *, window_days: int) -> pd.Series:
 
 
 def rolling_sum(values: pd.Series, *, days: int) -> pd.Series:
-    """Sum over the last ``days`` days including today (rest days count as 0; shorter at the start)."""
+    """Sum over the last ``days`` days including today (rest days count 0; shorter at first)."""
     return values.rolling(days, min_periods=1).sum()
 
 
@@ -123,7 +123,7 @@ def rest_day(activity_count: pd.Series) -> pd.Series:
 
 
 def rest_streak_days(is_rest_day: pd.Series) -> pd.Series:
-    """Length in days of the run of consecutive rest days ending on each day (0 on an active day)."""
+    """Length in days of the run of consecutive rest days ending each day (0 on an active day)."""
     rest = is_rest_day.to_numpy(dtype=bool)
     streak = np.zeros(len(rest), dtype="int64")
     current = 0

@@ -94,7 +94,8 @@ def pain_frame(rows: list[dict]) -> pd.DataFrame:
     return PainLog.validate(df)
 
 
-def daily_runs(start: str, n_days: int, *, km: float, minutes: float = 30.0, **values) -> list[dict]:
+def daily_runs(start: str, n_days: int, *, km: float, minutes: float = 30.0,
+               **values) -> list[dict]:
     """One identical run per day for ``n_days`` days from ``start``."""
     return [activity(str(d.date()), km=km, minutes=minutes, **values)
             for d in pd.date_range(start, periods=n_days, freq="D")]

@@ -10,7 +10,13 @@ import pytest
 
 from pipeline.config import Thresholds
 from pipeline.features import daily_features
-from pipeline.features.load import acwr_ewma, banister_trimp, monotony_7d, strain_7d, trimp_heart_rates
+from pipeline.features.load import (
+    acwr_ewma,
+    banister_trimp,
+    monotony_7d,
+    strain_7d,
+    trimp_heart_rates,
+)
 from tests.features.factories import activities_frame, activity, daily_runs, pain_frame
 
 T = Thresholds()
