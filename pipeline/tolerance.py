@@ -1,0 +1,284 @@
+"""The load -> next-morning pain relation and the athlete's tolerated weekly km.
+
+Method (the README states it): each rated morning ``d`` is paired with the running km of the
+seven days before it (``d-7 .. d-1``, the load that preceded the rating) and the spike of the run
+the day before (how much longer it was than the previous 30 days' longest, Frandsen 2025). A
+segmented ("hinge") regression
+
+    pain_d = a + j * [km > c] + s * max(0, km - c) + k * spike_excess_{d-1},   a, j, s, k >= 0
+
+is fitted for every candidate breakpoint ``c`` (the 10th-90th percentiles of the observed km)
+and the ``c`` with the least squared error (the profile likelihood) is kept: the tolerated weekly
+km is the load above which next-morning pain rises, by a jump, a slope or both. Uncertainty comes
+from a block bootstrap that resamples whole weeks (days within a week are not independent); the
+point estimate is the median of the bootstrap breakpoints (bagging steadies the jagged profile).
+The relation is validated in time order (expanding windows, ``TimeSeriesSplit``; never shuffled)
+against a no-relation model, and an estimate is given only when the history supports one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import nnls
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.model_selection import TimeSeriesSplit
+
+from pipeline.config import Thresholds
+from pipeline.symptoms import by_date, morning_pain_0_10, morning_pain_source
+
+
+class HingeRegression(BaseEstimator, RegressorMixin):
+    """Segmented regression of pain on load with a breakpoint chosen by least squares.
+
+    ``X[:, 0]`` is the load (km per 7 days); further columns are nuisance loads whose effect is
+    constrained to be non-negative (e.g. spike excess). Learned: ``breakpoint_`` (km),
+    ``intercept_``, ``jump_`` and ``slope_`` (pain points, points per km), ``nuisance_coef_``.
+    """
+
+    def __init__(self, *, n_grid: int = 40, quantiles: tuple[float, float] = (0.1, 0.95),
+                 min_side: int = 4, with_jump: bool = True):
+        self.n_grid = n_grid
+        self.quantiles = quantiles
+        self.min_side = min_side
+        self.with_jump = with_jump
+
+    def _design(self, X: np.ndarray, c: float) -> np.ndarray:
+        x = X[:, 0]
+        cols = [np.ones(len(x))]
+        if self.with_jump:
+            cols.append((x > c).astype(float))
+        cols.append(np.maximum(0.0, x - c))
+        return np.column_stack(cols + [X[:, 1:]])
+
+    def fit(self, X, y):
+        X = np.asarray(X, dtype=float)
+        y = np.asarray(y, dtype=float)
+        x = X[:, 0]
+        lo, hi = np.quantile(x, self.quantiles)
+        grid = np.unique(np.round(np.linspace(lo, hi, self.n_grid), 2))
+        best = (np.inf, None, None)
+        for c in grid:
+            above = int((x > c).sum())
+            if above < self.min_side or len(x) - above < self.min_side:
+                continue
+            coef, rnorm = nnls(self._design(X, c), y)
+            if rnorm < best[0]:
+                best = (rnorm, c, coef)
+        if best[1] is None:  # no load variation: a flat model
+            best = (np.nan, float(np.max(x)), np.r_[y.mean(), np.zeros(self._n_terms(X) - 1)])
+        self.breakpoint_ = float(best[1])
+        coef = best[2]
+        self.intercept_ = float(coef[0])
+        self.jump_ = float(coef[1]) if self.with_jump else 0.0
+        self.slope_ = float(coef[2 if self.with_jump else 1])
+        self.nuisance_coef_ = coef[(3 if self.with_jump else 2):]
+        self.coef_ = coef
+        self.load_range_ = (float(x.min()), float(x.max()))
+        return self
+
+    def _n_terms(self, X) -> int:
+        return X.shape[1] + (2 if self.with_jump else 1)
+
+    def predict(self, X):
+        X = np.asarray(X, dtype=float)
+        return self._design(X, self.breakpoint_) @ self.coef_
+
+    def rise_at(self, load_km: float) -> float:
+        """Modelled pain rise (points) at ``load_km`` over the pain at the breakpoint."""
+        if load_km <= self.breakpoint_:
+            return 0.0
+        return self.jump_ + self.slope_ * (load_km - self.breakpoint_)
+
+
+@dataclass
+class Estimate:
+    """The tolerated weekly km (km per 7 days) or None with the reason.
+
+    ``interval`` is the 80% block-bootstrap interval; ``rise_0_10`` the modelled next-morning
+    pain rise at the 90th percentile of the athlete's own 7-day km over the pain at the
+    breakpoint; ``cv_skill`` is 1 - MAE(model) / MAE(no relation) in time-ordered validation.
+    """
+
+    value: float | None
+    interval: tuple[float, float] | None
+    n_weeks: int
+    n_rated_days: int
+    method: str
+    reason: str | None = None
+    outcome: str = "pain_next_morning_0_10"
+    rise_0_10: float | None = None
+    rise_interval: tuple[float, float] | None = None
+    cv_skill: float | None = None
+    spike_effect_0_10: float | None = None  # points per +10% over the 30-day longest run
+    load_range_km: tuple[float, float] | None = None
+    model: HingeRegression | None = field(default=None, repr=False)
+    boot_models: list = field(default_factory=list, repr=False)
+
+    def as_dict(self) -> dict:
+        """JSON-ready summary (no fitted models)."""
+        d = asdict(self)
+        d.pop("model")
+        d.pop("boot_models")
+        return _rounded(d)
+
+
+def _rounded(obj):
+    if isinstance(obj, float):
+        return None if np.isnan(obj) else round(obj, 2)
+    if isinstance(obj, dict):
+        return {k: _rounded(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_rounded(v) for v in obj]
+    return obj
+
+
+def lagged_load_frame(daily: pd.DataFrame) -> pd.DataFrame:
+    """Per date: ``pain_0_10`` (the morning rating), ``load_7d_km`` (running km of the seven
+    days before), ``spike_excess`` (the previous day's spike ratio above 1, else 0) and
+    ``week_start`` (Monday); every calendar day, rated or not."""
+    d = by_date(daily)
+    km = d["run_km"].astype(float)
+    spike = d["spike_ratio"].astype(float) if "spike_ratio" in d else pd.Series(np.nan, index=d.index)
+    out = pd.DataFrame(index=d.index)
+    out["pain_0_10"] = morning_pain_0_10(daily)
+    out["load_7d_km"] = km.rolling(7, min_periods=1).sum().shift(1).fillna(0.0)
+    out["spike_excess"] = (spike.shift(1) - 1).clip(lower=0).fillna(0.0)
+    out["week_start"] = out.index - pd.to_timedelta(out.index.dayofweek, unit="D")
+    return out
+
+
+def _supported_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rated mornings that have a full week of load history before them."""
+    rated = frame.dropna(subset=["pain_0_10"])
+    first = frame.index.min() + pd.Timedelta(days=7) if len(frame) else None
+    return rated[rated.index >= first] if first is not None else rated
+
+
+def tolerated_weekly_km(
+    daily: pd.DataFrame,
+    weekly: pd.DataFrame | None = None,
+    *,
+    thresholds: Thresholds = Thresholds(),
+    seed: int = 0,
+) -> Estimate:
+    """The athlete's tolerated weekly km from their own history (see the module docstring)."""
+    frame = lagged_load_frame(daily)
+    rows = _supported_rows(frame)
+    weeks_rated = rows.groupby("week_start")["pain_0_10"].count()
+    n_weeks = int((weeks_rated >= 2).sum())
+    n_days = len(rows)
+    base = dict(n_weeks=n_weeks, n_rated_days=n_days, outcome=morning_pain_source(daily),
+                method="hinge regression, breakpoint by least squares, week block bootstrap")
+    if n_weeks < thresholds.min_pain_weeks:
+        return Estimate(None, None, reason=(
+            f"only {n_weeks} week(s) with pain ratings; at least {thresholds.min_pain_weeks} "
+            "are needed"), **base)
+    if n_days < thresholds.min_pain_days:
+        return Estimate(None, None, reason=(
+            f"only {n_days} rated mornings; at least {thresholds.min_pain_days} are needed"), **base)
+    x = rows["load_7d_km"].to_numpy()
+    lo, hi = np.quantile(x, [0.1, 0.9])
+    top = float(x.max())
+    if hi - lo < max(2.0, 0.2 * np.median(x)):
+        return Estimate(None, None, reason=(
+            f"your 7-day km barely varied ({lo:.0f}-{hi:.0f} km), so the load at which pain "
+            "rises cannot be told apart"), load_range_km=(float(lo), float(hi)), **base)
+
+    X = rows[["load_7d_km", "spike_excess"]].to_numpy()
+    y = rows["pain_0_10"].to_numpy()
+    model = HingeRegression().fit(X, y)
+    boots = _bootstrap(rows, n=thresholds.bootstrap_resamples, seed=seed)
+    bps = np.array([m.breakpoint_ for m in boots])
+    rises = np.array([m.rise_at(top) for m in boots])
+    rise = model.rise_at(top)
+    rise_iv = (float(np.quantile(rises, 0.1)), float(np.quantile(rises, 0.9)))
+    skill = time_ordered_skill(X, y)
+    common = dict(rise_0_10=float(rise), rise_interval=rise_iv, cv_skill=skill,
+                  spike_effect_0_10=float(model.nuisance_coef_[0] * 0.1),
+                  load_range_km=(float(lo), float(hi)), model=model, boot_models=boots, **base)
+    if rise < thresholds.min_pain_rise or rise_iv[0] <= 0:
+        return Estimate(None, None, reason=(
+            f"next-morning pain did not rise consistently with load within the range you ran "
+            f"(up to {top:.0f} km in 7 days); your tolerated load is not yet known"), **common)
+    supported = bps[rises > 0]
+    value = float(np.median(supported))
+    interval = (float(np.quantile(supported, 0.1)), float(np.quantile(supported, 0.9)))
+    return Estimate(value, interval, **common)
+
+
+def _bootstrap(rows: pd.DataFrame, *, n: int, seed: int) -> list[HingeRegression]:
+    """Hinge fits on ``n`` resamples of whole weeks (with replacement)."""
+    rng = np.random.default_rng(seed)
+    weeks = rows["week_start"].unique()
+    groups = {w: g[["load_7d_km", "spike_excess", "pain_0_10"]].to_numpy()
+              for w, g in rows.groupby("week_start")}
+    fits = []
+    for _ in range(n):
+        sample = np.vstack([groups[w] for w in rng.choice(weeks, size=len(weeks))])
+        fits.append(HingeRegression().fit(sample[:, :2], sample[:, 2]))
+    return fits
+
+
+def time_ordered_skill(X: np.ndarray, y: np.ndarray, *, n_splits: int = 4) -> float | None:
+    """1 - MAE(hinge) / MAE(training mean) over expanding time-ordered folds (None if too few)."""
+    if len(y) < 5 * (n_splits + 1):
+        return None
+    err_model, err_flat = [], []
+    for train, test in TimeSeriesSplit(n_splits=n_splits).split(X):
+        if np.ptp(X[train, 0]) == 0:
+            continue
+        pred = HingeRegression(min_side=3).fit(X[train], y[train]).predict(X[test])
+        err_model.append(np.abs(pred - y[test]))
+        err_flat.append(np.abs(y[train].mean() - y[test]))
+    if not err_model:
+        return None
+    flat = np.concatenate(err_flat).mean()
+    return float(1 - np.concatenate(err_model).mean() / flat) if flat > 0 else None
+
+
+def what_if(
+    history_daily: pd.DataFrame,
+    planned_week,
+    *,
+    thresholds: Thresholds = Thresholds(),
+    estimate: Estimate | None = None,
+) -> dict:
+    """The expected next-morning pain (0-10) after a planned week, with an 80% interval.
+
+    ``planned_week`` is a list of planned run distances (km, one per run) or a dict with
+    ``weekly_km`` and optionally ``longest_run_km``. The load is the planned weekly km; the spike
+    is the planned longest run over the longest of the last 30 days of ``history_daily``. The
+    interval spreads the prediction over the week-block bootstrap fits (model uncertainty, not the
+    day-to-day noise of single ratings). ``expected_0_10`` is None (with ``reason``) when the
+    history cannot support a relation.
+    """
+    if isinstance(planned_week, dict):
+        weekly_km = float(planned_week["weekly_km"])
+        longest = float(planned_week.get("longest_run_km") or 0.0)
+    else:
+        runs = [float(x) for x in planned_week]
+        weekly_km, longest = float(sum(runs)), float(max(runs, default=0.0))
+    d = by_date(history_daily)
+    longest30 = float(d["longest_run_km"].tail(30).max()) if len(d) else 0.0
+    spike = max(0.0, longest / longest30 - 1) if longest30 > 0 and longest > 0 else 0.0
+    if estimate is None:
+        estimate = tolerated_weekly_km(history_daily, thresholds=thresholds)
+    out = {"weekly_km": round(weekly_km, 1), "longest_run_km": round(longest, 1),
+           "spike_ratio": round(1 + spike, 2) if longest30 > 0 and longest > 0 else None,
+           "tolerated_weekly_km": None if estimate.value is None else round(estimate.value, 1)}
+    if estimate.model is None:
+        return {**out, "expected_0_10": None, "interval_0_10": None, "reason": estimate.reason}
+    X = np.array([[weekly_km, spike]])
+    preds = np.array([m.predict(X)[0] for m in estimate.boot_models] or [estimate.model.predict(X)[0]])
+    preds = np.clip(preds, 0, 10)
+    expected = float(np.clip(estimate.model.predict(X)[0], 0, 10))
+    calm = float(np.clip(estimate.model.intercept_, 0, 10))
+    return {**out, "expected_0_10": round(expected, 1),
+            "interval_0_10": [round(float(np.quantile(preds, 0.1)), 1),
+                              round(float(np.quantile(preds, 0.9)), 1)],
+            "calm_0_10": round(calm, 1),
+            "above_calm_0_10": round(expected - calm, 1),
+            "reason": estimate.reason}
