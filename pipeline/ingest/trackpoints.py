@@ -144,7 +144,7 @@ def samples_frame(
     positions (haversine) when not given, speed from distance when not given, an all-zero altitude
     is treated as missing, heart rates outside 1-255 bpm are null. ``cadence`` is the file's raw
     count per minute: crank rpm when ``crank`` (rides), else converted to steps per minute with
-    ``steps_per_count``.
+    ``steps_per_count`` (the factor used is left in ``attrs["steps_per_count"]``).
     """
     time_us = np.asarray(time_us, dtype=np.int64)
     running_max = np.maximum.accumulate(time_us) if len(time_us) else time_us
@@ -186,6 +186,7 @@ def samples_frame(
         cols["heart_rate_bpm"] = np.where((hr > 0) & (hr <= 255), hr, np.nan)
 
     cad = cols.pop("_cadence", None)
+    steps_factor = None
     if cad is not None:
         cad = np.where(cad >= 0, cad, np.nan)
         if crank:
@@ -193,8 +194,12 @@ def samples_frame(
         else:
             factor, _ = steps_per_count(cad, cols["speed_mps"])
             cols["cadence_spm"] = cad * factor
+            steps_factor = factor
 
     frame = {"timestamp_utc": pd.to_datetime(time_us, unit="us", utc=True).astype(UTC)}
     for name in SAMPLE_CHANNELS:
         frame[name] = cols.get(name, np.full(n, np.nan)) if name != "elapsed_s" else elapsed
-    return pd.DataFrame(frame)
+    out = pd.DataFrame(frame)
+    if steps_factor is not None:
+        out.attrs["steps_per_count"] = steps_factor  # for lap cadences in the same unit
+    return out

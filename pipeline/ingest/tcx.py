@@ -1,0 +1,245 @@
+"""TCX files (Garmin, Strava, TomTom) -> parsed activities: laps as device totals, trackpoints.
+
+Parsed with defusedxml (no DTD, entities or external references); Strava's leading whitespace
+before the XML declaration is tolerated. Each <Activity> becomes one ParsedActivity.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pandas as pd
+
+from pipeline.errors import NotAnActivity, UnreadableInput
+from pipeline.ingest.model import ParsedActivity
+from pipeline.ingest.trackpoints import samples_frame, sport_from_words
+from pipeline.ingest.xml_safety import local_name, safe_root
+
+TCX_SPORTS = {"running": "running", "biking": "cycling"}  # the schema's third value is "Other"
+_POINT_FIELDS = {
+    "AltitudeMeters": "altitude_m",
+    "DistanceMeters": "distance_m",
+    "Cadence": "cadence",
+}
+# ActivityExtension/v2 TPX children, by local name
+_TPX_FIELDS = {"Speed": "speed_mps", "RunCadence": "run_cadence", "Watts": "power_w"}
+
+
+def _float(el: ET.Element | None) -> float:
+    if el is None or el.text is None:
+        return np.nan
+    try:
+        return float(el.text.strip())
+    except ValueError:
+        return np.nan
+
+
+def _child(el: ET.Element, name: str) -> ET.Element | None:
+    """The first child with this local name, whatever its namespace."""
+    for c in el:
+        if local_name(c.tag) == name:
+            return c
+    return None
+
+
+def _value(el: ET.Element, name: str) -> float:
+    """The number in ``<name><Value>..</Value></name>`` (TCX heart rates), NaN when absent."""
+    child = _child(el, name)
+    return _float(_child(child, "Value")) if child is not None else np.nan
+
+
+def _children(el: ET.Element, name: str) -> list[ET.Element]:
+    return [c for c in el if local_name(c.tag) == name]
+
+
+def _trackpoints(laps: list[ET.Element]) -> tuple[list[str], dict[str, list[float]]]:
+    """Every trackpoint's time text and values, in file order, across laps and tracks."""
+    times: list[str] = []
+    values: dict[str, list[float]] = {
+        k: [] for k in ("latitude_deg", "longitude_deg", "heart_rate_bpm",
+                        *_POINT_FIELDS.values(), *_TPX_FIELDS.values())
+    }
+    for lap in laps:
+        for track in _children(lap, "Track"):
+            for tp in _children(track, "Trackpoint"):
+                row = dict.fromkeys(values, np.nan)
+                when = None
+                for el in tp:
+                    name = local_name(el.tag)
+                    if name == "Time":
+                        when = (el.text or "").strip()
+                    elif name == "Position":
+                        row["latitude_deg"] = _float(_child(el, "LatitudeDegrees"))
+                        row["longitude_deg"] = _float(_child(el, "LongitudeDegrees"))
+                    elif name == "HeartRateBpm":
+                        row["heart_rate_bpm"] = _float(_child(el, "Value"))
+                    elif name in _POINT_FIELDS:
+                        row[_POINT_FIELDS[name]] = _float(el)
+                    elif name == "Extensions":
+                        for tpx in el:
+                            for x in tpx:
+                                field = _TPX_FIELDS.get(local_name(x.tag))
+                                if field:
+                                    row[field] = _float(x)
+                if not when:
+                    continue
+                times.append(when)
+                for k, v in row.items():
+                    values[k].append(v)
+    return times, values
+
+
+def _lap_totals(laps: list[ET.Element], *, cadence_factor: float, crank: bool) -> dict:
+    """The device's totals summed over laps, keyed by ``schemas.Activities`` column names."""
+    time_s = np.array([_float(_child(lap, "TotalTimeSeconds")) for lap in laps])
+    dist_m = np.array([_float(_child(lap, "DistanceMeters")) for lap in laps])
+    avg_hr = np.array([_value(lap, "AverageHeartRateBpm") for lap in laps])
+    max_hr = np.array([_value(lap, "MaximumHeartRateBpm") for lap in laps])
+    lap_cad = []
+    for lap in laps:
+        value = np.nan
+        ext = _child(lap, "Extensions")
+        if ext is not None and not crank:
+            for lx in ext:
+                value = _float(_child(lx, "AvgRunCadence"))
+        if not np.isfinite(value):
+            value = _float(_child(lap, "Cadence"))
+        lap_cad.append(value)
+    cad = np.array(lap_cad)
+
+    def weighted(values: np.ndarray) -> float | None:
+        ok = np.isfinite(values) & (values > 0) & np.isfinite(time_s) & (time_s > 0)
+        return float(np.average(values[ok], weights=time_s[ok])) if ok.any() else None
+
+    out: dict = {}
+    if np.isfinite(time_s).any():
+        out["timer_time_s"] = float(np.nansum(time_s))
+    if np.isfinite(dist_m).any():
+        out["distance_m"] = float(np.nansum(dist_m))
+    if out.get("timer_time_s") and out.get("distance_m") is not None:
+        out["avg_speed_mps"] = out["distance_m"] / out["timer_time_s"]
+    hr = weighted(avg_hr)
+    if hr is not None:
+        out["avg_hr_bpm"] = hr
+    if (np.isfinite(max_hr) & (max_hr > 0)).any():
+        out["max_hr_bpm"] = float(np.nanmax(max_hr))
+    c = weighted(cad)
+    if c is not None:
+        if crank:
+            out["avg_cadence_rpm"] = c
+        else:
+            out["avg_cadence_spm"] = c * cadence_factor
+    return out
+
+
+def _sport(activity: ET.Element, *, source: str, warnings: list[str]) -> str:
+    stated = (activity.get("Sport") or "").strip()
+    sport = TCX_SPORTS.get(stated.lower())
+    if sport:
+        return sport
+    notes = _child(activity, "Notes")
+    guess = sport_from_words(" ".join(filter(None, [notes.text if notes is not None else None, source])))
+    if guess:
+        return guess
+    if stated:
+        return "other"
+    warnings.append("sport not stated; assumed running")
+    return "running"
+
+
+def _activity(activity: ET.Element, *, index: int, source: str) -> ParsedActivity:
+    warnings: list[str] = []
+    sport = _sport(activity, source=source, warnings=warnings)
+    crank = sport == "cycling"
+    laps = _children(activity, "Lap")
+    times, values = _trackpoints(laps)
+    stamps = pd.to_datetime(pd.Series(times, dtype=object), utc=True, format="ISO8601", errors="coerce")
+    good = stamps.notna().to_numpy()
+    if not good.all():
+        warnings.append(f"ignored {int((~good).sum())} trackpoint(s) with an unreadable time")
+    # the first stated offset gives the local time; Strava and Garmin write Z (no information)
+    offset_min = None
+    for t in times:
+        if t and not t.endswith("Z") and ("+" in t[10:] or "-" in t[10:]):
+            offset_min = pd.Timestamp(t).utcoffset().total_seconds() / 60
+            break
+    epoch = pd.Timestamp(0, tz="UTC")
+    time_us = ((stamps[good] - epoch) // pd.Timedelta(microseconds=1)).to_numpy(dtype=np.int64)
+    cols = {k: np.asarray(v, dtype=float)[good] for k, v in values.items()}
+    run_cad = cols.pop("run_cadence")
+    cadence = cols.pop("cadence")
+    if not crank and np.isfinite(run_cad).any():
+        cadence = run_cad  # RunCadence is the running value; <Cadence> is meant for rides
+    samples = samples_frame(
+        time_us=time_us, columns=cols, cadence=cadence, crank=crank, warnings=warnings
+    )
+    # the samples' unit decision applies to the laps' average cadence too; without samples,
+    # Garmin's TCX schema says RunCadence is strides per minute
+    factor = 1.0 if crank else samples.attrs.pop("steps_per_count", 2.0)
+    session = _lap_totals(laps, cadence_factor=factor, crank=crank)
+
+    creator = _child(activity, "Creator")
+    device_el = _child(creator, "Name") if creator is not None else None
+    device = (device_el.text or "").strip() or None if device_el is not None else None
+    start = _activity_start(activity, laps, samples)
+    summary_only = samples["timestamp_utc"].nunique() < 2
+    if summary_only:
+        if not session.get("timer_time_s") or start is None:
+            raise NotAnActivity("not an activity: fewer than two timed points", source=source)
+        warnings.append("no trackpoints: only the laps' totals")
+        samples = samples.iloc[0:0]
+    else:
+        last = samples["timestamp_utc"].iloc[-1]
+        session["elapsed_time_s"] = (last - min(start, samples["timestamp_utc"].iloc[0])).total_seconds()
+    return ParsedActivity(
+        format="tcx",
+        sport=sport,
+        start_time_utc=start,
+        samples=samples,
+        session=session,
+        device=device,
+        utc_offset_min=offset_min,
+        summary_only=summary_only,
+        warnings=warnings,
+        session_index=index,
+    )
+
+
+def _activity_start(activity: ET.Element, laps: list[ET.Element], samples: pd.DataFrame):
+    """The first lap's StartTime (the timer start), else the Id, else the first trackpoint; UTC."""
+    for text in [laps[0].get("StartTime") if laps else None, getattr(_child(activity, "Id"), "text", None)]:
+        if text:
+            t = pd.to_datetime(text.strip(), utc=True, format="ISO8601", errors="coerce")
+            if pd.notna(t):
+                return t.as_unit("us")
+    return samples["timestamp_utc"].iloc[0] if len(samples) else None
+
+
+def read_tcx(data: bytes, *, source: str) -> list[ParsedActivity]:
+    """One ParsedActivity per <Activity>, samples per ``schemas.Samples``, lap sums as ``session``.
+
+    Raises ``UnsafeInput`` for a DTD/entity/external reference, ``UnreadableInput`` for HTML,
+    invalid XML or a non-TCX root, ``NotAnActivity`` for courses, workouts and activities with
+    fewer than two timed trackpoints and no lap totals.
+    """
+    root = safe_root(data, kind="TCX", source=source)
+    if local_name(root.tag) != "TrainingCenterDatabase":
+        raise UnreadableInput(
+            f"not a TCX file: its root element is <{local_name(root.tag)}>", source=source
+        )
+    activities_el = _child(root, "Activities")
+    activities = _children(activities_el, "Activity") if activities_el is not None else []
+    if not activities:
+        held = [local_name(c.tag) for c in root if local_name(c.tag) in ("Courses", "Workouts")]
+        what = f"only {' and '.join(held).lower()}" if held else "no activities"
+        raise NotAnActivity(f"not an activity: a TCX file with {what}", source=source)
+    out, errors = [], []
+    for i, activity in enumerate(activities):
+        try:
+            out.append(_activity(activity, index=i, source=source))
+        except NotAnActivity as e:
+            errors.append(e)
+    if not out:
+        raise errors[0]
+    return out
