@@ -101,6 +101,10 @@ class Store:
     def raw_file_path(self, sha256: str, name: str) -> Path:
         return self.raw_files_dir / sha256[:2] / sha256 / safe_name(name)
 
+    def raw_pain_path(self, sha256: str, name: str) -> Path:
+        """Where an imported pain-log CSV is kept unchanged (content hash + its own name)."""
+        return self.raw_pain_dir / f"{sha256[:12]}-{safe_name(name)}"
+
     def quarantine_path(self, sha256: str, name: str) -> Path:
         return self.quarantine_dir / f"{sha256[:12]}-{safe_name(name)}"
 
