@@ -24,15 +24,32 @@ def _dates(values: pd.Series) -> pd.Series:
     out = pd.to_datetime(values)
     if getattr(out.dt, "tz", None) is not None:
         out = out.dt.tz_localize(None)
-    return out.dt.normalize().astype("datetime64[ns]")
+    return out.dt.normalize().astype("datetime64[us]")
+
+
+# Columns read here; a store written before a column existed gets it as all-null
+ACTIVITY_COLUMNS = (
+    "distance_m", "moving_time_s", "timer_time_s", "elapsed_time_s", "avg_speed_mps",
+    "max_hr_bpm", "avg_cadence_spm", "avg_step_length_m", "avg_stance_time_ms",
+    "avg_vertical_oscillation_mm", "uphill_time_fraction", "fast_time_fraction",
+    "hr_seconds_by_bpm", "rpe_0_10",
+)
+PAIN_FLAGS = ("weakness", "rehab", "compression")
+
+
+def _with_columns(frame: pd.DataFrame, columns, dtype) -> pd.DataFrame:
+    missing = [c for c in columns if c not in frame.columns]
+    if not missing:
+        return frame
+    return frame.assign(**{c: pd.Series(None, index=frame.index, dtype=dtype) for c in missing})
 
 
 def analysis_days(activities: pd.DataFrame, pain_log: pd.DataFrame, as_of: pd.Timestamp):
     """Every local date from the first activity or pain entry up to ``as_of`` inclusive."""
     firsts = [s.min() for s in (activities["local_date"], pain_log["date"]) if len(s)]
     if not firsts:
-        return pd.DatetimeIndex([], dtype="datetime64[ns]")
-    return pd.date_range(min(firsts), as_of, freq="D", unit="ns")
+        return pd.DatetimeIndex([], dtype="datetime64[us]")
+    return pd.date_range(min(firsts), as_of, freq="D", unit="us")
 
 
 def daily_features(
@@ -61,10 +78,10 @@ def daily_features(
     assumed) and ``stride_ref_speed_mps`` (the reference speed), for the report to state.
     """
     day = as_of_day(as_of)
-    acts = activities.copy()
+    acts = _with_columns(activities.copy(), ACTIVITY_COLUMNS, "object")
     acts["local_date"] = _dates(acts["local_date"])
     acts = acts[acts["local_date"] <= day]
-    pains = pain_log.copy()
+    pains = _with_columns(pain_log.copy(), PAIN_FLAGS, "boolean")
     pains["date"] = _dates(pains["date"])
     pains = pains[pains["date"] <= day]
     days = analysis_days(acts, pains, day)

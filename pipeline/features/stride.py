@@ -122,7 +122,7 @@ def stride_at_reference(
     out = pd.DataFrame(np.nan, index=days, columns=list(columns), dtype=float)
     if ref_speed_mps is None or runs.empty:
         return out
-    dates = runs["local_date"].to_numpy(dtype="datetime64[ns]")
+    dates = runs["local_date"].to_numpy(dtype="datetime64[us]")
     speed = runs["speed_mps"].to_numpy(float)
     values = {out_col: runs[run_col].to_numpy(float) for out_col, run_col in columns.items()}
     window = np.timedelta64(thresholds.stride_window_days - 1, "D")

@@ -86,3 +86,14 @@ def test_inputs_are_not_modified():
     daily_features(acts, pains, as_of=pd.Timestamp("2026-01-04"), profile={}, thresholds=T)
     pd.testing.assert_frame_equal(acts, before_a)
     pd.testing.assert_frame_equal(pains, before_p)
+
+
+def test_an_older_store_without_the_newer_columns_still_gives_the_picture():
+    acts = activities_frame([activity("2026-01-01", km=7.0, minutes=42.0)]).drop(
+        columns=["timer_time_s", "rpe_0_10", "hr_seconds_by_bpm"])
+    pains = pain_frame([pain_entry("2026-01-02", 3)]).drop(columns=["compression"])
+    d = daily_features(acts, pains, as_of="2026-01-02", profile={}, thresholds=T)
+    Daily.validate(d)
+    assert d["session_load"].tolist() == [42.0, 0.0]
+    assert d["session_load_kind"].iloc[0] == "minutes"
+    assert d["compression"].isna().all()
