@@ -52,14 +52,15 @@ def weekly_features(daily: pd.DataFrame) -> pd.DataFrame:
     ``cadence_spm``, ``step_length_m``, ``cadence_at_ref_spm``, ``step_length_at_ref_m``.
     ``monotony_7d``, ``strain_7d``, ``acwr_ewma``, ``run_km_28d`` as on the week's last day
     present. ``days_in_week``: days of the week in ``daily`` (7 for a complete week; fewer for
-    the current week or the first one).
+    the current week or the first one). ``daily`` is a ``schemas.Daily`` frame.
     """
     frame = daily.copy()
     frame["week_start"] = week_start(frame["date"])
     frame = frame.sort_values("date")
     groups = frame.groupby("week_start", sort=True)
 
-    out = groups[list(SUM_COLUMNS)].sum()
+    # cross_walking_min is optional in schemas.Daily: summed only when present
+    out = groups[[c for c in SUM_COLUMNS if c in frame.columns]].sum()
     out["n_runs"] = out["n_runs"].astype("int64")
     for column in MAX_COLUMNS:
         out[column] = groups[column].max()

@@ -67,3 +67,11 @@ def test_weekly_pain_means_maxima_and_flag_days():
     assert row["pain_days"] == 3
     assert (row["weakness_days"], row["rehab_days"], row["compression_days"]) == (1, 1, 1)
     assert weekly.set_index("week_start").loc["2026-01-12", "pain_days"] == 0
+
+
+def test_a_daily_frame_without_the_optional_walking_column_still_aggregates():
+    daily, weekly = picture()
+    again = weekly_features(daily.drop(columns=["cross_walking_min"]))
+    Weekly.validate(again)
+    assert "cross_walking_min" not in again.columns
+    assert again["run_km"].tolist() == pytest.approx(weekly["run_km"].tolist())
