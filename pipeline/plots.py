@@ -1,0 +1,325 @@
+"""Figure helpers: each takes a matplotlib ``Axes`` and data, draws, and returns the ``Axes``.
+
+Object-oriented matplotlib only (no pyplot state, never ``show``). Every helper copes with missing
+data by writing a readable note on the axes (``no_data``) instead of raising or leaving them empty.
+Inputs are ``schemas.Daily``-shaped frames (``date`` naive, one row per local date) unless stated.
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")  # reports are rendered headless; never needs a display
+
+import matplotlib.dates as mdates  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.colors import ListedColormap  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+
+NO_DATA_GID = "no-data"  # gid of the note text, so callers and tests can find it
+
+# Pain-monitoring zones (Silbernagel 2007, Thomee's zones): safe, acceptable, too much.
+ZONE_COLOURS = ("#2e9e4f", "#f0a30a", "#d62728")
+ZONE_LABELS = ("0–2 safe", "2–5 acceptable", "> 5 too much")
+NO_ENTRY_COLOUR = "#e6e6e6"
+RUN_COLOUR = "#4c72b0"
+PAIN_COLOUR = "#222222"
+CROSS_COLOURS = {
+    "cross_cycling_min": ("cycling", "#55a868"),
+    "cross_swimming_min": ("swimming", "#64b5cd"),
+    "cross_water_running_min": ("water running", "#8172b3"),
+    "cross_other_min": ("other", "#937860"),
+}
+PAIN_ROWS = (
+    ("pain_during_run_0_10", "during run"),
+    ("pain_next_morning_0_10", "next morning"),
+    ("pain_sitting_0_10", "sitting"),
+)
+
+
+def no_data(ax: Axes, message: str) -> Axes:
+    """``ax`` emptied of ticks and spines, with ``message`` written in its centre."""
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    ax.text(0.5, 0.5, message, transform=ax.transAxes, ha="center", va="center",
+            fontsize=11, color="#555555", wrap=True, gid=NO_DATA_GID)
+    return ax
+
+
+def has_no_data_note(ax: Axes) -> bool:
+    """True when a helper drew the "no data" note on ``ax`` instead of a chart."""
+    return any(t.get_gid() == NO_DATA_GID for t in ax.texts)
+
+
+def pain_zone(pain_0_10: pd.Series, *, safe_max: float = 2.0,
+              acceptable_max: float = 5.0) -> pd.Series:
+    """Zone index per value: 0 safe (<= safe_max), 1 acceptable (<= acceptable_max), 2 too much;
+    NaN where no pain was entered."""
+    values = pd.to_numeric(pain_0_10, errors="coerce").astype(float)
+    zone = np.where(values <= safe_max, 0.0, np.where(values <= acceptable_max, 1.0, 2.0))
+    return pd.Series(np.where(values.isna(), np.nan, zone), index=pain_0_10.index)
+
+
+def _dates(frame: pd.DataFrame, column: str = "date") -> pd.Series:
+    return pd.to_datetime(frame[column])
+
+
+def _date_axis(ax: Axes) -> None:
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
+def _legend_above(ax: Axes, handles: list, *, ncol: int = 4) -> None:
+    """A frameless legend in a row above the axes, where it cannot hide data."""
+    ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.01), ncol=ncol,
+              fontsize=8, frameon=False, borderaxespad=0.2, handlelength=1.8)
+
+
+def _week_limits(ax: Axes, weeks: pd.Series) -> None:
+    """x limits around weekly bars, so one or two weeks do not stretch the date axis to years."""
+    ax.set_xlim(weeks.min() - pd.Timedelta(days=2), weeks.max() + pd.Timedelta(days=9))
+
+
+def _numeric(frame: pd.DataFrame, column: str) -> pd.Series:
+    if column not in frame.columns:
+        return pd.Series(np.nan, index=frame.index, dtype=float)
+    return pd.to_numeric(frame[column], errors="coerce").astype(float)
+
+
+def weekly_km_pain(ax: Axes, weekly: pd.DataFrame, *, tolerated_km: float | None = None,
+                   next_week_km: tuple[float, float] | None = None,
+                   safe_max: float = 2.0, acceptable_max: float = 5.0) -> Axes:
+    """Weekly running km (bars) against the week's mean next-morning pain (line, right axis).
+
+    ``weekly`` has ``week_start``, ``run_km`` and ``pain_next_morning_mean_0_10`` (0-10, NaN when
+    no entry). ``tolerated_km`` draws a dashed line; ``next_week_km`` (min, max) a shaded band.
+    """
+    if weekly.empty:
+        return no_data(ax, "No weekly running data yet.")
+    weeks = _dates(weekly, "week_start")
+    km = _numeric(weekly, "run_km").fillna(0.0)
+    ax.bar(weeks, km, width=5.5, align="edge", color=RUN_COLOUR, alpha=0.85,
+           label="running km per week")
+    if next_week_km is not None:
+        low, high = next_week_km
+        ax.axhspan(low, high, color="#2e9e4f", alpha=0.15,
+                   label=f"next week's range {low:g}–{high:g} km")
+    if tolerated_km is not None:
+        ax.axhline(tolerated_km, color="#2e9e4f", linestyle="--", linewidth=1.5,
+                   label=f"tolerated ≈ {tolerated_km:g} km (own history)")
+    ax.set_ylabel("running km / week")
+    _week_limits(ax, weeks)
+    ax.set_ylim(0, max(km.max(), tolerated_km or 0, next_week_km[1] if next_week_km else 0) * 1.25
+                or 1.0)
+    _date_axis(ax)
+
+    pain = _numeric(weekly, "pain_next_morning_mean_0_10")
+    right = ax.twinx()
+    right.set_ylim(0, 10)
+    right.set_ylabel("next-morning pain (0–10)")
+    centres = weeks + pd.Timedelta(days=3)
+    if pain.notna().any():
+        right.plot(centres, pain, color=PAIN_COLOUR, linewidth=1.2, marker="", zorder=3)
+        zones = pain_zone(pain, safe_max=safe_max, acceptable_max=acceptable_max)
+        for z, colour in enumerate(ZONE_COLOURS):
+            mask = zones == z
+            if mask.any():
+                right.scatter(centres[mask], pain[mask], color=colour, edgecolor=PAIN_COLOUR,
+                              s=36, zorder=4)
+        pain_handle = Line2D([], [], color=PAIN_COLOUR, marker="o",
+                             label="next-morning pain (weekly mean)")
+    else:
+        right.text(0.99, 0.95, "no next-morning pain entries", transform=right.transAxes,
+                   ha="right", va="top", fontsize=9, color="#555555")
+        pain_handle = None
+    handles, _ = ax.get_legend_handles_labels()
+    if pain_handle is not None:
+        handles.append(pain_handle)
+    _legend_above(ax, handles)
+    return ax
+
+
+def pain_calendar(ax: Axes, daily: pd.DataFrame, *, last_days: int = 112,
+                  safe_max: float = 2.0, acceptable_max: float = 5.0) -> Axes:
+    """A day-by-row strip of during-run, next-morning and sitting pain coloured by zone.
+
+    Shows the last ``last_days`` days of ``daily``; grey cells are days without an entry.
+    """
+    if daily.empty:
+        return no_data(ax, "No days recorded yet.")
+    frame = daily.sort_values("date").tail(last_days)
+    values = np.vstack([
+        pain_zone(_numeric(frame, col), safe_max=safe_max, acceptable_max=acceptable_max)
+        .to_numpy(dtype=float)
+        for col, _ in PAIN_ROWS
+    ])
+    if np.isnan(values).all():
+        return no_data(ax, "No pain entries in this period: add them with 'runload pain add'.")
+    dates = _dates(frame)
+    edges = mdates.date2num(pd.DatetimeIndex(dates).append(
+        pd.DatetimeIndex([dates.iloc[-1] + pd.Timedelta(days=1)])))
+    cmap = ListedColormap(ZONE_COLOURS)
+    cmap.set_bad(NO_ENTRY_COLOUR)
+    ax.pcolormesh(edges, np.arange(len(PAIN_ROWS) + 1), np.ma.masked_invalid(values),
+                  cmap=cmap, vmin=-0.5, vmax=2.5, edgecolors="white", linewidth=0.5)
+    ax.set_yticks(np.arange(len(PAIN_ROWS)) + 0.5, [label for _, label in PAIN_ROWS])
+    ax.invert_yaxis()
+    ax.xaxis_date()
+    _date_axis(ax)
+    handles = [Patch(color=c, label=label) for c, label in zip(ZONE_COLOURS, ZONE_LABELS)]
+    handles.append(Patch(color=NO_ENTRY_COLOUR, label="no entry"))
+    _legend_above(ax, handles)
+    return ax
+
+
+def previous_longest_cap_km(daily: pd.DataFrame, *, window_days: int = 30,
+                            cap_ratio: float = 1.10) -> pd.Series:
+    """Per date, ``cap_ratio`` x the longest run (km) of the previous ``window_days`` days
+    (the day itself excluded; NaN before any run). Indexed by date."""
+    series = pd.Series(_numeric(daily, "longest_run_km").to_numpy(),
+                       index=pd.DatetimeIndex(_dates(daily))).sort_index()
+    full = series.reindex(pd.date_range(series.index.min(), series.index.max(), freq="D"))
+    previous = full.fillna(0.0).shift(1).rolling(window_days, min_periods=1).max()
+    return (previous.where(previous > 0) * cap_ratio).reindex(series.index)
+
+
+def longest_run_cap(ax: Axes, daily: pd.DataFrame, *, window_days: int = 30,
+                    cap_ratio: float = 1.10, next_cap_km: float | None = None,
+                    next_week_start: pd.Timestamp | None = None) -> Axes:
+    """Each day's longest run (stems) against the cap of ``cap_ratio`` x the longest run of the
+    previous ``window_days`` days (step line); runs above the cap are marked red.
+    ``next_cap_km`` draws next week's long-run cap from ``next_week_start``."""
+    if daily.empty or not (_numeric(daily, "longest_run_km") > 0).any():
+        return no_data(ax, "No runs recorded yet.")
+    frame = daily.sort_values("date")
+    dates = _dates(frame)
+    longest = _numeric(frame, "longest_run_km")
+    cap = previous_longest_cap_km(frame, window_days=window_days, cap_ratio=cap_ratio)
+    runs = longest > 0
+    over = runs & (longest.to_numpy() > cap.to_numpy())
+    ax.vlines(dates[runs], 0, longest[runs], color=RUN_COLOUR, linewidth=2,
+              label="longest run of the day")
+    ax.step(dates, cap.to_numpy(), where="post", color="#555555", linewidth=1.3,
+            label=f"cap: {cap_ratio:.0%} of previous {window_days} days' longest")
+    if over.any():
+        ax.scatter(dates[over], longest[over], color=ZONE_COLOURS[2], zorder=3, s=30,
+                   label="above the cap")
+    if next_cap_km is not None and next_week_start is not None:
+        start = pd.Timestamp(next_week_start)
+        ax.hlines(next_cap_km, start, start + pd.Timedelta(days=7), color="#2e9e4f",
+                  linewidth=3, label=f"next week's cap {next_cap_km:g} km")
+    ax.set_ylabel("km")
+    ax.set_ylim(0, None)
+    _date_axis(ax)
+    _legend_above(ax, ax.get_legend_handles_labels()[0])
+    return ax
+
+
+def stride_at_reference(ax: Axes, daily: pd.DataFrame) -> Axes:
+    """Cadence (steps/min, left) and step length (m, right) at the reference speed over time."""
+    cadence = _numeric(daily, "cadence_at_ref_spm")
+    step = _numeric(daily, "step_length_at_ref_m")
+    if daily.empty or (cadence.isna().all() and step.isna().all()):
+        return no_data(ax, "No cadence or step-length data: the watch files carry no cadence.")
+    dates = _dates(daily)
+    handles = []
+    if cadence.notna().any():
+        ok = cadence.notna()
+        (line,) = ax.plot(dates[ok], cadence[ok], color=RUN_COLOUR, marker="o", markersize=3,
+                          linewidth=1.2, label="cadence at reference speed (steps/min)")
+        handles.append(line)
+        ax.set_ylabel("steps/min")
+    else:
+        ax.text(0.01, 0.95, "no cadence data", transform=ax.transAxes, fontsize=9,
+                va="top", color="#555555")
+    if step.notna().any():
+        ok = step.notna()
+        right = ax.twinx()
+        (line,) = right.plot(dates[ok], step[ok], color="#c44e52", marker="s", markersize=3,
+                             linewidth=1.2, label="step length at reference speed (m)")
+        right.set_ylabel("step length (m)")
+        handles.append(line)
+    _date_axis(ax)
+    _legend_above(ax, handles)
+    return ax
+
+
+def cross_training_rest(ax: Axes, daily: pd.DataFrame) -> Axes:
+    """Cross-training minutes per ISO week by sport (stacked bars) and rest days per week
+    (markers, right axis, 0-7)."""
+    if daily.empty:
+        return no_data(ax, "No days recorded yet.")
+    frame = daily.assign(week_start=_dates(daily).dt.to_period("W-SUN").dt.start_time)
+    columns = [c for c in CROSS_COLOURS if c in frame.columns]
+    weekly = frame.groupby("week_start")[columns].sum()
+    rest = (frame.groupby("week_start")["rest_day"].sum() if "rest_day" in frame.columns
+            else pd.Series(0, index=weekly.index))
+    bottom = np.zeros(len(weekly))
+    for col in columns:
+        label, colour = CROSS_COLOURS[col]
+        minutes = weekly[col].to_numpy(dtype=float)
+        if minutes.sum() > 0:
+            ax.bar(weekly.index, minutes, bottom=bottom, width=5.5, align="edge", color=colour,
+                   label=label)
+            bottom = bottom + minutes
+    if bottom.sum() == 0:
+        ax.text(0.5, 0.6, "no cross-training recorded", transform=ax.transAxes, ha="center",
+                fontsize=9, color="#555555")
+    ax.set_ylabel("cross-training min / week")
+    ax.set_ylim(0, max(bottom.max() * 1.3, 10))
+    right = ax.twinx()
+    right.plot(weekly.index + pd.Timedelta(days=3), rest.to_numpy(dtype=float), color=PAIN_COLOUR,
+               marker="D", linestyle=":", markersize=5, label="rest days in the week")
+    right.set_ylim(0, 7.5)
+    right.set_ylabel("rest days")
+    _week_limits(ax, pd.Series(weekly.index))
+    _date_axis(ax)
+    handles, _ = ax.get_legend_handles_labels()
+    handles += right.get_legend_handles_labels()[0]
+    _legend_above(ax, handles, ncol=5)
+    return ax
+
+
+def acwr_context(ax: Axes, daily: pd.DataFrame, *, sweet_low: float = 0.8,
+                 sweet_high: float = 1.3, danger: float = 1.5) -> Axes:
+    """The EWMA acute:chronic ratio over time, the 0.8-1.3 band shaded and >= 1.5 marked.
+    Context only: the ratio is not a risk score (Impellizzeri 2020, Frandsen 2025)."""
+    ratio = _numeric(daily, "acwr_ewma")
+    if daily.empty or ratio.isna().all():
+        return no_data(ax, "Acute:chronic ratio not available: it needs about 4 weeks of history.")
+    dates = _dates(daily)
+    ok = ratio.notna()
+    ax.axhspan(sweet_low, sweet_high, color="#999999", alpha=0.2,
+               label=f"{sweet_low:g}–{sweet_high:g} (proposed \"sweet spot\")")
+    ax.axhline(danger, color=ZONE_COLOURS[2], linestyle="--", linewidth=1,
+               label=f"{danger:g} (proposed \"danger zone\")")
+    ax.plot(dates[ok], ratio[ok], color=RUN_COLOUR, linewidth=1.3, label="acute:chronic (EWMA)")
+    high = ok & (ratio >= danger)
+    if high.any():
+        ax.scatter(dates[high], ratio[high], color=ZONE_COLOURS[2], s=20, zorder=3,
+                   label=f"≥ {danger:g}")
+    ax.set_ylim(0, max(2.0, float(ratio.max()) * 1.1))
+    ax.set_ylabel("ratio")
+    _date_axis(ax)
+    _legend_above(ax, ax.get_legend_handles_labels()[0])
+    return ax
+
+
+def route(ax: Axes, samples: pd.DataFrame) -> Axes:
+    """The track of one activity (longitude against latitude, no basemap, no tick values)."""
+    lat = _numeric(samples, "latitude_deg")
+    lon = _numeric(samples, "longitude_deg")
+    ok = lat.notna() & lon.notna()
+    if not ok.any():
+        return no_data(ax, "No GPS track in the most recent run.")
+    ax.plot(lon[ok], lat[ok], color=RUN_COLOUR, linewidth=1.5)
+    ax.set_aspect(1 / max(np.cos(np.radians(float(lat[ok].mean()))), 0.1))
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return ax

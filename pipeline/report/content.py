@@ -1,0 +1,272 @@
+"""What a report shows, as plain values for the templates (pure: inputs in, dicts out)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from pipeline.config import Thresholds
+from pipeline.report.evidence import DISCLAIMER, EVIDENCE, RED_FLAG_ADVICE
+from pipeline.report.inputs import ReportInputs
+from pipeline.schemas import RUNNING_SPORTS
+
+STATUS = {
+    "progress": ("Progress", "#2e9e4f", "Green: running load can increase modestly next week."),
+    "hold": ("Hold", "#e39400", "Amber: keep next week's running load where it is."),
+    "reduce": ("Reduce", "#d62728", "Red: go back to the last load the athlete tolerated."),
+    "seek_care": ("Seek care", "#8b1a1a",
+                  "Red flags: contact an athletic trainer before building running load."),
+}
+PAIN_TREND_STEP = 0.5  # a change of half a point (0-10) in the weekly mean counts as a trend
+
+
+def km(value) -> str:
+    """A distance in km for display: one decimal, no trailing '.0'; '–' when unknown."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "–"
+    return f"{float(value):.1f}".removesuffix(".0")
+
+
+def recommendation_view(rec: dict) -> dict:
+    """The recommendation's numbers and wording for the report's first screen."""
+    status = str(rec.get("status", "hold"))
+    label, colour, meaning = STATUS.get(status, (status.title(), "#555555", ""))
+    weekly = rec.get("weekly_run_km") or {}
+    week_start = str(rec.get("week_start", ""))[:10]
+    try:
+        week_end = (date.fromisoformat(week_start) + timedelta(days=6)).isoformat()
+    except ValueError:
+        week_end = ""
+    return {
+        "status": status,
+        "label": label,
+        "colour": colour,
+        "meaning": meaning,
+        "week_start": week_start,
+        "week_end": week_end,
+        "as_of": str(rec.get("as_of", ""))[:10],
+        "weekly_min": km(weekly.get("min")),
+        "weekly_max": km(weekly.get("max")),
+        "longest_run_km_max": km(rec.get("longest_run_km_max")),
+        "runs_per_week": rec.get("runs_per_week", "–"),
+        "cross_training_min": rec.get("cross_training_min", "–"),
+        "tolerated_weekly_km": (km(rec["tolerated_weekly_km"])
+                                if rec.get("tolerated_weekly_km") is not None else None),
+        "confidence": rec.get("confidence", "low"),
+        "cadence_experiment": cadence_text(rec.get("cadence_experiment")),
+    }
+
+
+def cadence_text(experiment) -> str | None:
+    """The recommendation's optional cadence experiment as one sentence (None when absent)."""
+    if not experiment:
+        return None
+    if isinstance(experiment, str):
+        return experiment
+    if isinstance(experiment, dict):
+        if experiment.get("message"):
+            return str(experiment["message"])
+        return "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in experiment.items())
+    return str(experiment)
+
+
+def rules_applied(rec: dict) -> list[str]:
+    """The recommendation's own list of rules it applied this week, as sentences."""
+    out = []
+    for rule in rec.get("rules_applied") or []:
+        if isinstance(rule, dict):
+            text = rule.get("message") or rule.get("rule") or rule.get("code") or ""
+            source = rule.get("source") or rule.get("citation")
+            out.append(f"{text} ({source})" if source else str(text))
+        else:
+            out.append(str(rule))
+    return [r for r in out if r]
+
+
+def weekly_view(daily: pd.DataFrame, weekly: pd.DataFrame) -> pd.DataFrame:
+    """Per ISO week: ``week_start``, ``run_km`` and ``pain_next_morning_mean_0_10`` (0-10).
+
+    Running km come from ``weekly.parquet`` when present; the pain mean from its column when the
+    features stage wrote one, else from the daily next-morning entries.
+    """
+    if daily.empty and weekly.empty:
+        return pd.DataFrame({"week_start": pd.Series(dtype="datetime64[us]"),
+                             "run_km": pd.Series(dtype=float),
+                             "pain_next_morning_mean_0_10": pd.Series(dtype=float)})
+    by_week = pd.DataFrame()
+    if not daily.empty:
+        d = daily.assign(week_start=pd.to_datetime(daily["date"]).dt.to_period("W-SUN")
+                         .dt.start_time)
+        pain = (pd.to_numeric(d["pain_next_morning_0_10"], errors="coerce")
+                if "pain_next_morning_0_10" in d.columns else pd.Series(np.nan, index=d.index))
+        by_week = (d.assign(_pain=pain.astype(float))
+                   .groupby("week_start")
+                   .agg(run_km=("run_km", "sum"), pain_next_morning_mean_0_10=("_pain", "mean"))
+                   .reset_index())
+    if not weekly.empty:
+        w = weekly.assign(week_start=pd.to_datetime(weekly["week_start"]))
+        keep = ["week_start", "run_km"]
+        if "pain_next_morning_mean_0_10" in w.columns:
+            keep.append("pain_next_morning_mean_0_10")
+        w = w[keep]
+        if by_week.empty:
+            by_week = w
+        else:
+            fill = [c for c in ("pain_next_morning_mean_0_10",) if c not in w.columns]
+            by_week = w.merge(by_week[["week_start", *fill]], on="week_start", how="outer")
+    if "pain_next_morning_mean_0_10" not in by_week.columns:
+        by_week["pain_next_morning_mean_0_10"] = np.nan
+    by_week["run_km"] = pd.to_numeric(by_week["run_km"], errors="coerce").fillna(0.0)
+    return by_week.sort_values("week_start").reset_index(drop=True)
+
+
+def _window(daily: pd.DataFrame, as_of: date, days: int, offset: int = 0) -> pd.DataFrame:
+    end = pd.Timestamp(as_of) - pd.Timedelta(days=offset)
+    dates = pd.to_datetime(daily["date"])
+    return daily[(dates > end - pd.Timedelta(days=days)) & (dates <= end)]
+
+
+def last_7_days_km(daily: pd.DataFrame, as_of: date) -> float | None:
+    """Running km in the 7 days ending on ``as_of`` (None without daily data)."""
+    if daily.empty:
+        return None
+    return float(_window(daily, as_of, 7)["run_km"].sum())
+
+
+def pain_trend(daily: pd.DataFrame, as_of: date) -> dict:
+    """Mean next-morning pain of the last 7 days against the 7 before: direction and values."""
+    column = "pain_next_morning_0_10"
+    if daily.empty or column not in daily.columns:
+        return {"direction": "no data", "arrow": "", "text": "no next-morning pain entries",
+                "short": "no entries"}
+    now = pd.to_numeric(_window(daily, as_of, 7)[column], errors="coerce").mean()
+    before = pd.to_numeric(_window(daily, as_of, 7, offset=7)[column], errors="coerce").mean()
+    if np.isnan(now) or np.isnan(before):
+        return {"direction": "no data", "arrow": "",
+                "text": "not enough next-morning entries in the last two weeks",
+                "short": "too few entries"}
+    change = now - before
+    if change >= PAIN_TREND_STEP:
+        direction, arrow = "rising", "↑"
+    elif change <= -PAIN_TREND_STEP:
+        direction, arrow = "falling", "↓"
+    else:
+        direction, arrow = "steady", "→"
+    return {"direction": direction, "arrow": arrow,
+            "text": f"{direction}: {before:.1f} → {now:.1f} (next-morning mean, 0–10)",
+            "short": f"{direction} ({before:.1f} → {now:.1f})"}
+
+
+def _source_name(source_files) -> str:
+    if source_files is None:
+        return ""
+    if isinstance(source_files, str):
+        return source_files
+    names = [str(s) for s in list(source_files)]
+    return names[0] if names else ""
+
+
+def _activity_rows(frame: pd.DataFrame, limit: int) -> list[dict]:
+    rows = []
+    for _, a in frame.sort_values("start_time_utc", ascending=False).head(limit).iterrows():
+        rows.append({
+            "date": pd.Timestamp(a["local_date"]).date().isoformat(),
+            "sport": str(a["sport"]).replace("_", " "),
+            "km": km(a["distance_m"] / 1000 if pd.notna(a["distance_m"]) else None),
+            "source": _source_name(a.get("source_files")),
+            "reason": (str(a["partial_reason"]) if "partial_reason" in a
+                       and pd.notna(a["partial_reason"]) else ""),
+        })
+    return rows
+
+
+def data_quality(inputs: ReportInputs, *, limit: int = 12) -> dict:
+    """Quarantined files, days without pain entries, activities missing HR or cadence, and
+    activities recovered from damaged files; lists are cut to ``limit`` rows (counts are full)."""
+    sources = inputs.sources
+    status = sources["status"].astype(str) if not sources.empty else pd.Series(dtype=str)
+    quarantined = sources[status == "quarantined"] if not sources.empty else sources
+    counts = status.value_counts().to_dict() if not sources.empty else {}
+
+    daily = inputs.daily
+    pain_columns = [c for c in daily.columns if c.startswith("pain_") and c.endswith("_0_10")]
+    if daily.empty:
+        no_pain_days, recent_missing = 0, []
+    else:
+        empty = daily[pain_columns].isna().all(axis=1) if pain_columns else \
+            pd.Series(True, index=daily.index)
+        no_pain_days = int(empty.sum())
+        recent_missing = [pd.Timestamp(d).date().isoformat()
+                          for d in _window(daily[empty], inputs.as_of, 14)["date"]]
+
+    acts = inputs.activities
+    runs = acts[acts["sport"].isin(RUNNING_SPORTS)] if not acts.empty else acts
+    no_hr = acts[acts["avg_hr_bpm"].isna()] if not acts.empty else acts
+    no_cadence = runs[runs["avg_cadence_spm"].isna()] if not runs.empty else runs
+    partial = (acts[acts["partial"].astype(bool)]
+               if not acts.empty and "partial" in acts.columns else acts.iloc[0:0])
+    return {
+        "n_sources": int(len(sources)),
+        "source_counts": {str(k).replace("_", " "): int(v) for k, v in sorted(counts.items())},
+        "quarantined": [{"file": str(r["source_file"]), "reason": str(r.get("reason") or "")}
+                        for _, r in quarantined.head(limit).iterrows()],
+        "n_quarantined": int(len(quarantined)),
+        "n_days": int(len(daily)),
+        "n_days_without_pain": no_pain_days,
+        "recent_days_without_pain": recent_missing,
+        "n_activities": int(len(acts)),
+        "n_runs": int(len(runs)),
+        "n_without_hr": int(len(no_hr)),
+        "without_hr": _activity_rows(no_hr, limit),
+        "n_runs_without_cadence": int(len(no_cadence)),
+        "runs_without_cadence": _activity_rows(no_cadence, limit),
+        "n_partial": int(len(partial)),
+        "partial": _activity_rows(partial, limit),
+        "limit": limit,
+    }
+
+
+def evidence(thresholds: Thresholds) -> list[dict]:
+    """The rules behind the advice, with the numbers in use and their citations."""
+    return [{"rule": rule.format(t=thresholds), "source": source} for rule, source in EVIDENCE]
+
+
+def report_content(inputs: ReportInputs, *, thresholds: Thresholds) -> dict:
+    """Everything the report template needs, in the order the report shows it."""
+    rec = inputs.recommendation
+    flags = [{"code": str(f.get("code", "")), "message": str(f.get("message", ""))}
+             if isinstance(f, dict) else {"code": "", "message": str(f)}
+             for f in rec.get("red_flags") or []]
+    return {
+        "athlete": inputs.athlete,
+        "as_of": inputs.as_of.isoformat(),
+        "recommendation": recommendation_view(rec),
+        "red_flags": flags,
+        "red_flag_advice": RED_FLAG_ADVICE,
+        "reasons": [str(r) for r in rec.get("reasons") or []],
+        "last_7_days_km": km(last_7_days_km(inputs.daily, inputs.as_of)),
+        "pain_trend": pain_trend(inputs.daily, inputs.as_of),
+        "data_quality": data_quality(inputs),
+        "rules_applied": rules_applied(rec),
+        "evidence": evidence(thresholds),
+        "disclaimer": DISCLAIMER,
+    }
+
+
+def index_row(content: dict, *, link: str) -> dict:
+    """One row of the coach's overview for an athlete's report content."""
+    rec = content["recommendation"]
+    return {
+        "athlete": content["athlete"],
+        "status": rec["status"],
+        "label": rec["label"],
+        "colour": rec["colour"],
+        "last_7_days_km": content["last_7_days_km"],
+        "next_week": f"{rec['weekly_min']}–{rec['weekly_max']} km",
+        "pain_trend": content["pain_trend"],
+        "red_flags": [f["message"] or f["code"] for f in content["red_flags"]],
+        "link": link,
+        "as_of": content["as_of"],
+    }

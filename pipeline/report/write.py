@@ -1,0 +1,76 @@
+"""``write_reports``: per athlete report.html and report.pdf, and the coach's index.html."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from pipeline import store as st
+from pipeline.config import Settings
+from pipeline.errors import RunloadError
+from pipeline.report.content import index_row, report_content
+from pipeline.report.figures import report_figures
+from pipeline.report.html import index_html, report_html
+from pipeline.report.inputs import read_report_inputs
+from pipeline.report.pdf import pdf_bytes
+
+REPORT_HTML = "report.html"
+REPORT_PDF = "report.pdf"
+INDEX_HTML = "index.html"
+
+
+def write_athlete_report(settings: Settings, athlete: str, *, as_of: date | None,
+                         show_maps: bool = False) -> tuple[list[Path], dict]:
+    """Write ``<reports_dir>/<athlete>/report.html`` and ``report.pdf``; return the paths and
+    the report content (for the index)."""
+    inputs = read_report_inputs(st.Store(settings.data_dir, athlete), as_of=as_of,
+                                show_maps=show_maps)
+    content = report_content(inputs, thresholds=settings.thresholds)
+    html = report_html(content, report_figures(inputs, thresholds=settings.thresholds))
+    folder = Path(settings.reports_dir) / athlete
+    html_path, pdf_path = folder / REPORT_HTML, folder / REPORT_PDF
+    st.atomic_write_bytes(html_path, html.encode("utf-8"))
+    st.atomic_write_bytes(pdf_path, pdf_bytes(html))
+    return [html_path, pdf_path], content
+
+
+def _not_analysed_row(athlete: str) -> dict:
+    return {"athlete": athlete, "status": "none", "label": "", "colour": "#777777",
+            "last_7_days_km": "–", "next_week": f"not analysed: run `runload analyze --athlete"
+            f" {athlete}`", "pain_trend": pain_trend_missing(), "red_flags": [], "link": "",
+            "as_of": "–"}
+
+
+def pain_trend_missing() -> dict:
+    return {"direction": "no data", "arrow": "", "text": "–", "short": "–"}
+
+
+def write_reports(settings: Settings, *, athlete: str | None, as_of: date | None,
+                  show_maps: bool = False) -> list[Path]:
+    """Write the report of ``athlete``, or with ``athlete=None`` of every athlete plus
+    ``<reports_dir>/index.html``; return the paths written.
+
+    A single athlete without a recommendation is an error (run ``runload analyze`` first). In the
+    overview such athletes get a row saying so, and no link, as long as one athlete has a report.
+    """
+    if athlete is not None:
+        return write_athlete_report(settings, athlete, as_of=as_of, show_maps=show_maps)[0]
+    names = st.athletes(settings.data_dir)
+    if not names:
+        raise RunloadError(f"no athletes under {settings.data_dir}: run `runload ingest` first")
+    written: list[Path] = []
+    rows = []
+    for name in names:
+        if not st.Store(settings.data_dir, name).recommendation_path.exists():
+            rows.append(_not_analysed_row(name))
+            continue
+        paths, content = write_athlete_report(settings, name, as_of=as_of, show_maps=show_maps)
+        written += paths
+        rows.append(index_row(content, link=f"{name}/{REPORT_HTML}"))
+    if not written:
+        raise RunloadError(
+            f"no athlete under {settings.data_dir} has been analysed yet: run"
+            " `runload analyze --athlete ID` (or `runload run --all`) first")
+    index_path = Path(settings.reports_dir) / INDEX_HTML
+    st.atomic_write_bytes(index_path, index_html(rows).encode("utf-8"))
+    return [*written, index_path]
