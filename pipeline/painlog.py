@@ -255,13 +255,9 @@ def entries_from_csv(text: str, *, source: str, today: date) -> list[Entry]:
     problems: list[tuple[int, str]] = []
     entries: list[Entry] = []
     try:
-        header, skip_sep = [], bool(sep)
-        for header in reader:  # the first non-blank row (after Excel's "sep=" line)
-            if any(c.strip() for c in header) and not skip_sep:
-                break
-            skip_sep = skip_sep and not any(c.strip() for c in header)
-        else:
-            header = []
+        header = next((row for row in reader if any(c.strip() for c in row)), [])
+        if sep:  # that was Excel's "sep=;" line: the header is the next non-blank row
+            header = next((row for row in reader if any(c.strip() for c in row)), [])
         header_line = max(reader.line_num, 1)
         index, named, header_problems = _header(header)
         if header_problems:
@@ -293,7 +289,7 @@ def entries_from_csv(text: str, *, source: str, today: date) -> list[Entry]:
 
 
 def pain_log_frame(entries: list[Entry]) -> pd.DataFrame:
-    """Entries as a ``schemas.PainLog`` frame, plus ``source`` and ``line`` (where each came from)."""
+    """Entries as a ``schemas.PainLog`` frame plus ``source`` and ``line`` (where each is from)."""
 
     def column(attr: str, dtype: str) -> pd.Series:
         return pd.Series([getattr(e, attr) for e in entries], dtype=dtype)
@@ -336,6 +332,17 @@ def _order(entry: Entry) -> tuple:
     return (entry.date, PAIN_CONTEXTS.index(entry.context), entry.time or "")
 
 
+def _changes(old: Entry, new: Entry) -> list[str]:
+    """What differs between two entries of one key, e.g. ``["pain 2 -> 5", "note changed"]``."""
+    def shown(flag: bool | None) -> str:
+        return "unknown" if flag is None else ("yes" if flag else "no")
+
+    changes = [f"pain {old.pain_0_10:g} -> {new.pain_0_10:g}"] * (old.pain_0_10 != new.pain_0_10)
+    changes += [f"{flag} {shown(getattr(old, flag))} -> {shown(getattr(new, flag))}"
+                for flag in FLAGS if getattr(old, flag) != getattr(new, flag)]
+    return changes + ["note changed"] * (old.note != new.note)
+
+
 @dataclass(frozen=True)
 class MergeResult:
     """What a merge did. ``replaced`` holds (earlier, later) entries of the same key;
@@ -368,7 +375,7 @@ class MergeResult:
             "total_entries": self.total,
             "replaced_entries": [
                 {**key(new), "pain_before": old.pain_0_10, "pain_after": new.pain_0_10,
-                 "source_before": old.source, "line": new.line}
+                 "changes": _changes(old, new), "source_before": old.source, "line": new.line}
                 for old, new in self.replaced
             ],
             "superseded_in_input": [
@@ -387,8 +394,8 @@ class MergeResult:
         ]
         for old, new in self.replaced:
             where = f" (line {new.line})" if new.line else ""
-            lines.append(f"  replaced {new.label()}: pain {old.pain_0_10:g} -> "
-                         f"{new.pain_0_10:g}{where}, was from {old.source}")
+            lines.append(f"  replaced {new.label()}{where}: {', '.join(_changes(old, new))}"
+                         f" (the earlier entry came from {old.source})")
         for old, new in self.superseded:
             lines.append(f"  line {new.line} replaces line {old.line} ({new.label()})")
         return "\n".join(lines)

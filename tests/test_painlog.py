@@ -70,7 +70,8 @@ def test_comma_csv_is_stored_with_every_field(tmp_path, store):
 
 
 def test_semicolons_bom_decimal_comma_and_loose_header(tmp_path, store):
-    content = "\ufeff Date ; PAIN;Context ;Time\n2026-06-03;3,5;Next Morning;7:05\n2026-06-04;2;sitting;\n"
+    content = ("\ufeff Date ; PAIN;Context ;Time\n"
+               "2026-06-03;3,5;Next Morning;7:05\n2026-06-04;2;sitting;\n")
     path = write(tmp_path, content.encode("utf-8"))
     painlog.import_csv(store, path, today=TODAY)
     log = painlog.pain_log(store)
@@ -109,7 +110,8 @@ def test_formula_cells_stay_text(tmp_path, store):
 
 
 def test_multiline_note_keeps_physical_line_numbers(tmp_path, store):
-    path = write(tmp_path, 'date,pain,note\n2026-06-01,1,"line one\nline two\nthree"\n2026-06-02,12,x\n')
+    path = write(tmp_path, 'date,pain,note\n2026-06-01,1,"line one\nline two\nthree"\n'
+                           '2026-06-02,12,x\n')
     with pytest.raises(PainLogError) as e:
         painlog.import_csv(store, path, today=TODAY)
     assert list(problems_of(e)) == [5]
@@ -222,7 +224,8 @@ def test_reimport_changes_nothing(tmp_path, store):
 
 
 def test_later_entry_replaces_the_earlier_one_and_says_so(tmp_path, store):
-    first = write(tmp_path, "date,context,pain\n2026-06-01,sitting,2\n2026-06-02,daily,1\n", "a.csv")
+    first = write(tmp_path, "date,context,pain\n2026-06-01,sitting,2\n2026-06-02,daily,1\n",
+                  "a.csv")
     later = write(tmp_path, "date,context,pain\n2026-06-01,sitting,5\n2026-06-02,daily,1\n"
                             "2026-06-03,daily,0\n", "b.csv")
     painlog.import_csv(store, first, today=TODAY)
@@ -230,8 +233,8 @@ def test_later_entry_replaces_the_earlier_one_and_says_so(tmp_path, store):
     assert (len(result.new), len(result.replaced), result.unchanged) == (1, 1, 1)
     assert result.as_dict()["replaced_entries"] == [{
         "date": "2026-06-01", "context": "sitting", "time": None, "pain_before": 2.0,
-        "pain_after": 5.0, "source_before": str(first), "line": 2}]
-    assert "replaced 2026-06-01 sitting: pain 2 -> 5" in result.text()
+        "pain_after": 5.0, "changes": ["pain 2 -> 5"], "source_before": str(first), "line": 2}]
+    assert "replaced 2026-06-01 sitting (line 2): pain 2 -> 5" in result.text()
     log = painlog.pain_log(store)
     assert list(log["pain_0_10"]) == [5.0, 1.0, 0.0]
     # the unchanged entry keeps where it first came from
@@ -285,8 +288,9 @@ def test_add_entry_merges_like_an_import(store):
                               time="19:00", note="=cmd", today=TODAY)
     assert again.unchanged == 1 and not again.changed
     changed = painlog.add_entry(store, date="2026-06-01", pain=6.5, context="after_run",
-                                time="19:00", today=TODAY)
+                                time="19:00", weakness=True, today=TODAY)
     assert len(changed.replaced) == 1 and painlog.pain_log(store)["pain_0_10"].tolist() == [6.5]
+    assert "pain 3 -> 6.5, weakness no -> yes, note changed" in changed.text()
 
 
 @pytest.mark.parametrize("pain", [11.0, -1.0, float("nan"), float("inf"), 1e300])
