@@ -1,0 +1,362 @@
+"""FIT activity files -> ``ParsedActivity`` (one per session), decoded with fitparse.
+
+Units follow ../shared/SCIENCE.md "Units in watch files": running cadence is strides/min
+(steps/min = 2 x (cadence + fractional_cadence)), cycling cadence crank rpm; step length and
+vertical oscillation millimetres, stance time milliseconds; positions semicircles. Local time
+comes from the activity message's ``local_timestamp`` only (``device_settings.time_offset`` is
+wrong on some devices). Damaged files are recovered by ``fit_recover``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from pipeline.errors import InputError, NotAnActivity, UnreadableInput
+from pipeline.ingest.fit_recover import Decoded, decoded_fit
+from pipeline.ingest.model import ParsedActivity
+from pipeline.schemas import Samples
+
+FIT_EPOCH_UNIX_S = 631065600  # 1989-12-31T00:00:00Z
+RELATIVE_LIMIT_S = 0x10000000  # below this a FIT date-time counts from the device's power-on
+SEMICIRCLE_DEG = 180.0 / 2**31
+STRIDE_SPORTS = ("running", "walking", "hiking")  # FIT cadence in strides/min
+FOOT_SPORTS = ("running", "trail_running", "treadmill_running", "walking", "water_running")
+MAX_SPEED_FOOT_MPS = 30.0  # faster than any human on foot: a glitch
+MAX_SPEED_OTHER_MPS = 40.0  # 144 km/h: faster than a cyclist descending
+MAX_HR_BPM = 250.0
+EARLIEST = pd.Timestamp("2000-01-01", tz="UTC")  # earlier dates come from an unset clock
+SAMPLE_COLUMNS = list(Samples.to_schema().columns)
+FILE_TYPE_NAMES = {"settings": "device settings", "workout": "workout", "course": "course",
+                   "weight": "weight scale", "monitoring_a": "daily monitoring",
+                   "monitoring_b": "daily monitoring", "monitoring_daily": "daily monitoring",
+                   "totals": "totals", "goals": "goals", "sport": "sport settings",
+                   "device": "device description", "schedules": "schedule",
+                   "blood_pressure": "blood pressure", "segment": "segment",
+                   "segment_list": "segment list", "activity_summary": "activity summary"}
+# (record field, sample column, factor): record values in SI units after the factor
+RECORD_FIELDS = (
+    ("distance", "distance_m", 1.0),
+    ("heart_rate", "heart_rate_bpm", 1.0),
+    ("step_length", "step_length_m", 0.001),
+    ("stance_time", "stance_time_ms", 1.0),
+    ("vertical_oscillation", "vertical_oscillation_mm", 1.0),
+    ("vertical_ratio", "vertical_ratio_pct", 1.0),
+    ("stance_time_balance", "stance_time_balance_pct", 1.0),
+    ("power", "power_w", 1.0),
+    ("temperature", "temperature_c", 1.0),
+)
+# (session field, Activities column, factor); a 0 here means "not measured"
+SESSION_FIELDS = (
+    ("total_distance", "distance_m", 1.0),
+    ("total_elapsed_time", "elapsed_time_s", 1.0),
+    ("total_timer_time", "timer_time_s", 1.0),
+    ("avg_heart_rate", "avg_hr_bpm", 1.0),
+    ("max_heart_rate", "max_hr_bpm", 1.0),
+    ("avg_power", "avg_power_w", 1.0),
+    ("avg_step_length", "avg_step_length_m", 0.001),
+    ("avg_stance_time", "avg_stance_time_ms", 1.0),
+    ("avg_vertical_oscillation", "avg_vertical_oscillation_mm", 1.0),
+    ("avg_vertical_ratio", "avg_vertical_ratio_pct", 1.0),
+    ("avg_stance_time_balance", "avg_stance_time_balance_pct", 1.0),
+)
+
+
+def read_fit(data: bytes, *, source: str) -> list[ParsedActivity]:
+    """The activities in a FIT file: one per session (a multisport file gives several).
+
+    Raises ``NotAnActivity`` for valid files without an activity (settings, workouts, courses,
+    monitoring, weight) and ``UnreadableInput`` when nothing usable can be read; no other error.
+    """
+    try:
+        return activities_from_messages(decoded_fit(data, source=source), source=source)
+    except InputError:
+        raise
+    except Exception as exc:  # a decoder or a value we did not foresee: never a traceback
+        raise UnreadableInput(f"FIT file could not be read ({type(exc).__name__}: {exc})",
+                              source=source) from exc
+
+
+def fit_name(value, kind: str) -> str | None:
+    """An enum value as its FIT profile name (fitparse leaves newer values as ints)."""
+    if value is None or isinstance(value, str):
+        return value
+    from garmin_fit_sdk import Profile
+
+    return Profile["types"].get(kind, {}).get(int(value), str(value))
+
+
+def activity_sport(sport: str | None, sub_sport: str | None) -> str:
+    """One of ``schemas.SPORTS`` for a FIT (sport, sub_sport) pair."""
+    sub = sub_sport or ""
+    if sport == "running" or sub in ("treadmill", "indoor_running"):
+        if sub in ("treadmill", "indoor_running"):
+            return "treadmill_running"
+        return "trail_running" if sub == "trail" else "running"
+    if sport in ("cycling", "e_biking") or sub in ("indoor_cycling", "spin"):
+        return "cycling"
+    if sport == "swimming":
+        return "swimming"
+    if sport in ("walking", "hiking"):
+        return "walking"
+    return "other"
+
+
+def _floats(values: list) -> np.ndarray:
+    """Floats with NaN for None and anything non-numeric."""
+    try:
+        return np.array(values, dtype=float)
+    except (TypeError, ValueError):
+        return np.array([v if isinstance(v, (int, float)) and not isinstance(v, bool) else np.nan
+                         for v in values], dtype=float)
+
+
+def _first_valid(*arrays: np.ndarray) -> np.ndarray:
+    out = arrays[0].copy()
+    for a in arrays[1:]:
+        out = np.where(np.isnan(out), a, out)
+    return out
+
+
+def _clock(messages: dict, warnings: list[str], source: str) -> tuple[float, float | None]:
+    """(shift in s for device-relative times, UTC offset in minutes or None)."""
+    acts = [a for a in messages["activity"] if a.get("timestamp") is not None]
+    times = [s.get("start_time") for s in messages["session"]]
+    times += [r.get("timestamp") for r in messages["record"][:1]] + [a["timestamp"] for a in acts]
+    relative = any(t is not None and t < RELATIVE_LIMIT_S for t in times)
+    local = next((a for a in acts if (a.get("local_timestamp") or 0) >= RELATIVE_LIMIT_S), None)
+    if relative:
+        if local is None or local["timestamp"] >= RELATIVE_LIMIT_S:
+            raise UnreadableInput("the file's times count from the device's power-on and it has no "
+                                  "local timestamp: its date cannot be known", source=source)
+        warnings.append("device-relative times: dated from the activity's local timestamp; "
+                        "start_time_utc holds local time, UTC offset unknown")
+        return local["local_timestamp"] - local["timestamp"], None
+    if local is None:
+        return 0.0, None
+    offset_min = round((local["local_timestamp"] - local["timestamp"]) / 900.0) * 15.0
+    return 0.0, (offset_min if abs(offset_min) <= 14 * 60 else None)
+
+
+def _utc(seconds: np.ndarray, shift: float) -> np.ndarray:
+    """FIT-epoch seconds (device-relative ones shifted) as datetime64[ms], NaT where missing."""
+    s = np.where(seconds < RELATIVE_LIMIT_S, seconds + shift, seconds)
+    ms = (s + FIT_EPOCH_UNIX_S) * 1000.0
+    out = np.full(len(ms), np.datetime64("NaT"), dtype="datetime64[ms]")
+    ok = np.isfinite(ms)
+    out[ok] = ms[ok].astype(np.int64).astype("datetime64[ms]")
+    return out
+
+
+def _latest() -> pd.Timestamp:
+    return pd.Timestamp.now(tz="UTC") + pd.Timedelta(days=1)
+
+
+def record_columns(records: list[dict], shift: float, warnings: list[str]) -> dict[str, np.ndarray]:
+    """Record messages as column arrays in SI units, implausible values cleaned to NaN/dropped.
+
+    ``cadence_raw`` (cadence + fractional, device units) is converted per sport later.
+    """
+    def col(key):
+        return _floats([r.get(key) for r in records])
+
+    ts = _utc(col("timestamp"), shift)
+    cols: dict[str, np.ndarray] = {"timestamp": ts}
+    cols["speed_mps"] = _first_valid(col("enhanced_speed"), col("speed"))
+    cols["altitude_m"] = _first_valid(col("enhanced_altitude"), col("altitude"))
+    cadence, fraction = col("cadence"), col("fractional_cadence")
+    cols["cadence_raw"] = cadence + np.where(np.isnan(fraction), 0.0, fraction)
+    for field, name, factor in RECORD_FIELDS:
+        cols[name] = col(field) * factor
+    lat, lon = col("position_lat") * SEMICIRCLE_DEG, col("position_long") * SEMICIRCLE_DEG
+    bad = ~((np.abs(lat) <= 90) & (np.abs(lon) <= 180))
+    cols["latitude_deg"], cols["longitude_deg"] = np.where(bad, np.nan, lat), np.where(bad, np.nan, lon)
+    dev_keys = sorted({k for r in records for k in r if k.startswith("dev_")})
+    for key in dev_keys:
+        values = col(key)
+        if np.isfinite(values).any():
+            cols[key] = values
+    # a zero step length, stance time or oscillation is a sensor that is not attached
+    for name in ("step_length_m", "stance_time_ms", "vertical_oscillation_mm", "vertical_ratio_pct"):
+        cols[name] = np.where(cols[name] <= 0, np.nan, cols[name])
+    _clean(cols, "heart_rate_bpm", (cols["heart_rate_bpm"] <= 0) | (cols["heart_rate_bpm"] >= MAX_HR_BPM),
+           "heart-rate values of 0 or >= 250 bpm", warnings)
+    _clean(cols, "distance_m", cols["distance_m"] < 0, "negative distances", warnings)
+    _clean(cols, "speed_mps", cols["speed_mps"] < 0, "negative speeds", warnings)
+    when = pd.DatetimeIndex(ts).tz_localize("UTC")
+    keep = np.asarray((when >= EARLIEST) & (when <= _latest()))
+    if (~keep).any():
+        warnings.append(f"{int((~keep).sum()):,} records with missing or implausible dates dropped")
+        cols = {k: v[keep] for k, v in cols.items()}
+    order = np.argsort(cols["timestamp"], kind="stable")
+    cols = {k: v[order] for k, v in cols.items()}
+    # a chained FIT file can hold the same records twice: keep one of each identical record
+    repeated = pd.DataFrame(cols).duplicated().to_numpy()
+    return {k: v[~repeated] for k, v in cols.items()} if repeated.any() else cols
+
+
+def _clean(cols: dict, name: str, bad: np.ndarray, what: str, warnings: list[str]) -> None:
+    if bad.any():
+        warnings.append(f"{int(bad.sum()):,} {what} set to null")
+        cols[name] = np.where(bad, np.nan, cols[name])
+
+
+def samples_frame(cols: dict[str, np.ndarray], sport_fit: str | None, sport: str,
+                  warnings: list[str]) -> pd.DataFrame:
+    """The ``schemas.Samples`` frame for one activity's slice of the record columns."""
+    n = len(cols["timestamp"])
+    frame = {c: np.full(n, np.nan) for c in SAMPLE_COLUMNS}
+    ts = pd.DatetimeIndex(cols["timestamp"]).tz_localize("UTC").as_unit("us")
+    frame["timestamp_utc"] = ts
+    frame["elapsed_s"] = ((ts - ts[0]).total_seconds().to_numpy()) if n else np.array([], float)
+    for key, values in cols.items():
+        if key in frame and key not in ("timestamp_utc", "elapsed_s"):
+            frame[key] = values
+    if sport_fit in STRIDE_SPORTS or sport in FOOT_SPORTS:
+        frame["cadence_spm"] = 2.0 * cols["cadence_raw"]
+    else:  # crank rpm for rides; strokes or cycles per minute for other sports
+        frame["cadence_rpm"] = cols["cadence_raw"]
+    limit = MAX_SPEED_FOOT_MPS if sport in FOOT_SPORTS else MAX_SPEED_OTHER_MPS
+    speed = frame["speed_mps"]
+    if (speed > limit).any():
+        warnings.append(f"{int((speed > limit).sum()):,} speeds above {limit:.0f} m/s set to null")
+        frame["speed_mps"] = np.where(speed > limit, np.nan, speed)
+    extra = [k for k in cols if k.startswith("dev_")]
+    out = pd.DataFrame(frame, columns=SAMPLE_COLUMNS)
+    for key in extra:
+        out[key] = cols[key]
+    return out
+
+
+def session_totals(session: dict, sport_fit: str | None, sport: str, has_altitude: bool) -> dict:
+    """The device's own totals keyed by ``schemas.Activities`` columns; absent when not given."""
+    out = {}
+    for field, name, factor in SESSION_FIELDS:
+        value = session.get(field)
+        if isinstance(value, (int, float)) and value > 0 and math.isfinite(value):
+            out[name] = float(value) * factor
+    for name in ("avg_hr_bpm", "max_hr_bpm"):
+        if out.get(name, 0) >= MAX_HR_BPM:
+            del out[name]
+    speed = session.get("enhanced_avg_speed") or session.get("avg_speed")
+    limit = MAX_SPEED_FOOT_MPS if sport in FOOT_SPORTS else MAX_SPEED_OTHER_MPS
+    if isinstance(speed, (int, float)) and 0 < speed <= limit:
+        out["avg_speed_mps"] = float(speed)
+    ascent = session.get("total_ascent")
+    if isinstance(ascent, (int, float)) and (ascent > 0 or (ascent == 0 and has_altitude)):
+        out["ascent_m"] = float(ascent)
+    cadence = session.get("avg_running_cadence")
+    if cadence is None:
+        cadence = session.get("avg_cadence")
+    if isinstance(cadence, (int, float)) and cadence > 0:
+        fraction = session.get("avg_fractional_cadence")
+        cadence = float(cadence) + (float(fraction) if isinstance(fraction, (int, float)) else 0.0)
+        if sport_fit in STRIDE_SPORTS or sport in FOOT_SPORTS:
+            out["avg_cadence_spm"] = 2.0 * cadence
+        else:
+            out["avg_cadence_rpm"] = cadence
+    return out
+
+
+def _device(messages: dict) -> str | None:
+    for m in messages["file_id"]:
+        maker = fit_name(m.get("manufacturer"), "manufacturer")
+        product = m.get("garmin_product") if m.get("garmin_product") is not None else m.get("product")
+        parts = [str(p) for p in (maker, product) if p is not None]
+        if parts:
+            return " ".join(parts)
+    return None
+
+
+def _fallback_sport(messages: dict) -> tuple[str | None, str | None]:
+    """(sport, sub_sport) when there is no session: the sport message, a lap or the records."""
+    for m in messages["sport"] + messages["lap"]:
+        if m.get("sport") is not None:
+            return fit_name(m.get("sport"), "sport"), fit_name(m.get("sub_sport"), "sub_sport")
+    for r in messages["record"][:50]:
+        if r.get("activity_type") is not None:
+            return fit_name(r["activity_type"], "activity_type"), None
+    return None, None
+
+
+def _check_is_activity(messages: dict, source: str) -> None:
+    types = [fit_name(m.get("type"), "file") for m in messages["file_id"] if m.get("type") is not None]
+    if types and "activity" not in types:
+        kind = FILE_TYPE_NAMES.get(types[0], types[0])
+        raise NotAnActivity(f"a FIT {kind} file, not an activity", source=source)
+    if not messages["session"] and not any(r.get("timestamp") is not None for r in messages["record"]):
+        raise NotAnActivity("a FIT file with no session and no timed records: no activity in it",
+                            source=source)
+
+
+def _sub_sport(sport: str, sport_fit: str | None, sub: str | None) -> str | None:
+    if sport_fit == "transition":
+        return "transition"
+    if sport == "other" and sub in (None, "generic"):
+        return sport_fit  # e.g. "rowing", "training": more telling than "generic"
+    return sub
+
+
+def _distinct_sessions(sessions: list[dict]) -> list[dict]:
+    """Timed sessions, each once: a chained FIT file can repeat the same activity."""
+    seen, out = set(), []
+    for s in sessions:
+        if s.get("start_time") is None and s.get("timestamp") is None:
+            continue
+        key = tuple(s.get(k) for k in ("start_time", "timestamp", "sport", "total_elapsed_time",
+                                        "total_distance"))
+        if key not in seen:
+            seen.add(key)
+            out.append(s)
+    return out
+
+
+def activities_from_messages(decoded: Decoded, *, source: str) -> list[ParsedActivity]:
+    """One ``ParsedActivity`` per session of a decoded FIT file (records split by start time)."""
+    messages = decoded.messages
+    _check_is_activity(messages, source)
+    warnings: list[str] = []
+    shift, offset = _clock(messages, warnings, source)
+    cols = record_columns([r for r in messages["record"] if r.get("timestamp") is not None],
+                          shift, warnings)
+    sessions = _distinct_sessions(messages["session"])
+    if not sessions:  # truncated before the session was written: one activity, no totals
+        sport_fit, sub = _fallback_sport(messages)
+        sessions = [{"sport": sport_fit, "sub_sport": sub, "_no_session": True}]
+    starts = []
+    for s in sessions:
+        start = s.get("start_time")
+        if start is None and s.get("timestamp") is not None:
+            start = s["timestamp"] - (s.get("total_elapsed_time") or 0.0)
+        starts.append(_utc(_floats([start]), shift)[0] if start is not None
+                      else np.datetime64("NaT", "ms"))
+    order = sorted(range(len(sessions)), key=lambda i: (np.isnat(starts[i]), starts[i]))
+    sessions, starts = [sessions[i] for i in order], np.array([starts[i] for i in order])
+    bounds = np.where(np.isnat(starts), np.datetime64("1970-01-01", "ms"), starts)
+    which = np.clip(np.searchsorted(bounds, cols["timestamp"], side="right") - 1, 0, None)
+    device = _device(messages)
+    out = []
+    for index, session in enumerate(sessions):
+        part = {k: v[which == index] for k, v in cols.items()}
+        sport_fit = fit_name(session.get("sport"), "sport")
+        sub_fit = fit_name(session.get("sub_sport"), "sub_sport")
+        sport = activity_sport(sport_fit, sub_fit)
+        local_warnings = list(warnings)
+        samples = samples_frame(part, sport_fit, sport, local_warnings)
+        start = pd.Timestamp(starts[index]).tz_localize("UTC") if not np.isnat(starts[index]) else None
+        if start is None or not (EARLIEST <= start <= _latest()):
+            if samples.empty:
+                raise UnreadableInput("no plausible date in the file's session or records",
+                                      source=source)
+            start = samples["timestamp_utc"].iloc[0]
+        has_alt = bool(samples["altitude_m"].notna().any())
+        totals = {} if session.get("_no_session") else session_totals(session, sport_fit, sport, has_alt)
+        out.append(ParsedActivity(
+            format="fit", sport=sport, start_time_utc=start.as_unit("us"), samples=samples,
+            session=totals, sub_sport=_sub_sport(sport, sport_fit, sub_fit), device=device,
+            utc_offset_min=offset, summary_only=samples.empty, partial_reason=decoded.problem,
+            warnings=local_warnings, session_index=index,
+        ))
+    return out
