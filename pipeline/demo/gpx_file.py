@@ -1,4 +1,4 @@
-"""GPX bytes from a samples frame, as Strava or Garmin Connect would export them (demo, fixtures)."""
+"""GPX bytes from a samples frame, as Strava or Garmin Connect export them (demo, fixtures)."""
 
 from __future__ import annotations
 
@@ -57,7 +57,9 @@ def gpx_activity_bytes(
     ns = TPX_NS[tpx_version]
     lat, lon = _column(samples, "latitude_deg"), _column(samples, "longitude_deg")
     ok = np.isfinite(lat) & np.isfinite(lon)
-    times = pd.to_datetime(samples["timestamp_utc"], utc=True) if "timestamp_utc" in samples else None
+    times = None
+    if "timestamp_utc" in samples.columns:
+        times = pd.to_datetime(samples["timestamp_utc"], utc=True).reset_index(drop=True)
     alt = _column(samples, "altitude_m")
     hr = _column(samples, "heart_rate_bpm")
     if sport == "cycling":

@@ -99,7 +99,8 @@ def tcx_activity_bytes(
     for k, (a, b) in enumerate(bounds):
         end = b if b < len(samples) else b - 1  # a lap runs until the next one starts
         lap_time = elapsed[end] - elapsed[a]
-        lap_dist = np.nanmax(dist[a : end + 1]) - np.nanmin(dist[a : end + 1]) if np.isfinite(dist[a : end + 1]).any() else 0.0
+        lap_d = dist[a : end + 1]
+        lap_dist = np.nanmax(lap_d) - np.nanmin(lap_d) if np.isfinite(lap_d).any() else 0.0
         head = [
             f'<Lap StartTime="{_time(times.iloc[a])}">',
             f"<TotalTimeSeconds>{_num(lap_time, 1)}</TotalTimeSeconds>",
@@ -109,11 +110,15 @@ def tcx_activity_bytes(
             head.append(f"<MaximumSpeed>{_num(np.nanmax(speed[a:b]), 3)}</MaximumSpeed>")
         head.append("<Calories>0</Calories>")
         if np.isfinite(hr[a:b]).any():
-            head.append(f"<AverageHeartRateBpm><Value>{int(round(np.nanmean(hr[a:b])))}</Value></AverageHeartRateBpm>")
-            head.append(f"<MaximumHeartRateBpm><Value>{int(round(np.nanmax(hr[a:b])))}</Value></MaximumHeartRateBpm>")
+            avg, top = int(round(np.nanmean(hr[a:b]))), int(round(np.nanmax(hr[a:b])))
+            head.append(f"<AverageHeartRateBpm><Value>{avg}</Value></AverageHeartRateBpm>")
+            head.append(f"<MaximumHeartRateBpm><Value>{top}</Value></MaximumHeartRateBpm>")
         trigger = "Distance" if len(bounds) > 1 and k < len(bounds) - 1 else "Manual"
         head.append(f"<Intensity>Active</Intensity><TriggerMethod>{trigger}</TriggerMethod><Track>")
-        points = [_trackpoint(i, times, lat, lon, alt, dist, hr, speed, run_cad, bike_cad) for i in range(a, b)]
+        points = [
+            _trackpoint(i, times, lat, lon, alt, dist, hr, speed, run_cad, bike_cad)
+            for i in range(a, b)
+        ]
         tail = ["</Track>"]
         if np.isfinite(run_cad[a:b]).any():
             tail.append(

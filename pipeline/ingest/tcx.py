@@ -138,8 +138,8 @@ def _sport(activity: ET.Element, *, source: str, warnings: list[str]) -> str:
     sport = TCX_SPORTS.get(stated.lower())
     if sport:
         return sport
-    notes = _child(activity, "Notes")
-    guess = sport_from_words(" ".join(filter(None, [notes.text if notes is not None else None, source])))
+    notes = getattr(_child(activity, "Notes"), "text", None)
+    guess = sport_from_words(" ".join(filter(None, [notes, source])))
     if guess:
         return guess
     if stated:
@@ -154,15 +154,18 @@ def _activity(activity: ET.Element, *, index: int, source: str) -> ParsedActivit
     crank = sport == "cycling"
     laps = _children(activity, "Lap")
     times, values = _trackpoints(laps)
-    stamps = pd.to_datetime(pd.Series(times, dtype=object), utc=True, format="ISO8601", errors="coerce")
+    stamps = pd.to_datetime(
+        pd.Series(times, dtype=object), utc=True, format="ISO8601", errors="coerce"
+    )
     good = stamps.notna().to_numpy()
     if not good.all():
         warnings.append(f"ignored {int((~good).sum())} trackpoint(s) with an unreadable time")
     # the first stated offset gives the local time; Strava and Garmin write Z (no information)
     offset_min = None
-    for t in times:
-        if t and not t.endswith("Z") and ("+" in t[10:] or "-" in t[10:]):
-            offset_min = pd.Timestamp(t).utcoffset().total_seconds() / 60
+    for t, ok in zip(times, good):
+        if ok and not t.endswith("Z") and ("+" in t[10:] or "-" in t[10:]):
+            offset = pd.Timestamp(t).utcoffset()
+            offset_min = offset.total_seconds() / 60 if offset is not None else None
             break
     epoch = pd.Timestamp(0, tz="UTC")
     time_us = ((stamps[good] - epoch) // pd.Timedelta(microseconds=1)).to_numpy(dtype=np.int64)
@@ -181,7 +184,7 @@ def _activity(activity: ET.Element, *, index: int, source: str) -> ParsedActivit
 
     creator = _child(activity, "Creator")
     device_el = _child(creator, "Name") if creator is not None else None
-    device = (device_el.text or "").strip() or None if device_el is not None else None
+    device = ((device_el.text or "").strip() or None) if device_el is not None else None
     start = _activity_start(activity, laps, samples)
     summary_only = samples["timestamp_utc"].nunique() < 2
     if summary_only:
@@ -191,7 +194,8 @@ def _activity(activity: ET.Element, *, index: int, source: str) -> ParsedActivit
         samples = samples.iloc[0:0]
     else:
         last = samples["timestamp_utc"].iloc[-1]
-        session["elapsed_time_s"] = (last - min(start, samples["timestamp_utc"].iloc[0])).total_seconds()
+        first = min(start, samples["timestamp_utc"].iloc[0])
+        session["elapsed_time_s"] = (last - first).total_seconds()
     return ParsedActivity(
         format="tcx",
         sport=sport,
@@ -208,7 +212,8 @@ def _activity(activity: ET.Element, *, index: int, source: str) -> ParsedActivit
 
 def _activity_start(activity: ET.Element, laps: list[ET.Element], samples: pd.DataFrame):
     """The first lap's StartTime (the timer start), else the Id, else the first trackpoint; UTC."""
-    for text in [laps[0].get("StartTime") if laps else None, getattr(_child(activity, "Id"), "text", None)]:
+    lap_start = laps[0].get("StartTime") if laps else None
+    for text in [lap_start, getattr(_child(activity, "Id"), "text", None)]:
         if text:
             t = pd.to_datetime(text.strip(), utc=True, format="ISO8601", errors="coerce")
             if pd.notna(t):

@@ -36,7 +36,8 @@ def xml_start(data: bytes) -> bytes:
 
 
 def refuse_html(data: bytes, *, kind: str, source: str) -> None:
-    """Raise ``UnreadableInput`` when the input is an HTML page (a sign-in page saved by a browser)."""
+    """Raise ``UnreadableInput`` for an HTML page (a browser's saved sign-in page), empty input or
+    input that is not markup at all."""
     head = xml_start(data)[:1024].lower()
     if head.startswith(b"<!doctype html") or head.startswith(b"<html") or b"<html" in head[:300]:
         raise UnreadableInput(f"not a {kind} file: it is an HTML page", source=source)

@@ -1,4 +1,4 @@
-"""GPX reader: generated fixtures (written with gpxpy through the demo writer) and the real corpus."""
+"""GPX reader: generated fixtures (gpxpy, through the demo writer) and the real corpus."""
 
 from __future__ import annotations
 
@@ -78,15 +78,24 @@ def test_round_trip_recovers_times_positions_and_channels():
     assert out["cadence_rpm"].isna().all()
 
 
-def test_offset_times_become_the_same_utc_instant_and_give_the_local_offset():
+@pytest.mark.parametrize(
+    ("offset_min", "local"), [(120, b"T19:30:00+02:00"), (-360, b"T11:30:00-06:00")]
+)
+def test_offset_times_become_the_same_utc_instant_and_give_the_local_offset(offset_min, local):
     s = run_samples(60)
-    data = gpx_activity_bytes(s, utc_offset_min=120)
-    assert b"T19:30:00+02:00" in data
+    data = gpx_activity_bytes(s, utc_offset_min=offset_min)
+    assert local in data
     a = read_one(data)
     assert a.start_time_utc == START
     assert a.samples["timestamp_utc"].iloc[-1] == s["timestamp_utc"].iloc[-1]
-    assert a.utc_offset_min == 120
+    assert a.utc_offset_min == offset_min
     assert read_one(gpx_activity_bytes(s)).utc_offset_min is None  # "Z" says nothing local
+
+
+def test_times_without_an_offset_are_utc():
+    pts = "".join(trkpt(46 + i * 1e-4, f"2024-05-01T17:30:{i:02d}") for i in range(5))
+    a = read_one(gpx_with_points(pts))
+    assert a.start_time_utc == START and a.utc_offset_min is None
 
 
 def test_several_tracks_and_segments_are_joined_in_time_order():
@@ -156,8 +165,8 @@ def test_ride_cadence_is_crank_rpm_and_never_doubled():
 
 @pytest.mark.parametrize(
     ("type_", "sport"),
-    [("running", "running"), ("run", "running"), ("9", "running"), ("trail_running", "trail_running"),
-     ("cycling", "cycling"), ("biking", "cycling"), ("Ride", "cycling"), ("1", "cycling"),
+    [("running", "running"), ("run", "running"), ("9", "running"),
+     ("trail_running", "trail_running"), ("cycling", "cycling"), ("biking", "cycling"), ("Ride", "cycling"), ("1", "cycling"),
      ("swimming", "swimming"), ("walking", "walking"), ("hiking", "walking")],
 )
 def test_sport_from_type(type_, sport):
@@ -227,7 +236,8 @@ def test_bom_whitespace_and_a_declared_latin1_encoding_are_read():
 
 
 def test_invalid_xml_and_other_documents_are_unreadable_with_a_reason():
-    broken = gpx_with_points(trkpt(46.0, "2024-05-01T17:30:00Z")).replace(b"</trkseg>", b"\n</trk>")
+    broken = gpx_with_points(trkpt(46.0, "2024-05-01T17:30:00Z"))
+    broken = broken.replace(b"</trkseg>", b"\n</trk>")
     with pytest.raises(UnreadableInput, match=r"invalid XML at line \d+: mismatched tag"):
         read_gpx(broken, source="broken.gpx")
     with pytest.raises(UnreadableInput, match="not a GPX file: it is an HTML page"):

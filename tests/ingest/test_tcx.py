@@ -1,4 +1,4 @@
-"""TCX reader: generated fixtures (the demo writer, Garmin and Strava styles) and the real corpus."""
+"""TCX reader: generated fixtures (demo writer, Garmin and Strava styles) and the real corpus."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.demo.tcx_file import tcx_activity_bytes
+from pipeline.demo.tcx_file import TCD_NS, tcx_activity_bytes
 from pipeline.errors import NotAnActivity, UnreadableInput, UnsafeInput
 from pipeline.ingest.tcx import read_tcx
 from pipeline.schemas import Samples
@@ -106,7 +106,7 @@ def test_other_sport_and_positions_only():
 
 def test_laps_without_trackpoints_are_a_summary_only_activity():
     data = (
-        '<TrainingCenterDatabase xmlns="http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2">'
+        f'<TrainingCenterDatabase xmlns="{TCD_NS}">'
         '<Activities><Activity Sport="Running"><Id>2024-05-01T06:10:00Z</Id>'
         '<Lap StartTime="2024-05-01T06:10:00Z"><TotalTimeSeconds>1800</TotalTimeSeconds>'
         "<DistanceMeters>5000</DistanceMeters><Calories>300</Calories>"
