@@ -141,7 +141,7 @@ def samples_frame(
 
     ``time_us`` are UTC microseconds since the epoch, in file order. Points whose time goes
     backwards (earlier than a point before them) are dropped with a warning. Distance comes from
-    positions (haversine) when not given, speed from distance when not given, an all-zero altitude
+    positions (haversine) when not given, speed from distance where not given, an all-zero altitude
     is treated as missing, heart rates outside 1-255 bpm are null. ``cadence`` is the file's raw
     count per minute: crank rpm when ``crank`` (rides), else converted to steps per minute with
     ``steps_per_count`` (the factor used is left in ``attrs["steps_per_count"]``).
@@ -170,10 +170,10 @@ def samples_frame(
     else:
         dist = pd.Series(dist).ffill().to_numpy()
     cols["distance_m"] = dist
-    speed = cols.get("speed_mps")
-    derived = speed_from_distance_mps(elapsed, dist) if np.isfinite(dist).any() else None
-    if speed is None or not np.isfinite(speed).any():
-        speed = derived if derived is not None else np.full(n, np.nan)
+    speed = cols.get("speed_mps", np.full(n, np.nan))
+    if not np.isfinite(speed).all() and np.isfinite(dist).any():
+        # the device's speed where it gave one, else from distance over time
+        speed = np.where(np.isfinite(speed), speed, speed_from_distance_mps(elapsed, dist))
     cols["speed_mps"] = np.where(speed >= 0, speed, np.nan)
 
     alt = cols.get("altitude_m")
