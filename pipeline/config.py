@@ -21,6 +21,11 @@ class Thresholds:
     # Rises under 1 m from the last low are residual noise, not climbing (the usual elevation-gain
     # hysteresis; barometric data is quantised at 0.2 m, GPS altitude is noisier still).
     ascent_hysteresis_m: float = 1.0
+    # Smooth only as much as the altitude's own noise needs: the window shrinks from
+    # altitude_smoothing_s (noise >= the hysteresis, e.g. raw GPS altitude) down to this for
+    # barometric data, whose 30 s smoothing flattened short hills (ascent 10-20 % under the
+    # devices' own totals on the corpus; within ~10 % with this).
+    altitude_smoothing_min_s: int = 10
     uphill_grade: float = 0.04  # "time fraction uphill (grade > 4%)" (Goom 2016 features)
     fast_margin: float = 0.15  # "faster than the athlete's own easy pace by > 15%"
     # Rule of thumb: 1 Hz or "smart" recording spaces samples <= ~10 s; a longer gap is a pause

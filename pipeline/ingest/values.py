@@ -113,9 +113,8 @@ def _sample_values(samples: pd.DataFrame, *, sport: str, thresholds: Thresholds)
     lat, lon = _col(samples, "latitude_deg"), _col(samples, "longitude_deg")
     has_position = np.isfinite(lat) & np.isfinite(lon) & ~((lat == 0) & (lon == 0))
     values["n_samples"] = n
-    values["channels"] = [
-        c for c in samples.columns if c != "timestamp_utc" and samples[c].notna().any()
-    ]
+    has_data = samples.notna().any()
+    values["channels"] = [c for c in samples.columns if c != "timestamp_utc" and has_data[c]]
     values["has_gps"] = bool(has_position.any())
     if n == 0:
         return values
@@ -175,10 +174,10 @@ def _sample_values(samples: pd.DataFrame, *, sport: str, thresholds: Thresholds)
 
     altitude = _col(samples, "altitude_m")
     if np.isfinite(altitude).any() and sport != "treadmill_running":  # a treadmill's incline is
-        smooth = _smoothed(t, altitude, thresholds.altitude_smoothing_s)  # not in its altitude
+        width_s = _smoothing_window_s(altitude, typical, thresholds)  # not in its altitude
+        smooth = _smoothed(t, altitude, width_s)
         values["ascent_m"] = _ascent(
-            t, smooth, width_s=thresholds.altitude_smoothing_s,
-            hysteresis_m=thresholds.ascent_hysteresis_m,
+            t, smooth, width_s=width_s, hysteresis_m=thresholds.ascent_hysteresis_m
         )
         if cum is not None and moving is not None:
             grade = _grade(cum, smooth, thresholds.grade_window_m)
@@ -263,7 +262,10 @@ def _clean(samples: pd.DataFrame) -> pd.DataFrame:
 def _col(samples: pd.DataFrame, name: str) -> np.ndarray:
     if name not in samples:
         return np.full(len(samples), np.nan)
-    return pd.to_numeric(samples[name], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    column = samples[name]
+    if not pd.api.types.is_numeric_dtype(column.dtype):
+        column = pd.to_numeric(column, errors="coerce")
+    return column.to_numpy(dtype=float, na_value=np.nan)
 
 
 def _seconds(timestamps: pd.Series) -> np.ndarray:
@@ -337,6 +339,25 @@ def _hr_histogram(hr: np.ndarray, w: np.ndarray) -> list[float]:
     ok = np.isfinite(hr)
     bins = np.clip(np.rint(hr[ok]), 0, HR_BINS - 1).astype(int)
     return [float(v) for v in np.bincount(bins, weights=w[ok], minlength=HR_BINS)]
+
+
+def _altitude_noise_m(altitude: np.ndarray) -> float:
+    """Sample-to-sample altitude noise (m, one standard deviation): robust spread of second
+    differences, which a steady slope does not affect (MAD x 1.4826, / sqrt(6) for white noise)."""
+    second = np.diff(altitude[np.isfinite(altitude)], 2)
+    if second.size == 0:
+        return 0.0
+    return float(np.median(np.abs(second)) * 1.4826 / np.sqrt(6.0))
+
+
+def _smoothing_window_s(altitude: np.ndarray, typical_s: float, thresholds: Thresholds) -> float:
+    """Altitude smoothing window (s): the full ``altitude_smoothing_s`` when the noise reaches the
+    ascent hysteresis, shrinking in proportion down to ``altitude_smoothing_min_s``, but always
+    spanning three typical sample spacings (sparse "smart" recordings)."""
+    full = float(thresholds.altitude_smoothing_s)
+    scale = _altitude_noise_m(altitude) / thresholds.ascent_hysteresis_m
+    floor = max(float(thresholds.altitude_smoothing_min_s), 3.0 * typical_s)
+    return float(min(full, max(full * scale, floor)))
 
 
 def _smoothed(t: np.ndarray, y: np.ndarray, width_s: float) -> np.ndarray:

@@ -226,6 +226,16 @@ def test_ascent_of_a_noisy_profile_is_close_to_the_true_climb():
     assert np.clip(np.diff(frame["altitude_m"]), 0, None).sum() > 10 * true_ascent
 
 
+def test_barometric_rolling_hills_are_not_flattened_by_smoothing():
+    # 30 hills of 6 m (60 s period at 3 m/s), altitude quantised at 0.2 m like a barometer: the
+    # low noise lets the smoothing shrink to 10 s (a 30 s mean would keep only ~64 % of each hill)
+    t = np.arange(0, 1800)
+    altitude = np.round((1000 + 3.0 * np.sin(2 * np.pi * t / 60.0)) / 0.2) * 0.2
+    frame = samples(t, speed_mps=3.0, distance_m=3.0 * t, altitude_m=altitude)
+    v = activity_values(activity(frame), thresholds=TH)
+    assert v["ascent_m"] == pytest.approx(30 * 6.0, rel=0.15)  # 30 s smoothing: ~115 m
+
+
 def test_treadmill_altitude_gives_no_ascent_or_uphill():
     v = activity_values(
         activity(climb(np.full(600, 0.06)), sport="treadmill_running"), thresholds=TH
