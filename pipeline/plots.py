@@ -164,8 +164,7 @@ def pain_calendar(ax: Axes, daily: pd.DataFrame, *, last_days: int = 112,
     dates = _dates(frame)
     edges = mdates.date2num(pd.DatetimeIndex(dates).append(
         pd.DatetimeIndex([dates.iloc[-1] + pd.Timedelta(days=1)])))
-    cmap = ListedColormap(ZONE_COLOURS)
-    cmap.set_bad(NO_ENTRY_COLOUR)
+    cmap = ListedColormap(ZONE_COLOURS).with_extremes(bad=NO_ENTRY_COLOUR)
     ax.pcolormesh(edges, np.arange(len(PAIN_ROWS) + 1), np.ma.masked_invalid(values),
                   cmap=cmap, vmin=-0.5, vmax=2.5, edgecolors="white", linewidth=0.5)
     ax.set_yticks(np.arange(len(PAIN_ROWS)) + 0.5, [label for _, label in PAIN_ROWS])

@@ -1,0 +1,87 @@
+"""The HTML report in a real headless Chromium: images load, no console error, no request other
+than the file itself, the recommendation on the first screen; screenshots kept as artifacts."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="system chromium is not installed")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+VIEWPORT = {"width": 1280, "height": 800}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+def open_page(browser, path: Path, *, also: tuple[Path, ...] = ()):
+    """Open ``path`` with every request intercepted: only the file itself (and the files in
+    ``also``) may load. Returns the page, the requests seen, the blocked ones and the console
+    errors."""
+    page = browser.new_page(viewport=VIEWPORT)
+    url = path.resolve().as_uri()
+    allowed = {url, *(p.resolve().as_uri() for p in also)}
+    seen, blocked, errors = [], [], []
+
+    def handle(route):
+        seen.append(route.request.url)
+        if route.request.url in allowed:
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", handle)
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("requestfailed", lambda r: errors.append(f"failed: {r.url}"))
+    page.goto(url, wait_until="load")
+    return page, seen, blocked, errors
+
+
+@pytest.mark.parametrize("athlete", ["anna", "ben"])
+def test_report_in_chromium(browser, built_reports, athlete, artifacts_dir):
+    path = built_reports["settings"].reports_dir / athlete / "report.html"
+    page, seen, blocked, errors = open_page(browser, path)
+    images = page.eval_on_selector_all(
+        "img", "imgs => imgs.map(i => ({complete: i.complete, width: i.naturalWidth}))")
+    assert images, "no figure was embedded"
+    assert all(i["complete"] and i["width"] > 0 for i in images), images
+    assert seen == [path.resolve().as_uri()] and blocked == []
+    assert errors == []
+    # the first screen answers "what next week, and why"
+    rec = page.locator("#recommendation").bounding_box()
+    reasons = page.locator("#reasons").bounding_box()
+    assert rec["y"] + rec["height"] <= VIEWPORT["height"]
+    assert reasons["y"] + 60 <= VIEWPORT["height"]
+    assert page.locator("#recommendation .badge").is_visible()
+    page.screenshot(path=artifacts_dir / f"report-{athlete}-first-screen.png")
+    page.screenshot(path=artifacts_dir / f"report-{athlete}.png", full_page=True)
+    page.close()
+
+
+def test_index_links_open_the_reports(browser, built_reports, artifacts_dir):
+    reports = built_reports["settings"].reports_dir
+    index = reports / "index.html"
+    page, _, blocked, errors = open_page(browser, index, also=tuple(reports.glob("*/report.html")))
+    assert blocked == [] and errors == []
+    page.screenshot(path=artifacts_dir / "index.png", full_page=True)
+    hrefs = page.eval_on_selector_all("#athletes a", "links => links.map(a => a.href)")
+    assert len(hrefs) == 2
+    for href in hrefs:
+        response = page.goto(href)
+        assert response is not None and response.ok
+        assert page.locator("#recommendation").count() == 1
+    assert blocked == [] and errors == []
+    page.close()

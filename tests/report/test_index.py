@@ -1,0 +1,100 @@
+"""The coach's index: one row per athlete, and every link resolves to a written report."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pandas as pd
+import pytest
+
+from pipeline.config import Settings
+from pipeline.errors import RunloadError
+from pipeline.report import write_reports
+
+
+class Rows(HTMLParser):
+    """Rows of the athletes table: their class, cell texts and link targets."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.rows: list[dict] = []
+        self._cell: list[str] | None = None
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "tr" and "athlete" in (attrs.get("class") or ""):
+            self.rows.append({"class": attrs["class"], "cells": [], "links": []})
+        elif self.rows and tag == "td":
+            self._cell = []
+        elif self.rows and tag == "a":
+            self.rows[-1]["links"].append(attrs["href"])
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+    def handle_endtag(self, tag):
+        if tag == "td" and self._cell is not None:
+            self.rows[-1]["cells"].append(" ".join("".join(self._cell).split()))
+            self._cell = None
+
+
+def index_rows(built) -> tuple[Path, list[dict]]:
+    index = built["settings"].reports_dir / "index.html"
+    return index, Rows(index.read_text("utf-8")).rows
+
+
+def test_written_paths(built_reports):
+    reports = built_reports["settings"].reports_dir
+    assert built_reports["written"] == [
+        reports / "anna/report.html", reports / "anna/report.pdf",
+        reports / "ben/report.html", reports / "ben/report.pdf", reports / "index.html"]
+    assert all(p.stat().st_size > 0 for p in built_reports["written"])
+
+
+def test_one_row_per_athlete_with_status_km_range_trend_and_flags(built_reports):
+    _, rows = index_rows(built_reports)
+    assert [r["cells"][0] for r in rows] == ["anna", "ben", "cara"]
+    anna, ben, cara = rows
+    assert "status-seek_care" in anna["class"] and anna["cells"][1] == "Seek care"
+    assert anna["cells"][2].endswith("km") and anna["cells"][3] == "18–22.5 km"
+    assert anna["cells"][4].startswith("↑ rising")
+    assert "Next-morning pain of 7.5/10" in anna["cells"][5]
+    assert ben["cells"][1] == "Hold" and ben["cells"][5] == "none"
+    assert ben["cells"][4] == "too few entries"
+    # never analysed: listed with what to run, and no link to a report that does not exist
+    assert cara["links"] == [] and "runload analyze --athlete cara" in cara["cells"][3]
+
+
+def test_last_7_days_km_matches_the_daily_data(built_reports):
+    from pipeline import store as st
+    from tests.report.synthetic import AS_OF
+
+    daily = st.read_daily(st.Store(built_reports["settings"].data_dir, "anna"))
+    recent = daily[daily["date"] > daily["date"].max() - pd.Timedelta(days=7)]
+    assert daily["date"].max().date() == AS_OF
+    _, rows = index_rows(built_reports)
+    assert rows[0]["cells"][2] == f"{recent['run_km'].sum():.1f}".removesuffix(".0") + " km"
+
+
+def test_links_are_relative_and_resolve(built_reports):
+    index, rows = index_rows(built_reports)
+    links = [link for r in rows for link in r["links"]]
+    assert links == ["anna/report.html", "ben/report.html"]
+    for link in links:
+        assert not urlparse(link).scheme and not link.startswith("/")
+        target = (index.parent / link).resolve()
+        assert target.is_file() and "<html" in target.read_text("utf-8")[:200]
+
+
+def test_all_without_any_analysed_athlete(tmp_path):
+    settings = Settings(data_dir=tmp_path / "data", reports_dir=tmp_path / "reports")
+    with pytest.raises(RunloadError, match="no athletes"):
+        write_reports(settings, athlete=None, as_of=None)
+    (settings.data_dir / "raw" / "me").mkdir(parents=True)
+    with pytest.raises(RunloadError, match="runload analyze"):
+        write_reports(settings, athlete=None, as_of=None)
+    assert not (settings.reports_dir / "index.html").exists()
