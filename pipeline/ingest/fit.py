@@ -123,8 +123,10 @@ def _first_valid(*arrays: np.ndarray) -> np.ndarray:
 def _clock(messages: dict, warnings: list[str], source: str) -> tuple[float, float | None]:
     """(shift in s for device-relative times, UTC offset in minutes or None)."""
     acts = [a for a in messages["activity"] if a.get("timestamp") is not None]
-    times = [s.get("start_time") for s in messages["session"]]
-    times += [r.get("timestamp") for r in messages["record"][:1]] + [a["timestamp"] for a in acts]
+    times = [s.get("start_time") for s in messages["session"]] + [a["timestamp"] for a in acts]
+    if not any(t is not None for t in times):  # truncated before any session: the records decide
+        times = [r.get("timestamp") for r in messages["record"][:1]]
+    # a few device-relative records in a dated file (before the clock was set) are dropped later
     relative = any(t is not None and t < RELATIVE_LIMIT_S for t in times)
     local = next((a for a in acts if (a.get("local_timestamp") or 0) >= RELATIVE_LIMIT_S), None)
     if relative:
