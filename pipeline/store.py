@@ -109,6 +109,11 @@ class Store:
         return self.quarantine_dir / f"{sha256[:12]}-{safe_name(name)}"
 
 
+def parse_cache_dir(data_dir: Path) -> Path:
+    """Prefect's cache of parsed files, keyed on content (shared by athletes; safe to delete)."""
+    return Path(data_dir) / "processed" / ".cache" / "parse"
+
+
 def athletes(data_dir: Path) -> list[str]:
     """Every athlete with raw or processed data under ``data_dir``, sorted."""
     found = set()

@@ -1,0 +1,384 @@
+"""Prefect orchestration: the plain stage functions wrapped as tasks and flows.
+
+The only module that imports Prefect. Analysis code stays undecorated (notebooks and tests call
+the same functions without Prefect); here they become tasks with ``task(name=...)(fn)``:
+
+* ``ingest``: what is new in ``data/raw/<athlete>/inbox/`` (or the given inputs) into the store;
+  activity files are parsed by ``parse_files``, cached on the files' *content* hashes, in chunks
+  of ~``PARSE_CHUNK_BYTES`` so Prefect's per-task cost stays small next to the parsing.
+* ``analyze`` and ``report``: ``pipeline.analysis.analyze`` and ``pipeline.report.write_reports``.
+* ``athlete_pipeline`` (one athlete end to end) and ``all_athletes`` (every athlete under the data
+  folder; on a Dask cluster with ``dask_address``).
+
+Prefect reads its settings when first imported, so the defaults below are set before that: no
+console logging (the CLI prints its own summary; set ``RUNLOAD_VERBOSE=1`` to see Prefect's),
+telemetry off. Served flows still send their logs to the Prefect API for the UI.
+"""
+
+from __future__ import annotations
+
+import os
+
+_VERBOSE = os.environ.get("RUNLOAD_VERBOSE", "") not in ("", "0")
+for _key, _value in {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_TELEMETRY_ENABLE_RESOURCE_METRICS": "false",
+    "PREFECT_CLOUD_ENABLE_ORCHESTRATION_TELEMETRY": "false",
+    # the temporary API server logs cancelled database writes at shutdown: not for users
+    "PREFECT_SERVER_LOGGING_LEVEL": "WARNING" if _VERBOSE else "CRITICAL",
+    "PREFECT_INTERNAL_LOGGING_LEVEL": "ERROR" if _VERBOSE else "CRITICAL",
+    "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "INFO" if _VERBOSE else "CRITICAL",
+    "DASK_LOGGING__DISTRIBUTED": "warning" if _VERBOSE else "error",
+}.items():
+    os.environ.setdefault(_key, _value)
+
+import hashlib  # noqa: E402
+import inspect  # noqa: E402
+import logging  # noqa: E402
+from dataclasses import replace  # noqa: E402
+from datetime import date, timedelta  # noqa: E402
+from functools import cache  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from prefect import flow, task  # noqa: E402
+
+from pipeline import store as st  # noqa: E402
+from pipeline.analysis import analyze  # noqa: E402
+from pipeline.config import Settings, Thresholds, valid_athlete_id  # noqa: E402
+from pipeline.errors import PainLogError, RunloadError, UsageError  # noqa: E402
+from pipeline.ingest import run as ingest_run  # noqa: E402
+from pipeline.ingest.run import ParseOutcome, parse_leaf  # noqa: E402
+from pipeline.ingest.sources import Leaf  # noqa: E402
+from pipeline.report import write_reports  # noqa: E402
+
+logging.getLogger("sqlalchemy").setLevel(logging.CRITICAL)  # same shutdown noise, other logger
+
+PARSE_CHUNK_BYTES = 2 * 2**20  # ~2 MiB of input per parse task (a 1 Hz hour-long run is ~0.2)
+CACHE_EXPIRATION = timedelta(days=60)
+DASK_LOCAL_WORKERS = 2
+
+
+# --- parsing, cached on content --------------------------------------------------------------
+
+
+@cache
+def parser_version() -> str:
+    """Hash of the ingest code: a reader fix invalidates every cached parse."""
+    h = hashlib.sha256()
+    for path in sorted(Path(ingest_run.__file__).parent.glob("*.py")):
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def parse_cache_key(context, parameters: dict) -> str:
+    """Cache key of a ``parse_files`` run: the files' bytes (their SHA-256, computed from the
+    bytes when read), never their names, plus what else shapes the outcome."""
+    h = hashlib.sha256(parser_version().encode())
+    h.update(repr(parameters.get("profile_timezone")).encode())
+    h.update(repr(parameters.get("thresholds")).encode())
+    for leaf in parameters["leaves"]:
+        h.update(leaf.sha256.encode())
+        h.update(repr(sorted((leaf.metadata or {}).items())).encode())  # Strava CSV name/sport
+    return f"parse-{h.hexdigest()}"
+
+
+def parse_files(leaves: list[Leaf], *, profile_timezone: str | None,
+                thresholds: Thresholds) -> list[ParseOutcome]:
+    """``parse_leaf`` over a chunk of files; outcomes keep no file bytes (the cache stays small)."""
+    outcomes = [parse_leaf(leaf, profile_timezone=profile_timezone, thresholds=thresholds)
+                for leaf in leaves]
+    return [replace(o, leaf=replace(o.leaf, data=b"")) for o in outcomes]
+
+
+parse_files_task = task(name="parse-files", cache_key_fn=parse_cache_key, persist_result=True,
+                        cache_expiration=CACHE_EXPIRATION)(parse_files)
+
+
+def chunks(leaves: list[Leaf], *, max_bytes: int = PARSE_CHUNK_BYTES) -> list[list[Leaf]]:
+    """Leaves grouped in content order into chunks of at most ``max_bytes`` (one file at least).
+
+    Content order keeps a chunk's members, and so its cache key, independent of names and of the
+    other files in the import."""
+    out: list[list[Leaf]] = []
+    size = 0
+    for leaf in sorted(leaves, key=lambda x: x.sha256):
+        if not out or size + len(leaf.data) > max_bytes:
+            out.append([])
+            size = 0
+        out[-1].append(leaf)
+        size += len(leaf.data)
+    return out
+
+
+def _rebound(outcome: ParseOutcome, leaf: Leaf) -> ParseOutcome:
+    """A cached outcome re-attached to this import's file (its name, bytes and metadata)."""
+    activities = [({**row, "source_files": [leaf.source]}, samples)
+                  for row, samples in outcome.activities]
+    return replace(outcome, leaf=leaf, activities=activities)
+
+
+def cached_parse(batch: list[Leaf], *, profile_timezone: str | None, thresholds: Thresholds,
+                 cache_dir: Path, max_bytes: int = PARSE_CHUNK_BYTES) -> list[ParseOutcome]:
+    """Outcomes for ``batch`` in its order, parsed by cached ``parse-files`` tasks."""
+    parse = parse_files_task.with_options(result_storage=Path(cache_dir))
+    groups = chunks(batch, max_bytes=max_bytes)
+    futures = [parse.submit(group, profile_timezone=profile_timezone, thresholds=thresholds)
+               for group in groups]
+    by_sha: dict[str, ParseOutcome] = {}
+    for group, future in zip(groups, futures):
+        for leaf, outcome in zip(group, future.result()):
+            by_sha[leaf.sha256] = outcome
+    return [_rebound(by_sha[leaf.sha256], leaf) for leaf in batch]
+
+
+# --- stages as tasks ---------------------------------------------------------------------------
+
+
+def ingest_inputs(inputs: list[str], *, data_dir: Path, athlete: str,
+                  thresholds: Thresholds) -> dict:
+    """Activity files and pain-log CSVs among ``inputs`` into the athlete's store; a summary.
+
+    ``{"ingest": IngestSummary.as_dict(), "pain_logs": [...], "rejected": [(source, reason)]}``.
+    """
+    store = st.Store(Path(data_dir), athlete)
+    activity_inputs = [p for p in inputs if not p.lower().endswith(".csv")]
+    pain_inputs = [p for p in inputs if p.lower().endswith(".csv")]
+    summary = None
+    rejected: list[tuple[str, str]] = []
+    if activity_inputs:
+        kwargs = {}
+        # the ingest's parse seam, when present: its parsing then goes through the cache
+        if "parse" in inspect.signature(ingest_run.ingest_paths).parameters:
+            cache_dir = st.parse_cache_dir(Path(data_dir))
+
+            def parse(batch, *, profile_timezone, thresholds):
+                return cached_parse(batch, profile_timezone=profile_timezone,
+                                    thresholds=thresholds, cache_dir=cache_dir)
+
+            kwargs["parse"] = parse
+        summary = ingest_run.ingest_paths(activity_inputs, store, thresholds=thresholds,
+                                          progress=False, **kwargs)
+        rejected += summary.rejected
+    pain_logs = []
+    for path in pain_inputs:
+        from pipeline import painlog
+
+        try:
+            pain_logs.append(painlog.import_csv(store, path).as_dict())
+        except PainLogError as e:
+            rejected.append((path, str(e).split(": ", 1)[-1]))
+    return {"ingest": summary.as_dict() if summary else None, "pain_logs": pain_logs,
+            "rejected": rejected}
+
+
+def inbox_inputs(data_dir: Path, athlete: str) -> list[str]:
+    """Everything in ``data/raw/<athlete>/inbox/`` (files and folders), sorted; [] without one."""
+    inbox = st.Store(Path(data_dir), athlete).inbox_dir
+    if not inbox.is_dir():
+        return []
+    return [str(p) for p in sorted(inbox.iterdir()) if not p.name.startswith(".")]
+
+
+def analyze_athlete(data_dir: Path, athlete: str, *, as_of: date | None,
+                    thresholds: Thresholds) -> dict:
+    """The athlete's recommendation (``analyze``), or None when there is nothing to analyse."""
+    store = st.Store(Path(data_dir), athlete)
+    if st.read_activities(store).empty and st.read_pain_log(store).empty:
+        return None
+    return analyze(store, as_of=as_of, thresholds=thresholds)
+
+
+# inputs can sit on a synced folder mid-copy, or another runload may hold the store's lock for a
+# moment: ingesting is idempotent (content hashes), so retrying is safe. Nothing else retries.
+ingest_task = task(name="ingest", retries=2, retry_delay_seconds=3)(ingest_inputs)
+inbox_task = task(name="inbox")(inbox_inputs)
+analyze_task = task(name="analyze")(analyze_athlete)
+report_task = task(name="report")(write_reports)
+
+
+# --- flows -------------------------------------------------------------------------------------
+
+
+def _settings(data_dir: str, reports_dir: str) -> Settings:
+    return Settings(data_dir=Path(data_dir), reports_dir=Path(reports_dir))
+
+
+def _athlete_update(settings: Settings, athlete: str, as_of: date | None,
+                    inputs: list[str] | None) -> dict:
+    """Ingest (inbox or ``inputs``) and analyse one athlete; the per-athlete result."""
+    if inputs is None:
+        inputs = inbox_task(settings.data_dir, athlete)
+    ingested = ingest_task(inputs, data_dir=settings.data_dir, athlete=athlete,
+                           thresholds=settings.thresholds) if inputs else \
+        {"ingest": None, "pain_logs": [], "rejected": []}
+    rec = analyze_task(settings.data_dir, athlete, as_of=as_of, thresholds=settings.thresholds)
+    return {"athlete": athlete, **ingested, "recommendation": rec}
+
+
+athlete_update_task = task(name="athlete-update")(_athlete_update)
+
+
+@flow(name="athlete-pipeline", log_prints=False)
+def athlete_pipeline(data_dir: str, reports_dir: str, athlete: str, as_of: date | None = None,
+                     inputs: list[str] | None = None) -> dict:
+    """One athlete end to end: ingest the inbox (or ``inputs``), analyse, report."""
+    settings = _settings(data_dir, reports_dir)
+    result = _athlete_update(settings, athlete, as_of, inputs)
+    reports = []
+    if result["recommendation"] is not None:
+        reports = report_task(settings, athlete=athlete, as_of=as_of)
+    return _combined([result], reports)
+
+
+@flow(name="all-athletes")
+def all_athletes(data_dir: str, reports_dir: str, as_of: date | None = None) -> dict:
+    """Every athlete under the data folder: per-athlete ingest and analysis side by side on the
+    task runner (a Dask cluster with ``--dask-address``), then every report and the index."""
+    settings = _settings(data_dir, reports_dir)
+    names = st.athletes(settings.data_dir)
+    if not names:
+        raise RunloadError(f"no athletes under {settings.data_dir}: put files in "
+                           "data/raw/<athlete>/inbox/ or run `runload ingest` first")
+    futures = [athlete_update_task.submit(settings, name, as_of, None) for name in names]
+    results = [f.result() for f in futures]
+    reports = []
+    if any(r["recommendation"] is not None for r in results):
+        reports = report_task(settings, athlete=None, as_of=as_of)
+    return _combined(results, reports)
+
+
+def _combined(results: list[dict], reports: list[Path]) -> dict:
+    rejected = [{"athlete": r["athlete"], "source": s, "reason": why}
+                for r in results for s, why in r["rejected"]]
+    return {
+        "athletes": [{**r, "rejected": [{"source": s, "reason": why} for s, why in r["rejected"]]}
+                     for r in results],
+        "reports": [str(p) for p in reports],
+        "rejected": rejected,
+    }
+
+
+def dask_runner(address: str):
+    """A Prefect Dask task runner: ``"local"`` starts a local cluster of worker processes."""
+    from prefect_dask import DaskTaskRunner
+
+    if address == "local":
+        return DaskTaskRunner(cluster_kwargs={"n_workers": DASK_LOCAL_WORKERS,
+                                              "threads_per_worker": 1, "processes": True,
+                                              "dashboard_address": None})
+    return DaskTaskRunner(address=address)
+
+
+# --- command-line hooks --------------------------------------------------------------------------
+
+
+def run_cli(settings: Settings, *, athlete: str | None, as_of: date | None,
+            dask_address: str | None) -> dict:
+    """``runload run [--all]``: the flow for one athlete, or for every athlete."""
+    data_dir, reports_dir = str(settings.data_dir), str(settings.reports_dir)
+    if athlete is None:
+        f = all_athletes
+        kwargs = dict(data_dir=data_dir, reports_dir=reports_dir, as_of=as_of)
+    else:
+        f = athlete_pipeline
+        kwargs = dict(data_dir=data_dir, reports_dir=reports_dir, athlete=athlete, as_of=as_of)
+    if dask_address:
+        f = f.with_options(task_runner=dask_runner(dask_address))
+    return f(**kwargs)
+
+
+DEMO_MARKER = ".runload-demo"
+
+
+def demo_cli(settings: Settings, *, demo_dir: Path, athlete: str) -> dict:
+    """``runload demo``: write the demo athlete's files into ``demo_dir/files`` and run the
+    athlete's flow on them. Data and reports go to ``demo_dir/data`` and ``demo_dir/reports``
+    unless ``--data-dir``/``--reports-dir`` name other folders."""
+    import shutil
+
+    from pipeline import painlog
+    from pipeline.demo.athlete import demo_athlete
+    from pipeline.demo.generate import write_demo
+    from pipeline.profile import update_profile
+
+    demo_dir = Path(demo_dir)
+    if demo_dir.exists() and any(demo_dir.iterdir()) and not (demo_dir / DEMO_MARKER).exists():
+        raise UsageError(f"{demo_dir} exists and is not a runload demo folder: choose another"
+                         " --dir (the demo replaces its own folder's contents)")
+    default = Settings()
+    data_dir = demo_dir / "data" if settings.data_dir == default.data_dir else settings.data_dir
+    reports_dir = (demo_dir / "reports" if settings.reports_dir == default.reports_dir
+                   else settings.reports_dir)
+    for sub in ("files", "data", "reports"):  # a re-run starts over: today's demo, not stale days
+        if (demo_dir / sub).exists():
+            shutil.rmtree(demo_dir / sub)
+    demo_dir.mkdir(parents=True, exist_ok=True)
+    (demo_dir / DEMO_MARKER).write_text("generated by `runload demo`; safe to delete\n")
+
+    store = st.Store(data_dir, athlete)
+    plan = demo_athlete(end=None)
+    update_profile(store, timezone=plan.timezone, sex=plan.sex, hr_rest_bpm=plan.hr_rest_bpm,
+                   hr_max_bpm=plan.hr_max_bpm)
+    plan = demo_athlete(end=painlog.local_today(store))  # the athlete's today, not UTC's
+    files = write_demo(plan, demo_dir / "files")
+    inputs = [str(demo_dir / "files" / "garmin"), str(demo_dir / "files" / "strava"),
+              str(files.pain_log)]
+    result = athlete_pipeline(data_dir=str(data_dir), reports_dir=str(reports_dir),
+                              athlete=athlete, inputs=inputs)
+    return {**result, "demo_dir": str(demo_dir), "files": str(demo_dir / "files"),
+            "data_dir": str(data_dir), "reports_dir": str(reports_dir)}
+
+
+def serve_cli(settings: Settings, *, athlete: str | None, interval_minutes: float) -> None:
+    """``runload serve``: the run flow as a Prefect deployment on an interval schedule.
+
+    Without ``PREFECT_API_URL`` Prefect starts a temporary local server for as long as this
+    runs; with it (e.g. ``prefect server start``) the runs and their logs show in the UI."""
+    if interval_minutes <= 0:
+        raise UsageError("--interval-minutes must be positive")
+    if athlete is not None and not valid_athlete_id(athlete):
+        raise UsageError(f"invalid athlete id {athlete!r}")
+    data_dir = str(Path(settings.data_dir).resolve())
+    reports_dir = str(Path(settings.reports_dir).resolve())
+    if athlete is None:
+        f, name = all_athletes, "runload-all"
+        parameters = {"data_dir": data_dir, "reports_dir": reports_dir}
+    else:
+        f, name = athlete_pipeline, f"runload-{athlete}"
+        parameters = {"data_dir": data_dir, "reports_dir": reports_dir, "athlete": athlete}
+    print(f"serving {name} every {interval_minutes:g} min (Ctrl-C to stop)", flush=True)
+    f.serve(name=name, interval=timedelta(minutes=interval_minutes), parameters=parameters,
+            print_starting_message=False)
+
+
+def run_text(result: dict) -> str:
+    """The human summary of a run or demo: per athlete what was ingested and advised, and where
+    the reports are (last line)."""
+    lines = []
+    if result.get("demo_dir"):
+        lines.append(f"demo files written to {result['files']}")
+    for r in result.get("athletes", []):
+        ing = r.get("ingest")
+        parts = []
+        if ing:
+            parts.append(f"{ing['new']} new activities, {ing['duplicates']} duplicates")
+        for p in r.get("pain_logs", []):
+            parts.append(f"{p['new']} new pain entries")
+        rec = r.get("recommendation")
+        head = f"{r['athlete']}: " + (", ".join(parts) if parts else "nothing new")
+        lines.append(head)
+        if rec:
+            km = rec.get("weekly_run_km") or {}
+            lines.append(f"  next week ({rec['week_start']}): {rec['status'].upper()}, run "
+                         f"{km.get('min')}-{km.get('max')} km, longest run <= "
+                         f"{rec.get('longest_run_km_max')} km (confidence {rec['confidence']})")
+            lines += [f"  RED FLAG: {f['message']}" for f in rec.get("red_flags", [])]
+        else:
+            lines.append("  nothing to analyse yet")
+        for item in r.get("rejected", []):
+            lines.append(f"  rejected {item['source']}: {item['reason']}")
+    reports = [p for p in result.get("reports", []) if p.endswith(".html")]
+    if reports:
+        main = next((p for p in reports if p.endswith("index.html")), reports[0])
+        lines.append(f"report: {Path(main).resolve()}")
+    return "\n".join(lines)
