@@ -28,6 +28,7 @@ PERCENTILES = np.arange(101) / 100.0
 # jitter of a standing runner (metres, wandering slowly) stays well under the moving threshold.
 SPEED_WINDOW_S = 10.0
 EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG)
+MAX_SPEED_MPS = 25.0  # 90 km/h: above any human-powered sport's speed
 
 # Session keys that are the device's own measurement and win over the samples when present.
 SESSION_KEYS = (
@@ -196,9 +197,12 @@ def _distance_and_speed(samples, t, in_gap, has_position, lat, lon, *, moving_mi
     dist = _col(samples, "distance_m")
     cum = None
     if np.isfinite(dist).any():
-        filled = pd.Series(dist).ffill().bfill().to_numpy()
-        cum = np.maximum.accumulate(filled) - filled[0]
-        derived = _windowed_rate(t, cum, in_gap, SPEED_WINDOW_S)
+        cum = _distance_since_start(t, dist)
+        # A sparse distance (a pool swim's one value per length) says how far, not when.
+        if np.isfinite(dist).mean() >= 0.5:
+            derived = _windowed_rate(t, cum, in_gap, SPEED_WINDOW_S)
+        else:
+            derived = np.full(len(t), np.nan)
     elif has_position.sum() >= 2:
         # GPS jitter while standing adds path length: speed is the straight-line displacement
         # over the window, and distance counts only steps taken while moving at that speed.
@@ -215,9 +219,23 @@ def _distance_and_speed(samples, t, in_gap, has_position, lat, lon, *, moving_mi
     else:
         derived = np.full(len(t), np.nan)
     speed = np.where(np.isfinite(speed), speed, derived)
-    if not (np.nan_to_num(speed) > 0).any():
+    # Without a speed for most samples (lap swimming) nothing says when the athlete moved.
+    if not (np.nan_to_num(speed) > 0).any() or np.isfinite(speed).mean() < 0.5:
         return (cum if cum is not None and cum[-1] > 0 else None), None
     return cum, speed
+
+
+def _distance_since_start(t: np.ndarray, dist: np.ndarray) -> np.ndarray:
+    """Cumulative distance (m) from the activity's start at each sample, non-decreasing.
+
+    A device's distance counts from 0 at the start, except in multisport files that carry one
+    count across sessions: a first reading that could have been covered since the start (at up to
+    MAX_SPEED_MPS) counts from 0 (a pool swim's first length), a larger one is the baseline."""
+    first = int(np.argmax(np.isfinite(dist)))
+    covered_s = t[first] + (t[1] - t[0] if len(t) > 1 else 1.0)
+    baseline = 0.0 if dist[first] <= MAX_SPEED_MPS * covered_s else float(dist[first])
+    filled = pd.Series(dist).ffill().fillna(baseline).to_numpy()
+    return np.maximum(np.maximum.accumulate(filled) - baseline, 0.0)
 
 
 def _avg_speed(values: dict, session: dict) -> float | None:

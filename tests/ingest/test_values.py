@@ -88,6 +88,14 @@ def test_distance_times_and_moving_time_with_a_five_minute_pause():
     assert v["avg_speed_mps"] == pytest.approx(3.0, abs=0.01)
 
 
+def test_multisport_distance_counts_from_the_session_start():
+    # a second session whose device distance continues from the first session's 10 km
+    t = np.arange(0, 600)
+    frame = samples(t, speed_mps=3.0, distance_m=10_000.0 + 3.0 * (t + 1))
+    v = activity_values(activity(frame), thresholds=TH)
+    assert v["distance_m"] == pytest.approx(3.0 * 599)
+
+
 def test_standing_still_while_recording_is_not_moving():
     t = np.arange(0, 1200)
     speed = np.where(t < 600, 3.0, 0.0)  # 10 min running, then 10 min standing, still recording
@@ -266,6 +274,23 @@ def test_all_zero_channels_count_as_missing():
     for key in ("distance_m", "moving_time_s", "avg_hr_bpm", "max_hr_bpm", "avg_cadence_spm",
                 "avg_power_w", "avg_stance_time_ms", "avg_speed_mps"):  # fmt: skip
         assert v[key] is None, key
+
+
+def test_pool_swim_with_one_distance_per_length_has_no_moving_time():
+    # 1 Hz heart rate; distance and speed only at the end of each 25 m length (every 25 s)
+    t = np.arange(0, 1000)
+    at_length_end = (t % 25 == 24)
+    lengths = np.cumsum(at_length_end)
+    frame = samples(
+        t, heart_rate_bpm=130.0,
+        distance_m=np.where(at_length_end, 25.0 * lengths, np.nan),
+        speed_mps=np.where(at_length_end, 1.0, np.nan),
+    )  # fmt: skip
+    v = activity_values(activity(frame, sport="swimming"), thresholds=TH)
+    assert v["moving_time_s"] is None  # not the ~40 s the sparse speed samples would add up to
+    assert v["distance_m"] == pytest.approx(25.0 * lengths[-1])  # the first length counts too
+    assert v["avg_speed_mps"] == pytest.approx(v["distance_m"] / v["timer_time_s"])
+    assert v["avg_hr_bpm"] == 130.0
 
 
 def test_summary_only_activity_takes_the_session_and_nothing_else():
