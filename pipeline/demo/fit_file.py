@@ -1,4 +1,4 @@
-"""FIT files written from sample frames (``schemas.Samples`` columns), for the demo and test fixtures.
+"""FIT files written from sample frames (``schemas.Samples`` columns), for demo and test fixtures.
 
 Built with ``fit-tool``; what it writes decodes with fitparse and Garmin's SDK. Units follow the FIT
 profile: running cadence is written as strides/min plus ``fractional_cadence`` (steps/min / 2),
@@ -151,19 +151,40 @@ def _dev_power_header(builder: FitFileBuilder) -> None:
 def _records(builder, samples: pd.DataFrame, fsport: Sport, developer_power: bool) -> None:
     """One record message per sample row; NaN values are left out (FIT 'invalid')."""
     ms = _ms(samples["timestamp_utc"])
-    cols = {c: _col(samples, c) for c in (
-        "distance_m", "speed_mps", "altitude_m", "heart_rate_bpm", "cadence_spm", "cadence_rpm",
-        "step_length_m", "stance_time_ms", "vertical_oscillation_mm", "vertical_ratio_pct",
-        "stance_time_balance_pct", "power_w", "latitude_deg", "longitude_deg", "temperature_c",
-    )}
+    cols = {
+        c: _col(samples, c)
+        for c in (
+            "distance_m",
+            "speed_mps",
+            "altitude_m",
+            "heart_rate_bpm",
+            "cadence_spm",
+            "cadence_rpm",
+            "step_length_m",
+            "stance_time_ms",
+            "vertical_oscillation_mm",
+            "vertical_ratio_pct",
+            "stance_time_balance_pct",
+            "power_w",
+            "latitude_deg",
+            "longitude_deg",
+            "temperature_c",
+        )
+    }
     strides = fsport in STRIDE_SPORTS
     for i in range(len(samples)):
         v = {k: a[i] for k, a in cols.items()}
         dev = []
         if developer_power and _ok(v["power_w"]):
-            field = DeveloperField(developer_data_index=0, field_id=0, size=2,
-                                   base_type=BaseType.UINT16, name="Power", units="Watts")
-            field.set_value(0, int(round(v["power_w"])))
+            field = DeveloperField(
+                developer_data_index=0,
+                field_id=0,
+                size=2,
+                base_type=BaseType.UINT16,
+                name="Power",
+                units="Watts",
+            )
+            field.set_value(0, round(v["power_w"]))
             dev.append(field)
         msg = RecordMessage(developer_fields=dev) if dev else RecordMessage()
         msg.timestamp = int(ms[i])
@@ -177,13 +198,13 @@ def _records(builder, samples: pd.DataFrame, fsport: Sport, developer_power: boo
         if _ok(v["altitude_m"]):
             msg.enhanced_altitude = float(v["altitude_m"])
         if _ok(v["heart_rate_bpm"]):
-            msg.heart_rate = int(round(v["heart_rate_bpm"]))
+            msg.heart_rate = round(v["heart_rate_bpm"])
         if strides and _ok(v["cadence_spm"]):
             half = v["cadence_spm"] / 2.0
-            msg.cadence = int(math.floor(half))
+            msg.cadence = math.floor(half)
             msg.fractional_cadence = half - math.floor(half)
         elif _ok(v["cadence_rpm"]):
-            msg.cadence = int(round(v["cadence_rpm"]))
+            msg.cadence = round(v["cadence_rpm"])
         if _ok(v["step_length_m"]):
             msg.step_length = float(v["step_length_m"]) * 1000.0
         if _ok(v["stance_time_ms"]):
@@ -195,9 +216,9 @@ def _records(builder, samples: pd.DataFrame, fsport: Sport, developer_power: boo
         if _ok(v["stance_time_balance_pct"]):
             msg.stance_time_balance = float(v["stance_time_balance_pct"])
         if _ok(v["power_w"]) and not developer_power:
-            msg.power = int(round(v["power_w"]))
+            msg.power = round(v["power_w"])
         if _ok(v["temperature_c"]):
-            msg.temperature = int(round(v["temperature_c"]))
+            msg.temperature = round(v["temperature_c"])
         builder.add(msg)
 
 
@@ -244,17 +265,17 @@ def _summary_messages(builder, t: dict, fsport: Sport, fsub: SubSport, index: in
         if _ok(t.get("speed")):
             msg.enhanced_avg_speed = t["speed"]
         if _ok(t.get("hr_avg")):
-            msg.avg_heart_rate = int(round(t["hr_avg"]))
+            msg.avg_heart_rate = round(t["hr_avg"])
         if _ok(t.get("hr_max")):
-            msg.max_heart_rate = int(round(t["hr_max"]))
+            msg.max_heart_rate = round(t["hr_max"])
         if _ok(t.get("cadence")):
-            msg.avg_cadence = int(math.floor(t["cadence"]))
+            msg.avg_cadence = math.floor(t["cadence"])
             if fsport in STRIDE_SPORTS:
                 msg.avg_fractional_cadence = t["cadence"] - math.floor(t["cadence"])
         if _ok(t.get("ascent")):
-            msg.total_ascent = int(round(t["ascent"]))
+            msg.total_ascent = round(t["ascent"])
         if _ok(t.get("power")):
-            msg.avg_power = int(round(t["power"]))
+            msg.avg_power = round(t["power"])
         if _ok(t.get("step_length_mm")):
             msg.avg_step_length = t["step_length_mm"]
         if _ok(t.get("stance_time")):
@@ -267,8 +288,9 @@ def _summary_messages(builder, t: dict, fsport: Sport, fsub: SubSport, index: in
         builder.add(msg)
 
 
-def _activity_message(builder, end_ms: int, timer_s: float, n_sessions: int,
-                      utc_offset_min: float | None) -> None:
+def _activity_message(
+    builder, end_ms: int, timer_s: float, n_sessions: int, utc_offset_min: float | None
+) -> None:
     msg = ActivityMessage()
     msg.timestamp = int(end_ms)
     msg.total_timer_time = timer_s
@@ -297,8 +319,13 @@ def fit_activity_bytes(
     sport name; ``sub_sport`` a FIT sub-sport name overriding the default. With
     ``developer_power`` the ``power_w`` column goes into a developer field "Power" (like Stryd).
     """
-    return fit_multisport_bytes([(sport, samples)], utc_offset_min=utc_offset_min, device=device,
-                                developer_power=developer_power, sub_sports=[sub_sport])
+    return fit_multisport_bytes(
+        [(sport, samples)],
+        utc_offset_min=utc_offset_min,
+        device=device,
+        developer_power=developer_power,
+        sub_sports=[sub_sport],
+    )
 
 
 def fit_multisport_bytes(
@@ -352,9 +379,13 @@ def fit_summary_only_bytes(
     end_ms = start_ms + int(elapsed_time_s * 1000)
     builder = FitFileBuilder(auto_define=True, min_string_size=16)
     _file_id(builder, FileType.ACTIVITY, "development", start_ms)
-    t = {"start_ms": start_ms, "end_ms": end_ms, "elapsed": float(elapsed_time_s),
-         "distance": math.nan if distance_m is None else float(distance_m),
-         "hr_avg": math.nan if avg_hr_bpm is None else float(avg_hr_bpm)}
+    t = {
+        "start_ms": start_ms,
+        "end_ms": end_ms,
+        "elapsed": float(elapsed_time_s),
+        "distance": math.nan if distance_m is None else float(distance_m),
+        "hr_avg": math.nan if avg_hr_bpm is None else float(avg_hr_bpm),
+    }
     if distance_m is not None and elapsed_time_s > 0:
         t["speed"] = distance_m / elapsed_time_s
     _summary_messages(builder, t, fsport, fsub, 0)

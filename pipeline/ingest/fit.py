@@ -29,13 +29,24 @@ MAX_SPEED_OTHER_MPS = 40.0  # 144 km/h: faster than a cyclist descending
 MAX_HR_BPM = 250.0
 EARLIEST = pd.Timestamp("2000-01-01", tz="UTC")  # earlier dates come from an unset clock
 SAMPLE_COLUMNS = list(Samples.to_schema().columns)
-FILE_TYPE_NAMES = {"settings": "device settings", "workout": "workout", "course": "course",
-                   "weight": "weight scale", "monitoring_a": "daily monitoring",
-                   "monitoring_b": "daily monitoring", "monitoring_daily": "daily monitoring",
-                   "totals": "totals", "goals": "goals", "sport": "sport settings",
-                   "device": "device description", "schedules": "schedule",
-                   "blood_pressure": "blood pressure", "segment": "segment",
-                   "segment_list": "segment list", "activity_summary": "activity summary"}
+FILE_TYPE_NAMES = {
+    "settings": "device settings",
+    "workout": "workout",
+    "course": "course",
+    "weight": "weight scale",
+    "monitoring_a": "daily monitoring",
+    "monitoring_b": "daily monitoring",
+    "monitoring_daily": "daily monitoring",
+    "totals": "totals",
+    "goals": "goals",
+    "sport": "sport settings",
+    "device": "device description",
+    "schedules": "schedule",
+    "blood_pressure": "blood pressure",
+    "segment": "segment",
+    "segment_list": "segment list",
+    "activity_summary": "activity summary",
+}
 # (record field, sample column, factor): record values in SI units after the factor
 RECORD_FIELDS = (
     ("distance", "distance_m", 1.0),
@@ -75,8 +86,9 @@ def read_fit(data: bytes, *, source: str) -> list[ParsedActivity]:
     except InputError:
         raise
     except Exception as exc:  # a decoder or a value we did not foresee: never a traceback
-        raise UnreadableInput(f"FIT file could not be read ({type(exc).__name__}: {exc})",
-                              source=source) from exc
+        raise UnreadableInput(
+            f"FIT file could not be read ({type(exc).__name__}: {exc})", source=source
+        ) from exc
 
 
 def fit_name(value, kind: str) -> str | None:
@@ -109,8 +121,13 @@ def _floats(values: list) -> np.ndarray:
     try:
         return np.array(values, dtype=float)
     except (TypeError, ValueError):
-        return np.array([v if isinstance(v, (int, float)) and not isinstance(v, bool) else np.nan
-                         for v in values], dtype=float)
+        return np.array(
+            [
+                v if isinstance(v, (int, float)) and not isinstance(v, bool) else np.nan
+                for v in values
+            ],
+            dtype=float,
+        )
 
 
 def _first_valid(*arrays: np.ndarray) -> np.ndarray:
@@ -131,10 +148,15 @@ def _clock(messages: dict, warnings: list[str], source: str) -> tuple[float, flo
     local = next((a for a in acts if (a.get("local_timestamp") or 0) >= RELATIVE_LIMIT_S), None)
     if relative:
         if local is None or local["timestamp"] >= RELATIVE_LIMIT_S:
-            raise UnreadableInput("the file's times count from the device's power-on and it has no "
-                                  "local timestamp: its date cannot be known", source=source)
-        warnings.append("device-relative times: dated from the activity's local timestamp; "
-                        "start_time_utc holds local time, UTC offset unknown")
+            raise UnreadableInput(
+                "the file's times count from the device's power-on and it has no "
+                "local timestamp: its date cannot be known",
+                source=source,
+            )
+        warnings.append(
+            "device-relative times: dated from the activity's local timestamp; "
+            "start_time_utc holds local time, UTC offset unknown"
+        )
         return local["local_timestamp"] - local["timestamp"], None
     if local is None:
         return 0.0, None
@@ -161,6 +183,7 @@ def record_columns(records: list[dict], shift: float, warnings: list[str]) -> di
 
     ``cadence_raw`` (cadence + fractional, device units) is converted per sport later.
     """
+
     def col(key):
         return _floats([r.get(key) for r in records])
 
@@ -174,17 +197,30 @@ def record_columns(records: list[dict], shift: float, warnings: list[str]) -> di
         cols[name] = col(field) * factor
     lat, lon = col("position_lat") * SEMICIRCLE_DEG, col("position_long") * SEMICIRCLE_DEG
     bad = ~((np.abs(lat) <= 90) & (np.abs(lon) <= 180))
-    cols["latitude_deg"], cols["longitude_deg"] = np.where(bad, np.nan, lat), np.where(bad, np.nan, lon)
+    cols["latitude_deg"], cols["longitude_deg"] = (
+        np.where(bad, np.nan, lat),
+        np.where(bad, np.nan, lon),
+    )
     dev_keys = sorted({k for r in records for k in r if k.startswith("dev_")})
     for key in dev_keys:
         values = col(key)
         if np.isfinite(values).any():
             cols[key] = values
     # a zero step length, stance time or oscillation is a sensor that is not attached
-    for name in ("step_length_m", "stance_time_ms", "vertical_oscillation_mm", "vertical_ratio_pct"):
+    for name in (
+        "step_length_m",
+        "stance_time_ms",
+        "vertical_oscillation_mm",
+        "vertical_ratio_pct",
+    ):
         cols[name] = np.where(cols[name] <= 0, np.nan, cols[name])
-    _clean(cols, "heart_rate_bpm", (cols["heart_rate_bpm"] <= 0) | (cols["heart_rate_bpm"] >= MAX_HR_BPM),
-           "heart-rate values of 0 or >= 250 bpm", warnings)
+    _clean(
+        cols,
+        "heart_rate_bpm",
+        (cols["heart_rate_bpm"] <= 0) | (cols["heart_rate_bpm"] >= MAX_HR_BPM),
+        "heart-rate values of 0 or >= 250 bpm",
+        warnings,
+    )
     _clean(cols, "distance_m", cols["distance_m"] < 0, "negative distances", warnings)
     _clean(cols, "speed_mps", cols["speed_mps"] < 0, "negative speeds", warnings)
     when = pd.DatetimeIndex(ts).tz_localize("UTC")
@@ -205,8 +241,9 @@ def _clean(cols: dict, name: str, bad: np.ndarray, what: str, warnings: list[str
         cols[name] = np.where(bad, np.nan, cols[name])
 
 
-def samples_frame(cols: dict[str, np.ndarray], sport_fit: str | None, sport: str,
-                  warnings: list[str]) -> pd.DataFrame:
+def samples_frame(
+    cols: dict[str, np.ndarray], sport_fit: str | None, sport: str, warnings: list[str]
+) -> pd.DataFrame:
     """The ``schemas.Samples`` frame for one activity's slice of the record columns."""
     n = len(cols["timestamp"])
     frame = {c: np.full(n, np.nan) for c in SAMPLE_COLUMNS}
@@ -265,7 +302,9 @@ def session_totals(session: dict, sport_fit: str | None, sport: str, has_altitud
 def _device(messages: dict) -> str | None:
     for m in messages["file_id"]:
         maker = fit_name(m.get("manufacturer"), "manufacturer")
-        product = m.get("garmin_product") if m.get("garmin_product") is not None else m.get("product")
+        product = (
+            m.get("garmin_product") if m.get("garmin_product") is not None else m.get("product")
+        )
         parts = [str(p) for p in (maker, product) if p is not None]
         if parts:
             return " ".join(parts)
@@ -284,13 +323,18 @@ def _fallback_sport(messages: dict) -> tuple[str | None, str | None]:
 
 
 def _check_is_activity(messages: dict, source: str) -> None:
-    types = [fit_name(m.get("type"), "file") for m in messages["file_id"] if m.get("type") is not None]
+    types = [
+        fit_name(m.get("type"), "file") for m in messages["file_id"] if m.get("type") is not None
+    ]
     if types and "activity" not in types:
         kind = FILE_TYPE_NAMES.get(types[0], types[0])
         raise NotAnActivity(f"a FIT {kind} file, not an activity", source=source)
-    if not messages["session"] and not any(r.get("timestamp") is not None for r in messages["record"]):
-        raise NotAnActivity("a FIT file with no session and no timed records: no activity in it",
-                            source=source)
+    if not messages["session"] and not any(
+        r.get("timestamp") is not None for r in messages["record"]
+    ):
+        raise NotAnActivity(
+            "a FIT file with no session and no timed records: no activity in it", source=source
+        )
 
 
 def _sub_sport(sport: str, sport_fit: str | None, sub: str | None) -> str | None:
@@ -307,8 +351,10 @@ def _distinct_sessions(sessions: list[dict]) -> list[dict]:
     for s in sessions:
         if s.get("start_time") is None and s.get("timestamp") is None:
             continue
-        key = tuple(s.get(k) for k in ("start_time", "timestamp", "sport", "total_elapsed_time",
-                                        "total_distance"))
+        key = tuple(
+            s.get(k)
+            for k in ("start_time", "timestamp", "sport", "total_elapsed_time", "total_distance")
+        )
         if key not in seen:
             seen.add(key)
             out.append(s)
@@ -321,8 +367,9 @@ def activities_from_messages(decoded: Decoded, *, source: str) -> list[ParsedAct
     _check_is_activity(messages, source)
     warnings: list[str] = []
     shift, offset = _clock(messages, warnings, source)
-    cols = record_columns([r for r in messages["record"] if r.get("timestamp") is not None],
-                          shift, warnings)
+    cols = record_columns(
+        [r for r in messages["record"] if r.get("timestamp") is not None], shift, warnings
+    )
     sessions = _distinct_sessions(messages["session"])
     if not sessions:  # truncated before the session was written: one activity, no totals
         sport_fit, sub = _fallback_sport(messages)
@@ -332,8 +379,9 @@ def activities_from_messages(decoded: Decoded, *, source: str) -> list[ParsedAct
         start = s.get("start_time")
         if start is None and s.get("timestamp") is not None:
             start = s["timestamp"] - (s.get("total_elapsed_time") or 0.0)
-        starts.append(_utc(_floats([start]), shift)[0] if start is not None
-                      else np.datetime64("NaT", "ms"))
+        starts.append(
+            _utc(_floats([start]), shift)[0] if start is not None else np.datetime64("NaT", "ms")
+        )
     order = sorted(range(len(sessions)), key=lambda i: (np.isnat(starts[i]), starts[i]))
     sessions, starts = [sessions[i] for i in order], np.array([starts[i] for i in order])
     bounds = np.where(np.isnat(starts), np.datetime64("1970-01-01", "ms"), starts)
@@ -347,18 +395,33 @@ def activities_from_messages(decoded: Decoded, *, source: str) -> list[ParsedAct
         sport = activity_sport(sport_fit, sub_fit)
         local_warnings = list(warnings)
         samples = samples_frame(part, sport_fit, sport, local_warnings)
-        start = pd.Timestamp(starts[index]).tz_localize("UTC") if not np.isnat(starts[index]) else None
+        start = (
+            pd.Timestamp(starts[index]).tz_localize("UTC") if not np.isnat(starts[index]) else None
+        )
         if start is None or not (EARLIEST <= start <= _latest()):
             if samples.empty:
-                raise UnreadableInput("no plausible date in the file's session or records",
-                                      source=source)
+                raise UnreadableInput(
+                    "no plausible date in the file's session or records", source=source
+                )
             start = samples["timestamp_utc"].iloc[0]
         has_alt = bool(samples["altitude_m"].notna().any())
-        totals = {} if session.get("_no_session") else session_totals(session, sport_fit, sport, has_alt)
-        out.append(ParsedActivity(
-            format="fit", sport=sport, start_time_utc=start.as_unit("us"), samples=samples,
-            session=totals, sub_sport=_sub_sport(sport, sport_fit, sub_fit), device=device,
-            utc_offset_min=offset, summary_only=samples.empty, partial_reason=decoded.problem,
-            warnings=local_warnings, session_index=index,
-        ))
+        totals = (
+            {} if session.get("_no_session") else session_totals(session, sport_fit, sport, has_alt)
+        )
+        out.append(
+            ParsedActivity(
+                format="fit",
+                sport=sport,
+                start_time_utc=start.as_unit("us"),
+                samples=samples,
+                session=totals,
+                sub_sport=_sub_sport(sport, sport_fit, sub_fit),
+                device=device,
+                utc_offset_min=offset,
+                summary_only=samples.empty,
+                partial_reason=decoded.problem,
+                warnings=local_warnings,
+                session_index=index,
+            )
+        )
     return out

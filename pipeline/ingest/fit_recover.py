@@ -85,7 +85,9 @@ class _RawValues:
         pass
 
 
-def _fitparse_messages(data: bytes, *, check_crc: bool) -> tuple[dict[str, list[dict]], Exception | None]:
+def _fitparse_messages(
+    data: bytes, *, check_crc: bool
+) -> tuple[dict[str, list[dict]], Exception | None]:
     """Messages fitparse reads, up to its first error (returned, not raised)."""
     import fitparse
     from fitparse.records import DevField
@@ -106,7 +108,7 @@ def _fitparse_messages(data: bytes, *, check_crc: bool) -> tuple[dict[str, list[
                 elif field.name not in values or values[field.name] is None:
                     values[field.name] = field.value
             bucket.append(values)
-    except Exception as exc:  # any decoder failure: keep what was read
+    except Exception as exc:  # noqa: BLE001 - any decoder failure: keep what was read
         return out, exc
     return out, None
 
@@ -114,7 +116,9 @@ def _fitparse_messages(data: bytes, *, check_crc: bool) -> tuple[dict[str, list[
 # --- Garmin FIT SDK --------------------------------------------------------------------------
 
 
-def _sdk_messages(data: bytes, *, merge_hr: bool = False) -> tuple[dict[str, list[dict]], str | None]:
+def _sdk_messages(
+    data: bytes, *, merge_hr: bool = False
+) -> tuple[dict[str, list[dict]], str | None]:
     """Messages Garmin's SDK reads and its first error message (None when it read everything).
 
     With ``merge_hr`` the heart rates of ``hr`` messages (HRM-Swim/Tri store them apart from the
@@ -125,7 +129,7 @@ def _sdk_messages(data: bytes, *, merge_hr: bool = False) -> tuple[dict[str, lis
     try:
         decoder = Decoder(Stream.from_byte_array(bytearray(data)))
         raw, errors = decoder.read(convert_datetimes_to_dates=False, merge_heart_rates=merge_hr)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - the second decoder failing is only a lost chance
         return {}, str(exc) or type(exc).__name__
     descriptions = raw.get("field_description_mesgs", [])
     dev_names = {}
@@ -134,7 +138,9 @@ def _sdk_messages(data: bytes, *, merge_hr: bool = False) -> tuple[dict[str, lis
     out: dict[str, list[dict]] = {name: [] for name in WANTED}
     for name in WANTED:
         for message in raw.get(f"{name}_mesgs", []):
-            values = {k: v for k, v in message.items() if isinstance(k, str) and k != "developer_fields"}
+            values = {
+                k: v for k, v in message.items() if isinstance(k, str) and k != "developer_fields"
+            }
             for key in DATETIME_FIELDS:
                 if key in values:
                     values[key] = _seconds(values[key])
@@ -151,8 +157,11 @@ def _merge_heart_rates(data: bytes, messages: dict[str, list[dict]]) -> None:
     way Garmin Connect does. Records that already carry a heart rate keep it.
     """
     sdk, _ = _sdk_messages(data, merge_hr=True)
-    by_time = {r.get("timestamp"): r.get("heart_rate") for r in sdk.get("record", [])
-               if r.get("heart_rate") is not None}
+    by_time = {
+        r.get("timestamp"): r.get("heart_rate")
+        for r in sdk.get("record", [])
+        if r.get("heart_rate") is not None
+    }
     for record in messages["record"]:
         if record.get("heart_rate") is None:
             hr = by_time.get(record.get("timestamp"))
@@ -172,8 +181,10 @@ def _reason(kind: str, exc: Exception, n: int, sdk_complete: bool) -> str:
     if kind == "crc":
         return "CRC mismatch: data kept, integrity not verified"
     if sdk_complete:
-        return (f"fitparse could not decode it ({_plain(exc)}); Garmin's FIT SDK read it completely "
-                f"({n:,} records)")
+        return (
+            f"fitparse could not decode it ({_plain(exc)}); Garmin's FIT SDK read it completely "
+            f"({n:,} records)"
+        )
     if kind == "eof":
         return f"file ends early after {n:,} records: kept what was readable"
     if kind == "header":
@@ -196,19 +207,33 @@ def decoded_fit(data: bytes, *, source: str = "") -> Decoded:
         if messages["hr"]:
             _merge_heart_rates(data, messages)
         return Decoded(messages, "fitparse")
-    kind = ("crc" if isinstance(exc, FitCRCError) else "eof" if isinstance(exc, FitEOFError)
-            else "header" if isinstance(exc, FitHeaderError) else "other")
+    kind = (
+        "crc"
+        if isinstance(exc, FitCRCError)
+        else "eof"
+        if isinstance(exc, FitEOFError)
+        else "header"
+        if isinstance(exc, FitHeaderError)
+        else "other"
+    )
     if kind == "crc":
         messages, later = _fitparse_messages(data, check_crc=False)
         if later is not None:  # damaged beyond the CRC too
             exc = later
-            kind = ("eof" if isinstance(later, FitEOFError)
-                    else "header" if isinstance(later, FitHeaderError) else "other")
+            kind = (
+                "eof"
+                if isinstance(later, FitEOFError)
+                else "header"
+                if isinstance(later, FitHeaderError)
+                else "other"
+            )
     best = Decoded(messages, "fitparse")
     sdk, sdk_error = _sdk_messages(data)
     candidate = Decoded(sdk, "garmin-fit-sdk")
     sdk_wins = (candidate.n_records, len(sdk.get("session", []))) > (
-        best.n_records, len(messages.get("session", [])))
+        best.n_records,
+        len(messages.get("session", [])),
+    )
     if sdk_wins:
         best = candidate
     best.problem = _reason(kind, exc, best.n_records, sdk_wins and sdk_error is None)

@@ -17,24 +17,28 @@ from pipeline.demo.fit_file import (
 )
 
 
-def run_samples(n: int = 60, *, start: str = "2026-06-01 01:30:00", spm: float = 171.5) -> pd.DataFrame:
+def run_samples(
+    n: int = 60, *, start: str = "2026-06-01 01:30:00", spm: float = 171.5
+) -> pd.DataFrame:
     """``n`` one-second running samples at 3 m/s."""
     t = pd.date_range(start, periods=n, freq="1s", tz="UTC")
     speed = np.full(n, 3.0)
-    return pd.DataFrame({
-        "timestamp_utc": t,
-        "distance_m": np.arange(n) * 3.0,
-        "speed_mps": speed,
-        "altitude_m": 1600.0 + np.arange(n) * 0.1,
-        "heart_rate_bpm": np.full(n, 150.0),
-        "cadence_spm": np.full(n, spm),
-        "step_length_m": np.full(n, 1.05),
-        "stance_time_ms": np.full(n, 240.0),
-        "vertical_oscillation_mm": np.full(n, 85.0),
-        "latitude_deg": 39.7 + np.arange(n) * 1e-5,
-        "longitude_deg": np.full(n, -105.0),
-        "power_w": np.full(n, 250.0),
-    })
+    return pd.DataFrame(
+        {
+            "timestamp_utc": t,
+            "distance_m": np.arange(n) * 3.0,
+            "speed_mps": speed,
+            "altitude_m": 1600.0 + np.arange(n) * 0.1,
+            "heart_rate_bpm": np.full(n, 150.0),
+            "cadence_spm": np.full(n, spm),
+            "step_length_m": np.full(n, 1.05),
+            "stance_time_ms": np.full(n, 240.0),
+            "vertical_oscillation_mm": np.full(n, 85.0),
+            "latitude_deg": 39.7 + np.arange(n) * 1e-5,
+            "longitude_deg": np.full(n, -105.0),
+            "power_w": np.full(n, 250.0),
+        }
+    )
 
 
 def messages(data: bytes, name: str) -> list[dict]:
@@ -101,15 +105,21 @@ def test_multisport_has_one_session_per_leg():
 
 
 def test_summary_only_has_a_session_and_no_records():
-    data = fit_summary_only_bytes(sport="running", start_time_utc=pd.Timestamp("2026-01-02 07:00", tz="UTC"),
-                                  elapsed_time_s=1800, distance_m=5000, avg_hr_bpm=140)
+    data = fit_summary_only_bytes(
+        sport="running",
+        start_time_utc=pd.Timestamp("2026-01-02 07:00", tz="UTC"),
+        elapsed_time_s=1800,
+        distance_m=5000,
+        avg_hr_bpm=140,
+    )
     assert messages(data, "record") == []
     session = messages(data, "session")[0]
     assert session["total_distance"] == 5000 and session["avg_heart_rate"] == 140
 
 
-@pytest.mark.parametrize("kind, file_type", [("settings", "settings"), ("workout", "workout"),
-                                             ("course", "course")])
+@pytest.mark.parametrize(
+    "kind, file_type", [("settings", "settings"), ("workout", "workout"), ("course", "course")]
+)
 def test_non_activity_files_declare_their_type(kind, file_type):
     data = fit_non_activity_bytes(kind)
     assert messages(data, "file_id")[0]["type"] == file_type

@@ -20,24 +20,32 @@ from pipeline.ingest.fit_recover import Decoded
 from pipeline.schemas import Samples
 
 
-def samples(n: int = 120, *, start: str = "2026-06-01 01:30:00", spm: float = 171.5,
-            hr: float = 150.0, speed: float = 3.0) -> pd.DataFrame:
+def samples(
+    n: int = 120,
+    *,
+    start: str = "2026-06-01 01:30:00",
+    spm: float = 171.5,
+    hr: float = 150.0,
+    speed: float = 3.0,
+) -> pd.DataFrame:
     """``n`` one-second samples at a steady ``speed`` (m/s), heart rate and cadence."""
     t = pd.date_range(start, periods=n, freq="1s", tz="UTC")
-    return pd.DataFrame({
-        "timestamp_utc": t,
-        "distance_m": np.arange(n) * speed,
-        "speed_mps": np.full(n, speed),
-        "altitude_m": 1600.0 + np.sin(np.arange(n) / 10.0),
-        "heart_rate_bpm": np.full(n, hr),
-        "cadence_spm": np.full(n, spm),
-        "step_length_m": np.full(n, 1.05),
-        "stance_time_ms": np.full(n, 240.0),
-        "vertical_oscillation_mm": np.full(n, 85.0),
-        "latitude_deg": 39.7 + np.arange(n) * 1e-5,
-        "longitude_deg": np.full(n, -105.0),
-        "power_w": np.full(n, 250.0),
-    })
+    return pd.DataFrame(
+        {
+            "timestamp_utc": t,
+            "distance_m": np.arange(n) * speed,
+            "speed_mps": np.full(n, speed),
+            "altitude_m": 1600.0 + np.sin(np.arange(n) / 10.0),
+            "heart_rate_bpm": np.full(n, hr),
+            "cadence_spm": np.full(n, spm),
+            "step_length_m": np.full(n, 1.05),
+            "stance_time_ms": np.full(n, 240.0),
+            "vertical_oscillation_mm": np.full(n, 85.0),
+            "latitude_deg": 39.7 + np.arange(n) * 1e-5,
+            "longitude_deg": np.full(n, -105.0),
+            "power_w": np.full(n, 250.0),
+        }
+    )
 
 
 def only(data: bytes):
@@ -51,12 +59,17 @@ def only(data: bytes):
 
 def test_evening_run_keeps_its_utc_offset_and_units():
     # 19:30 in Denver (UTC-7) is 02:30 UTC on the next day
-    a = only(fit_activity_bytes(samples(start="2026-06-01 02:30:00"), sport="running",
-                                utc_offset_min=-420))
+    a = only(
+        fit_activity_bytes(
+            samples(start="2026-06-01 02:30:00"), sport="running", utc_offset_min=-420
+        )
+    )
     assert a.format == "fit" and a.sport == "running"
     assert a.utc_offset_min == -420
     assert a.start_time_utc == pd.Timestamp("2026-06-01 02:30:00", tz="UTC")
-    assert (a.start_time_utc + pd.Timedelta(minutes=a.utc_offset_min)).date().isoformat() == "2026-05-31"
+    assert (
+        a.start_time_utc + pd.Timedelta(minutes=a.utc_offset_min)
+    ).date().isoformat() == "2026-05-31"
     Samples.validate(a.samples)
     s = a.samples
     assert len(s) == 120 and s["elapsed_s"].iloc[-1] == 119
@@ -92,11 +105,18 @@ def test_developer_power_becomes_a_dev_column():
     assert a.samples["power_w"].isna().all()
 
 
-@pytest.mark.parametrize("sport, sub_sport, expected", [
-    ("running", None, "running"), ("trail_running", None, "trail_running"),
-    ("treadmill_running", None, "treadmill_running"), ("indoor_cycling", None, "cycling"),
-    ("hiking", None, "walking"), ("open_water", None, "swimming"), ("strength", None, "other"),
-])
+@pytest.mark.parametrize(
+    "sport, sub_sport, expected",
+    [
+        ("running", None, "running"),
+        ("trail_running", None, "trail_running"),
+        ("treadmill_running", None, "treadmill_running"),
+        ("indoor_cycling", None, "cycling"),
+        ("hiking", None, "walking"),
+        ("open_water", None, "swimming"),
+        ("strength", None, "other"),
+    ],
+)
 def test_sport_from_the_session(sport, sub_sport, expected):
     assert only(fit_activity_bytes(samples(30), sport=sport, sub_sport=sub_sport)).sport == expected
 
@@ -128,8 +148,12 @@ def test_multisport_gives_one_activity_per_session_split_by_start_time():
 
 
 def test_summary_only_activity_has_totals_and_an_empty_sample_frame():
-    data = fit_summary_only_bytes(sport="running", start_time_utc=pd.Timestamp("2026-01-02 07:00", tz="UTC"),
-                                  elapsed_time_s=1800, distance_m=5000)
+    data = fit_summary_only_bytes(
+        sport="running",
+        start_time_utc=pd.Timestamp("2026-01-02 07:00", tz="UTC"),
+        elapsed_time_s=1800,
+        distance_m=5000,
+    )
     a = only(data)
     assert a.summary_only and a.samples.empty
     assert list(a.samples.columns) == list(Samples.to_schema().columns)
@@ -163,11 +187,14 @@ def test_crc_mismatch_keeps_the_data_and_says_so():
     assert a.partial_reason.startswith("CRC mismatch")
 
 
-@pytest.mark.parametrize("data, reason", [
-    (b"", "empty"),
-    (np.random.default_rng(7).bytes(4096), "not a FIT file"),
-    (b"<html><body>sign in</body></html>", "not a FIT file"),
-])
+@pytest.mark.parametrize(
+    "data, reason",
+    [
+        (b"", "empty"),
+        (np.random.default_rng(7).bytes(4096), "not a FIT file"),
+        (b"<html><body>sign in</body></html>", "not a FIT file"),
+    ],
+)
 def test_unreadable_bytes_are_refused_with_a_reason(data, reason):
     with pytest.raises(UnreadableInput, match=reason):
         read_fit(data, source="x.fit")
@@ -189,7 +216,9 @@ def test_absurd_values_are_cleaned_with_a_warning():
     assert a.samples["heart_rate_bpm"].iloc[5:7].isna().all()
     assert a.samples["heart_rate_bpm"].notna().sum() == 58
     assert np.isnan(a.samples["speed_mps"].iloc[7])
-    assert any("heart-rate" in w for w in a.warnings) and any("speeds above" in w for w in a.warnings)
+    assert any("heart-rate" in w for w in a.warnings) and any(
+        "speeds above" in w for w in a.warnings
+    )
 
 
 def _device_relative_messages(local_timestamp: float | None) -> Decoded:
@@ -199,11 +228,24 @@ def _device_relative_messages(local_timestamp: float | None) -> Decoded:
     if local_timestamp is not None:
         activity["local_timestamp"] = local_timestamp
     records = [{"timestamp": start + i, "heart_rate": 150, "distance": 3.0 * i} for i in range(n)]
-    session = {"start_time": start, "timestamp": start + n, "sport": "running",
-               "total_elapsed_time": float(n), "total_distance": 87.0}
-    messages = {"file_id": [{"type": "activity"}], "record": records, "session": [session],
-                "activity": [activity], "lap": [], "event": [], "sport": [], "device_info": [],
-                "hr": []}
+    session = {
+        "start_time": start,
+        "timestamp": start + n,
+        "sport": "running",
+        "total_elapsed_time": float(n),
+        "total_distance": 87.0,
+    }
+    messages = {
+        "file_id": [{"type": "activity"}],
+        "record": records,
+        "session": [session],
+        "activity": [activity],
+        "lap": [],
+        "event": [],
+        "sport": [],
+        "device_info": [],
+        "hr": [],
+    }
     return Decoded(messages, "fitparse")
 
 
@@ -225,7 +267,9 @@ def test_device_relative_times_without_a_local_timestamp_cannot_be_dated():
 # --- the real-file corpus ------------------------------------------------------------------
 
 
-def _weighted_mean(values: np.ndarray, seconds: np.ndarray, mask: np.ndarray | None = None) -> float:
+def _weighted_mean(
+    values: np.ndarray, seconds: np.ndarray, mask: np.ndarray | None = None
+) -> float:
     """Mean of ``values`` weighted by each sample's time to the next (gaps capped at 10 s)."""
     weight = np.append(np.clip(np.diff(seconds), 0, 10), 0.0)
     ok = np.isfinite(values) & (weight > 0) & (True if mask is None else mask)
@@ -235,7 +279,10 @@ def _weighted_mean(values: np.ndarray, seconds: np.ndarray, mask: np.ndarray | N
 @pytest.fixture(scope="module")
 def fit_corpus(corpus):  # about 20 s of decoding: the tests using it are marked slow
     """Every file of ``fit/`` read once: {file name: [ParsedActivity]}."""
-    return {p.name: read_fit(p.read_bytes(), source=str(p)) for p in sorted((corpus / "fit").glob("*.fit"))}
+    return {
+        p.name: read_fit(p.read_bytes(), source=str(p))
+        for p in sorted((corpus / "fit").glob("*.fit"))
+    }
 
 
 @pytest.mark.slow
@@ -248,13 +295,17 @@ def test_every_corpus_activity_agrees_with_its_own_session(fit_corpus):
             s, totals = a.samples, a.session
             if s.empty:
                 continue
-            seconds = (s["timestamp_utc"] - s["timestamp_utc"].iloc[0]).dt.total_seconds().to_numpy()
+            seconds = (
+                (s["timestamp_utc"] - s["timestamp_utc"].iloc[0]).dt.total_seconds().to_numpy()
+            )
             where = f"{name} session {a.session_index}"
             distance = s["distance_m"].dropna()
             if totals.get("distance_m") and len(distance):
                 # the device's counter restarts per session or runs on through a multisport file
                 last, first = distance.iloc[-1], distance.iloc[0]
-                off = min(abs(last - totals["distance_m"]), abs(last - first - totals["distance_m"]))
+                off = min(
+                    abs(last - totals["distance_m"]), abs(last - first - totals["distance_m"])
+                )
                 # a session edge falls between two samples: allow one sample's step beyond 1 %
                 step = float(np.diff(distance.to_numpy()).max(initial=0.0))
                 assert off <= 0.01 * totals["distance_m"] + step, where
@@ -263,16 +314,24 @@ def test_every_corpus_activity_agrees_with_its_own_session(fit_corpus):
             targets = [totals.get("elapsed_time_s"), totals.get("timer_time_s")]
             targets = [t for t in targets if t]
             if targets and span > 0:
-                assert min(abs(span - t) / t for t in targets) <= 0.02 or abs(span - targets[0]) <= 2, where
+                assert (
+                    min(abs(span - t) / t for t in targets) <= 0.02 or abs(span - targets[0]) <= 2
+                ), where
                 checked["time"] += 1
             hr = s["heart_rate_bpm"].to_numpy()
-            if totals.get("avg_hr_bpm") and np.isfinite(hr).sum() >= 100 and a.sub_sport != "lap_swimming":
+            if (
+                totals.get("avg_hr_bpm")
+                and np.isfinite(hr).sum() >= 100
+                and a.sub_sport != "lap_swimming"
+            ):
                 assert abs(_weighted_mean(hr, seconds) - totals["avg_hr_bpm"]) <= 2, where
                 checked["hr"] += 1
             cadence = s["cadence_spm"].to_numpy()
             if totals.get("avg_cadence_spm") and np.isfinite(cadence).sum() >= 100:
                 moving = (s["speed_mps"] > 0.5).to_numpy()
-                assert abs(_weighted_mean(cadence, seconds, moving) - totals["avg_cadence_spm"]) <= 2, where
+                assert (
+                    abs(_weighted_mean(cadence, seconds, moving) - totals["avg_cadence_spm"]) <= 2
+                ), where
                 checked["cadence"] += 1
     # the checks above must have had something to check
     assert checked["distance"] >= 20 and checked["time"] >= 25
@@ -289,7 +348,9 @@ def test_corpus_multisport_files_give_one_activity_per_session(corpus, fit_corpu
         assert len(activities) == len(sports)
         assert [a.session_index for a in activities] == list(range(len(sports)))
         transitions = [a for a, sp in zip(activities, sports) if sp == "transition"]
-        assert transitions and all(a.sport == "other" and a.sub_sport == "transition" for a in transitions)
+        assert transitions and all(
+            a.sport == "other" and a.sub_sport == "transition" for a in transitions
+        )
         runs = [a for a, sp in zip(activities, sports) if sp == "running"]
         assert all(a.sport == "running" for a in runs)
 
@@ -321,11 +382,16 @@ def test_corpus_damaged_files_are_recovered_or_refused(corpus):
             assert exc.reason
             continue
         assert all(a.partial_reason for a in activities), path.name
-        recovered[path.name] = (sum(len(a.samples) for a in activities), activities[0].partial_reason)
+        recovered[path.name] = (
+            sum(len(a.samples) for a in activities),
+            activities[0].partial_reason,
+        )
     assert recovered["coros-pace-2-cycling-misaligned-fields.fit"][0] > 11_000
     # a truncated ride: 14,391 records read (one of them an exact repeat, kept once)
     assert recovered["nick.fit"][0] >= 14_000
-    assert recovered["nick.fit"][1] == "file ends early after 14,391 records: kept what was readable"
+    assert (
+        recovered["nick.fit"][1] == "file ends early after 14,391 records: kept what was readable"
+    )
     assert len(recovered) >= 6
 
 
