@@ -39,23 +39,17 @@ class HingeRegression(BaseEstimator, RegressorMixin):
     """
 
     def __init__(self, *, n_grid: int = 40, quantiles: tuple[float, float] = (0.1, 0.95),
-                 min_side: int = 4, with_jump: bool = True):
+                 min_side: int = 4, with_jump: bool | str = "auto"):
         self.n_grid = n_grid
         self.quantiles = quantiles
         self.min_side = min_side
         self.with_jump = with_jump
 
-    def _design(self, X: np.ndarray, c: float) -> np.ndarray:
-        x = X[:, 0]
-        cols = [np.ones(len(x))]
-        if self.with_jump:
-            cols.append((x > c).astype(float))
-        cols.append(np.maximum(0.0, x - c))
-        return np.column_stack(cols + [X[:, 1:]])
-
     def fit(self, X, y):
         X = np.asarray(X, dtype=float)
         y = np.asarray(y, dtype=float)
+        if self.with_jump == "auto":
+            return self._fit_auto(X, y)
         x = X[:, 0]
         lo, hi = np.quantile(x, self.quantiles)
         grid = np.unique(np.round(np.linspace(lo, hi, self.n_grid), 2))
@@ -77,7 +71,35 @@ class HingeRegression(BaseEstimator, RegressorMixin):
         self.nuisance_coef_ = coef[(3 if self.with_jump else 2):]
         self.coef_ = coef
         self.load_range_ = (float(x.min()), float(x.max()))
+        self.sse_ = float(best[0]) ** 2
+        self.jump_used_ = self.with_jump
         return self
+
+    def _fit_auto(self, X, y):
+        """Fit with and without the jump; keep the one with the lower BIC (the jump costs one
+        parameter): a gradual rise is then not mistaken for a late jump, nor a jump for a slope."""
+        fits = [HingeRegression(n_grid=self.n_grid, quantiles=self.quantiles,
+                                min_side=self.min_side, with_jump=j).fit(X, y) for j in (False, True)]
+        n = len(y)
+        bic = [n * np.log(max(f.sse_, 1e-12) / n) + (f.coef_.size + 1) * np.log(n) for f in fits]
+        chosen = fits[int(np.argmin(bic))]
+        for name in ("breakpoint_", "intercept_", "jump_", "slope_", "nuisance_coef_", "coef_",
+                     "load_range_", "sse_"):
+            setattr(self, name, getattr(chosen, name))
+        self.jump_used_ = chosen.with_jump
+        return self
+
+    def _design(self, X: np.ndarray, c: float) -> np.ndarray:
+        return HingeRegression._design_for(X, c, self.jump_used_ if self.with_jump == "auto" else self.with_jump)
+
+    @staticmethod
+    def _design_for(X: np.ndarray, c: float, jump: bool) -> np.ndarray:
+        x = X[:, 0]
+        cols = [np.ones(len(x))]
+        if jump:
+            cols.append((x > c).astype(float))
+        cols.append(np.maximum(0.0, x - c))
+        return np.column_stack(cols + [X[:, 1:]])
 
     def _n_terms(self, X) -> int:
         return X.shape[1] + (2 if self.with_jump else 1)

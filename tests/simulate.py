@@ -60,10 +60,12 @@ def simulate_daily(
         days = np.sort(rng.choice(7, size=runs_per_week, replace=False))
         shares = rng.dirichlet(np.full(runs_per_week, 4.0))
         run_km[w * 7 + days] = week_km * shares
-    # occasional single-run spikes: one run made 1.3-1.8 x the previous 30 days' longest
+    # occasional single-run spikes: one run made 1.3-1.8 x the previous 30 days' longest planned
+    # run (planned: spikes do not compound into ever longer runs)
+    planned = run_km.copy()
     for i in range(35, n):
         if run_km[i] > 0 and rng.random() < 0.04:
-            run_km[i] = max(run_km[i], run_km[i - 30:i].max() * rng.uniform(1.3, 1.8))
+            run_km[i] = max(run_km[i], planned[i - 30:i].max() * rng.uniform(1.3, 1.8))
     prev30 = np.array([run_km[max(0, i - 30):i].max() if i else 0.0 for i in range(n)])
     spike_ratio = np.where((run_km > 0) & (prev30 > 0), run_km / np.where(prev30 > 0, prev30, 1), np.nan)
 
@@ -164,3 +166,27 @@ def weekly_from_daily(daily: pd.DataFrame) -> pd.DataFrame:
         "pain_next_morning_mean_0_10": g["pain_next_morning_0_10"].mean(),
         "days_in_week": g.size(),
     }).reset_index()
+
+
+def activities_and_pain_log(daily: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The simulated days as stored inputs: one activity per run or ride (validated
+    ``Activities``) and one pain entry per rating (validated ``PainLog``), so a test can go
+    through ``runload analyze`` end to end."""
+    from tests.features.factories import activities_frame, activity, pain_entry, pain_frame
+
+    acts, pains = [], []
+    contexts = {"pain_during_run_0_10": "during_run", "pain_next_morning_0_10": "next_morning",
+                "pain_sitting_0_10": "sitting"}
+    for row in daily.itertuples(index=False):
+        day = str(pd.Timestamp(row.date).date())
+        if row.run_km > 0:
+            acts.append(activity(day, km=round(row.run_km, 3), minutes=row.run_min))
+        if row.cross_cycling_min > 0:
+            acts.append(activity(day, "cycling", km=row.cross_cycling_min / 3,
+                                 minutes=row.cross_cycling_min))
+        weak = True if row.weakness is True else None
+        for col, context in contexts.items():
+            value = getattr(row, col)
+            if not pd.isna(value):
+                pains.append(pain_entry(day, value, context, weakness=weak))
+    return activities_frame(acts), pain_frame(pains)

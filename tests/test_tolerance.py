@@ -1,0 +1,141 @@
+"""The tolerated weekly km on simulated athletes with a planted dose-response, and what_if."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+
+from pipeline.config import Thresholds
+from pipeline.tolerance import (
+    HingeRegression,
+    lagged_load_frame,
+    time_ordered_skill,
+    tolerated_weekly_km,
+    what_if,
+)
+from tests.simulate import simulate_daily
+
+TH = Thresholds(bootstrap_resamples=100)
+
+
+@pytest.mark.parametrize("tolerated", [15.0, 25.0, 40.0])
+def test_planted_tolerated_km_is_recovered_within_20_percent(tolerated):
+    for seed in range(5):
+        daily, _ = simulate_daily(tolerated_km=tolerated, seed=seed, weeks=20)
+        est = tolerated_weekly_km(daily, thresholds=TH)
+        assert est.value is not None, est.reason
+        assert abs(est.value / tolerated - 1) <= 0.20, (seed, est.value)
+        lo, hi = est.interval
+        assert lo <= est.value <= hi
+        assert est.n_weeks >= 6 and est.rise_0_10 > 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("response", ["hinge", "step", "smooth"])
+@pytest.mark.parametrize("noise_sd, missing, persistence, weeks, rise",
+                         [(0.5, 0.1, 0.0, 24, 6.0), (1.2, 0.4, 0.0, 16, 6.0),
+                          (1.0, 0.3, 0.6, 20, 6.0), (0.8, 0.6, 0.3, 24, 6.0),
+                          (1.0, 0.2, 0.0, 20, 3.0)])
+def test_recovery_holds_across_response_shapes_noise_and_missing_days(
+        response, noise_sd, missing, persistence, weeks, rise):
+    """Linear-above-T, step and smooth responses; little or much noise and missing data;
+    carry-over of pain from day to day; weak effects. Most athletes within +-20%, and a miss is
+    more often an honest None than a wrong number."""
+    errors = []
+    for tolerated in (15.0, 25.0, 40.0):
+        for seed in range(3):
+            daily, _ = simulate_daily(tolerated_km=tolerated, seed=200 + seed + int(tolerated),
+                                      weeks=weeks, response=response, noise_sd=noise_sd,
+                                      missing=missing, persistence=persistence,
+                                      rise_per_tolerated=rise, round_ratings=seed % 2 == 0)
+            est = tolerated_weekly_km(daily, thresholds=TH)
+            errors.append(np.inf if est.value is None else abs(est.value / tolerated - 1))
+    errors = np.array(errors)
+    assert np.mean(errors <= 0.20) >= 7 / 9, errors
+    assert np.all(errors[np.isfinite(errors)] <= 0.35), errors
+
+
+def test_two_weeks_of_data_give_no_estimate():
+    daily, _ = simulate_daily(tolerated_km=25, weeks=2, seed=1)
+    est = tolerated_weekly_km(daily, thresholds=TH)
+    assert est.value is None and est.interval is None
+    assert "week" in est.reason
+
+
+def test_no_dose_response_gives_no_estimate():
+    for seed in range(3):
+        daily, _ = simulate_daily(tolerated_km=25, weeks=20, seed=seed, rise_per_tolerated=0,
+                                  spike_effect=0, noise_sd=0.8)
+        est = tolerated_weekly_km(daily, thresholds=TH)
+        assert est.value is None, est
+        assert "did not rise" in est.reason
+
+
+def test_load_that_never_varies_gives_no_estimate():
+    daily, _ = simulate_daily(tolerated_km=25, weeks=12, seed=2)
+    daily["run_km"] = np.where(daily["date"].dt.dayofweek.isin([1, 3, 5]), 6.0, 0.0)
+    daily["spike_ratio"] = 1.0
+    est = tolerated_weekly_km(daily, thresholds=TH)
+    assert est.value is None and "varied" in est.reason
+
+
+def test_few_rated_mornings_give_no_estimate():
+    daily, _ = simulate_daily(tolerated_km=25, weeks=20, seed=2, missing=0.9)
+    est = tolerated_weekly_km(daily, thresholds=TH)
+    assert est.value is None
+
+
+def test_lagged_frame_pairs_each_morning_with_the_seven_days_before():
+    daily, _ = simulate_daily(tolerated_km=25, weeks=4, seed=0)
+    frame = lagged_load_frame(daily)
+    day = 20
+    assert frame["load_7d_km"].iloc[day] == pytest.approx(daily["run_km"].iloc[day - 7:day].sum())
+    assert frame["pain_0_10"].iloc[day] == daily["pain_next_morning_0_10"].iloc[day] or (
+        np.isnan(frame["pain_0_10"].iloc[day]))
+
+
+def test_hinge_regression_finds_a_clean_breakpoint_and_is_a_scikit_learn_estimator():
+    rng = np.random.default_rng(0)
+    x = rng.uniform(10, 40, 300)
+    y = 1 + 0.3 * np.maximum(0, x - 27) + rng.normal(0, 0.1, 300)
+    model = clone(HingeRegression()).fit(np.c_[x, np.zeros_like(x)], y)
+    assert model.breakpoint_ == pytest.approx(27, abs=1.0)
+    assert model.slope_ == pytest.approx(0.3, abs=0.05)
+    assert model.get_params()["with_jump"] == "auto" and model.jump_used_ is False
+    assert model.score(np.c_[x, np.zeros_like(x)], y) > 0.9
+    step = 1 + 2.0 * (x > 22) + rng.normal(0, 0.1, 300)
+    model = HingeRegression().fit(np.c_[x, np.zeros_like(x)], step)
+    assert model.jump_used_ is True and model.jump_ == pytest.approx(2.0, abs=0.2)
+    assert model.breakpoint_ == pytest.approx(22, abs=1.0)
+
+
+def test_time_ordered_validation_rewards_a_real_relation_only():
+    rng = np.random.default_rng(1)
+    x = rng.uniform(10, 40, 200)
+    X = np.c_[x, np.zeros_like(x)]
+    signal = 1 + 0.3 * np.maximum(0, x - 25) + rng.normal(0, 0.5, 200)
+    noise = 1 + rng.normal(0, 0.5, 200)
+    assert time_ordered_skill(X, signal) > 0.2
+    assert time_ordered_skill(X, noise) < 0.05
+
+
+def test_what_if_expects_more_pain_above_the_tolerated_load():
+    daily, _ = simulate_daily(tolerated_km=25, weeks=20, seed=4)
+    est = tolerated_weekly_km(daily, thresholds=TH)
+    below = what_if(daily, {"weekly_km": 18}, estimate=est)
+    above = what_if(daily, {"weekly_km": 35}, estimate=est)
+    assert above["expected_0_10"] > below["expected_0_10"] + 1
+    lo, hi = above["interval_0_10"]
+    assert lo <= above["expected_0_10"] <= hi
+    long = 1.5 * daily["longest_run_km"].tail(30).max()
+    spiky = what_if(daily, [5, 5, 5, long], estimate=est)  # one run 50% over the 30-day longest
+    even = what_if(daily, [(15 + long) / 4] * 4, estimate=est)
+    assert spiky["spike_ratio"] > 1.1
+    assert spiky["expected_0_10"] >= even["expected_0_10"]
+
+
+def test_what_if_says_why_when_history_is_too_short():
+    daily, _ = simulate_daily(tolerated_km=25, weeks=2, seed=4)
+    out = what_if(daily, [5, 5, 5], thresholds=TH)
+    assert out["expected_0_10"] is None and out["reason"]
