@@ -7,13 +7,15 @@ user unless RUNLOAD_DEBUG=1 is set. Prefect is imported only by the commands tha
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import errno
 import json
 import os
 import sys
 from datetime import date
 from pathlib import Path
 
-from pipeline.config import Settings, valid_athlete_id
+from pipeline.config import Settings, Thresholds, valid_athlete_id
 from pipeline.errors import RunloadError, UsageError
 
 EXAMPLES = {
@@ -110,10 +112,41 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Input limits a user can change without code: variable -> (Thresholds field, unit in bytes or 1)
+LIMIT_VARIABLES = {
+    "RUNLOAD_MAX_INPUT_MB": ("max_input_bytes", 2**20),
+    "RUNLOAD_MAX_ARCHIVE_MB": ("max_archive_uncompressed_bytes", 2**20),
+    "RUNLOAD_MAX_COMPRESSION_RATIO": ("max_compression_ratio", 1),
+    "RUNLOAD_MAX_ARCHIVE_DEPTH": ("max_archive_depth", 1),
+}
+
+
+def thresholds_from_environment(environ=os.environ) -> Thresholds:
+    """``Thresholds`` with the input limits set by ``RUNLOAD_MAX_*`` variables (MiB, ratio, levels)."""
+    defaults = Thresholds()
+    changes = {}
+    for variable, (name, unit) in LIMIT_VARIABLES.items():
+        text = environ.get(variable, "").strip()
+        if not text:
+            continue
+        try:
+            value = float(text)
+        except ValueError:
+            value = float("nan")
+        if not value > 0 or value == float("inf"):
+            raise UsageError(f"{variable}={text!r} is not a positive number")
+        kind = type(getattr(defaults, name))
+        if kind is int and unit == 1 and value != int(value):
+            raise UsageError(f"{variable}={text!r} must be a whole number")
+        changes[name] = max(1, int(value * unit)) if kind is int else value * unit
+    return dataclasses.replace(defaults, **changes)
+
+
 def settings_from(args) -> Settings:
     if not valid_athlete_id(args.athlete):
         raise UsageError(f"invalid athlete id {args.athlete!r}: use letters, digits, - and _")
-    return Settings(data_dir=args.data_dir, reports_dir=args.reports_dir)
+    return Settings(data_dir=args.data_dir, reports_dir=args.reports_dir,
+                    thresholds=thresholds_from_environment())
 
 
 def _print(args, summary: dict, text: str) -> None:
@@ -156,7 +189,8 @@ def cmd_pain(args, settings: Settings) -> int:
             note=args.note,
         )
     else:
-        result = painlog.import_csv(store, args.file)
+        result = painlog.import_csv(store, args.file,
+                                    max_bytes=settings.thresholds.max_input_bytes)
     _print(args, result.as_dict(), result.text())
     return 0
 
@@ -261,12 +295,42 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("runload: interrupted; the store is unchanged by the unfinished step", file=sys.stderr)
         return 130
+    except OSError as e:  # a full disk, a read-only or forbidden folder: say which and what to do
+        if os.environ.get("RUNLOAD_DEBUG"):
+            raise
+        print(f"runload: {os_error_text(e)}", file=sys.stderr)
+        return 1
     except Exception as e:  # last resort: a plain message, the traceback only on request
         if os.environ.get("RUNLOAD_DEBUG"):
             raise
         print(f"runload: internal error: {type(e).__name__}: {e}\n"
               "  (set RUNLOAD_DEBUG=1 for details and please report it)", file=sys.stderr)
         return 1
+
+
+OS_ERROR_HINTS = {
+    errno.ENOSPC: "the disk is full: free some space",
+    errno.EDQUOT: "the disk quota is used up: free some space",
+    errno.EROFS: "the folder is on a read-only file system: use a writable --data-dir",
+    errno.EACCES: "permission denied: make the folder writable for this user or use another "
+                  "--data-dir",
+    errno.EPERM: "operation not permitted: make the folder writable for this user or use another "
+                 "--data-dir",
+}
+
+
+def os_error_text(e: OSError) -> str:
+    """One line for a file-system error: what failed, where, and what to do."""
+    code = e.errno
+    if code is None:  # pyarrow's errors carry the errno only in their text
+        code = next((c for c, name in ((errno.ENOSPC, "No space left"),
+                                       (errno.EROFS, "Read-only file system"),
+                                       (errno.EACCES, "Permission denied")) if name in str(e)), None)
+    hint = OS_ERROR_HINTS.get(code, "a file-system error")
+    where = f" ({e.filename})" if getattr(e, "filename", None) else ""
+    what = e.strerror or str(e) or type(e).__name__
+    return (f"{what}{where}: {hint}; then run the command again (every write is atomic: what was "
+            "stored before is intact and finished steps are kept)")
 
 
 if __name__ == "__main__":

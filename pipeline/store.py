@@ -289,9 +289,30 @@ def write_profile(store: Store, profile: dict) -> None:
     atomic_write_json(profile, store.profile_path)
 
 
+def remove_stale_temp_files(store: Store) -> int:
+    """Delete the temporary files (``.<name>.<random>.tmp``) a killed writer left; how many.
+
+    Only call with the lock held: then no other writer can have a temporary file in progress.
+    The inbox is left alone (it holds the user's files, whatever their names).
+    """
+    removed = 0
+    for base in (store.processed_dir, store.raw_files_dir, store.raw_pain_dir,
+                 store.quarantine_dir):
+        for dirpath, _dirs, files in os.walk(base):
+            for name in files:
+                if name.startswith(".") and name.endswith(".tmp"):
+                    with contextlib.suppress(OSError):  # left behind, it is only clutter
+                        os.unlink(os.path.join(dirpath, name))
+                        removed += 1
+    return removed
+
+
 @contextlib.contextmanager
 def locked(store: Store):
-    """Hold the athlete's write lock; a second writer gets ``StoreLockedError`` at once."""
+    """Hold the athlete's write lock; a second writer gets ``StoreLockedError`` at once.
+
+    Temporary files left by a writer that was killed are removed once the lock is held.
+    """
     store.processed_dir.mkdir(parents=True, exist_ok=True)
     path = store.processed_dir / ".lock"
     with open(path, "a+") as f:
@@ -303,6 +324,7 @@ def locked(store: Store):
                 "wait for it to finish and run the command again"
             ) from None
         try:
+            remove_stale_temp_files(store)
             yield
         finally:
             fcntl.flock(f.fileno(), fcntl.LOCK_UN)

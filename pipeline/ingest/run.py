@@ -36,7 +36,8 @@ PARALLEL_MIN_FILES = 16  # below this, worker start-up costs more than it saves
 
 @dataclass
 class ParseOutcome:
-    """What became of one activity file: ``ok``, ``partial``, ``not_activity`` or ``quarantined``."""
+    """What became of one activity file: ``ok``, ``partial``, ``not_activity``, ``quarantined``
+    or ``refused`` (unsafe: an XML entity or DTD; kept in quarantine, never parsed further)."""
 
     leaf: Leaf
     status: str
@@ -125,6 +126,8 @@ def parse_leaf(leaf: Leaf, *, profile_timezone: str | None, thresholds: Threshol
         parsed = _reader(leaf.kind)(leaf.data, source=leaf.source)
     except NotAnActivity as e:
         return ParseOutcome(leaf, "not_activity", e.reason)
+    except UnsafeInput as e:
+        return ParseOutcome(leaf, "refused", e.reason)
     except InputError as e:
         reason = e.reason + (f" (at byte {e.offset})" if e.offset is not None else "")
         return ParseOutcome(leaf, "quarantined", reason)
@@ -266,8 +269,9 @@ class _Import:
     # activities ---------------------------------------------------------------------------
     def absorb(self, outcome: ParseOutcome, *, top: TopInput) -> None:
         leaf = outcome.leaf
-        if outcome.status == "quarantined":
-            self.quarantine(leaf.source, outcome.reason, leaf.data, sha=leaf.sha256, top=top)
+        if outcome.status in ("quarantined", "refused"):
+            self.quarantine(leaf.source, outcome.reason, leaf.data, sha=leaf.sha256, top=top,
+                            unsafe=outcome.status == "refused")
             return
         raw_path = self.raw_copy(top)
         if leaf.source != top.source:

@@ -167,11 +167,20 @@ def _read_small(path: Path, limit: int = 16 * 1024 * 1024) -> bytes | None:
     return None
 
 
+def size_text(n: float) -> str:
+    """A byte count for messages: ``512 MiB``, ``1.5 GiB``, ``200 KiB``, ``900 bytes``."""
+    for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if n >= scale:
+            return f"{n / scale:.3g} {unit}"
+    return f"{int(n)} bytes"
+
+
 def leaves(top: TopInput, *, thresholds: Thresholds) -> Iterator[Leaf | Refusal]:
     """The activity files inside one named file (itself, its decompressed form, or a zip's)."""
     if top.size > thresholds.max_input_bytes:
-        yield Refusal(top.source, f"larger than the {thresholds.max_input_bytes // 2**20} MiB "
-                      "limit for one input (max_input_bytes)", unsafe=True)
+        yield Refusal(top.source, f"{size_text(top.size)}: larger than the "
+                      f"{size_text(thresholds.max_input_bytes)} limit for one input "
+                      "(max_input_bytes; set RUNLOAD_MAX_INPUT_MB to change it)", unsafe=True)
         return
     try:
         if is_zip_name(top.path.name):
@@ -212,10 +221,11 @@ def _gunzip(data: bytes, *, limit: int, max_ratio: float) -> bytes:
         while chunk := f.read(CHUNK):
             out.write(chunk)
             if out.tell() > limit:
-                raise _TooLarge(f"decompresses to more than {limit // 2**20} MiB: refused")
+                raise _TooLarge(f"decompresses to more than {size_text(limit)}, the limit for "
+                                "one input (RUNLOAD_MAX_INPUT_MB): refused")
             if out.tell() > 1024 * 1024 and out.tell() > max_ratio * len(data):
-                raise _TooLarge(f"compression ratio above {max_ratio:.0f}:1 (a zip bomb?): "
-                                "refused")
+                raise _TooLarge(f"compression ratio above {max_ratio:.0f}:1 (a zip bomb?; "
+                                "RUNLOAD_MAX_COMPRESSION_RATIO): refused")
     return out.getvalue()
 
 
@@ -242,12 +252,13 @@ def _zip_leaves(fileobj, source: str, *, thresholds: Thresholds, depth: int,
             continue
         if nested and depth >= thresholds.max_archive_depth:
             yield Refusal(shown, f"archives nested deeper than {thresholds.max_archive_depth} "
-                          "levels are refused", unsafe=True)
+                          "levels are refused (RUNLOAD_MAX_ARCHIVE_DEPTH)", unsafe=True)
             continue
         if member.file_size > budget[0]:
             yield Refusal(shown, "the archive expands beyond the "
-                          f"{thresholds.max_archive_uncompressed_bytes // 2**30} GiB limit "
-                          "(max_archive_uncompressed_bytes): refused", unsafe=True)
+                          f"{size_text(thresholds.max_archive_uncompressed_bytes)} limit "
+                          "(max_archive_uncompressed_bytes; RUNLOAD_MAX_ARCHIVE_MB): refused",
+                          unsafe=True)
             continue
         try:
             content = _read_member(archive, member, limit=min(budget[0], thresholds.max_input_bytes))
@@ -278,7 +289,7 @@ def _unsafe_member(member: zipfile.ZipInfo, *, thresholds: Thresholds) -> str | 
     if member.compress_size and member.file_size / member.compress_size > thresholds.max_compression_ratio \
             and member.file_size > 1024 * 1024:
         return (f"compression ratio above {thresholds.max_compression_ratio:.0f}:1 "
-                "(a zip bomb?): refused")
+                "(a zip bomb?; RUNLOAD_MAX_COMPRESSION_RATIO): refused")
     return None
 
 
@@ -289,7 +300,8 @@ def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, *, limit: in
         while chunk := f.read(CHUNK):
             out.write(chunk)
             if out.tell() > limit:
-                raise _TooLarge(f"expands to more than {limit // 2**20} MiB: refused")
+                raise _TooLarge(f"expands to more than {size_text(limit)} (RUNLOAD_MAX_INPUT_MB, "
+                                "RUNLOAD_MAX_ARCHIVE_MB): refused")
     return out.getvalue()
 
 
