@@ -192,7 +192,8 @@ def _sample_values(samples: pd.DataFrame, *, sport: str, thresholds: Thresholds)
 
 def _distance_and_speed(samples, t, in_gap, has_position, lat, lon, *, moving_min_mps: float):
     """Cumulative distance from the start (m, non-decreasing) and speed (m/s) per sample: the
-    device's channels where present, else from positions. (None, None) without either."""
+    device's channels where present, else from positions. Either is None when the samples cannot
+    give it (speed: when nothing says when the athlete moved)."""
     speed = _col(samples, "speed_mps")
     dist = _col(samples, "distance_m")
     cum = None
@@ -232,7 +233,7 @@ def _distance_since_start(t: np.ndarray, dist: np.ndarray) -> np.ndarray:
     count across sessions: a first reading that could have been covered since the start (at up to
     MAX_SPEED_MPS) counts from 0 (a pool swim's first length), a larger one is the baseline."""
     first = int(np.argmax(np.isfinite(dist)))
-    covered_s = t[first] + (t[1] - t[0] if len(t) > 1 else 1.0)
+    covered_s = t[first] + max(t[1] - t[0] if len(t) > 1 else 0.0, 1.0)
     baseline = 0.0 if dist[first] <= MAX_SPEED_MPS * covered_s else float(dist[first])
     filled = pd.Series(dist).ffill().fillna(baseline).to_numpy()
     return np.maximum(np.maximum.accumulate(filled) - baseline, 0.0)

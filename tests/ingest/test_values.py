@@ -406,5 +406,5 @@ def test_a_three_hour_one_hertz_activity_takes_milliseconds():
     begin = time.perf_counter()
     for _ in range(5):
         activity_values(parsed, thresholds=TH)
-    assert (time.perf_counter() - begin) / 5 < 0.1
+    assert (time.perf_counter() - begin) / 5 < 0.25  # ~30 ms measured; margin for a busy machine
     assert not math.isnan(activity_values(parsed, thresholds=TH)["ascent_m"])
