@@ -300,11 +300,14 @@ def session_totals(session: dict, sport_fit: str | None, sport: str, has_altitud
 
 
 def _device(messages: dict) -> str | None:
+    """ "<manufacturer> <product>" from the file_id, e.g. "garmin fr965"."""
     for m in messages["file_id"]:
         maker = fit_name(m.get("manufacturer"), "manufacturer")
-        product = (
-            m.get("garmin_product") if m.get("garmin_product") is not None else m.get("product")
-        )
+        product = m.get("garmin_product")
+        if product is not None:  # fitparse's profile predates newer watches: ask the SDK's
+            product = fit_name(product, "garmin_product")
+        else:
+            product = m.get("product")
         parts = [str(p) for p in (maker, product) if p is not None]
         if parts:
             return " ".join(parts)
