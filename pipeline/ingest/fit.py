@@ -325,7 +325,9 @@ def _fallback_sport(messages: dict) -> tuple[str | None, str | None]:
     return None, None
 
 
-def _check_is_activity(messages: dict, source: str) -> None:
+def _check_is_activity(decoded: Decoded, source: str) -> None:
+    """Raise unless the file holds an activity (a session or timed records)."""
+    messages = decoded.messages
     types = [
         fit_name(m.get("type"), "file") for m in messages["file_id"] if m.get("type") is not None
     ]
@@ -335,6 +337,10 @@ def _check_is_activity(messages: dict, source: str) -> None:
     if not messages["session"] and not any(
         r.get("timestamp") is not None for r in messages["record"]
     ):
+        if decoded.problem:  # damage took the activity, not a file without one
+            raise UnreadableInput(
+                "damaged FIT activity: no session or record could be read", source=source
+            )
         raise NotAnActivity(
             "a FIT file with no session and no timed records: no activity in it", source=source
         )
@@ -367,7 +373,7 @@ def _distinct_sessions(sessions: list[dict]) -> list[dict]:
 def activities_from_messages(decoded: Decoded, *, source: str) -> list[ParsedActivity]:
     """One ``ParsedActivity`` per session of a decoded FIT file (records split by start time)."""
     messages = decoded.messages
-    _check_is_activity(messages, source)
+    _check_is_activity(decoded, source)
     warnings: list[str] = []
     shift, offset = _clock(messages, warnings, source)
     cols = record_columns(

@@ -179,6 +179,12 @@ def test_truncated_file_is_partial_with_fewer_records():
     Samples.validate(a.samples)
 
 
+def test_a_file_cut_before_any_record_is_unreadable():
+    data = fit_activity_bytes(samples(60), sport="running")
+    with pytest.raises(UnreadableInput):
+        read_fit(data[:60], source="cut.fit")
+
+
 def test_crc_mismatch_keeps_the_data_and_says_so():
     data = bytearray(fit_activity_bytes(samples(60), sport="running"))
     data[-1] ^= 0xFF
