@@ -31,6 +31,7 @@ CROSS_COLOURS = {
     "cross_cycling_min": ("cycling", "#55a868"),
     "cross_swimming_min": ("swimming", "#64b5cd"),
     "cross_water_running_min": ("water running", "#8172b3"),
+    "cross_walking_min": ("walking", "#dd8452"),
     "cross_other_min": ("other", "#937860"),
 }
 PAIN_ROWS = (
@@ -93,12 +94,14 @@ def _numeric(frame: pd.DataFrame, column: str) -> pd.Series:
 
 
 def weekly_km_pain(ax: Axes, weekly: pd.DataFrame, *, tolerated_km: float | None = None,
+                   tolerated_band_km: tuple[float, float] | None = None,
                    next_week_km: tuple[float, float] | None = None,
                    safe_max: float = 2.0, acceptable_max: float = 5.0) -> Axes:
     """Weekly running km (bars) against the week's mean next-morning pain (line, right axis).
 
     ``weekly`` has ``week_start``, ``run_km`` and ``pain_next_morning_mean_0_10`` (0-10, NaN when
-    no entry). ``tolerated_km`` draws a dashed line; ``next_week_km`` (min, max) a shaded band.
+    no entry). ``tolerated_km`` draws a dashed line and ``tolerated_band_km`` (low, high) its
+    uncertainty as a hatched band; ``next_week_km`` (min, max) a green band.
     """
     if weekly.empty:
         return no_data(ax, "No weekly running data yet.")
@@ -110,13 +113,17 @@ def weekly_km_pain(ax: Axes, weekly: pd.DataFrame, *, tolerated_km: float | None
         low, high = next_week_km
         ax.axhspan(low, high, color="#2e9e4f", alpha=0.15,
                    label=f"next week's range {low:g}–{high:g} km")
+    if tolerated_km is not None and tolerated_band_km is not None:
+        ax.axhspan(*tolerated_band_km, facecolor="none", edgecolor="#2e9e4f", hatch="///",
+                   linewidth=0, alpha=0.6, label="tolerated km, 80% interval")
     if tolerated_km is not None:
         ax.axhline(tolerated_km, color="#2e9e4f", linestyle="--", linewidth=1.5,
                    label=f"tolerated ≈ {tolerated_km:g} km (own history)")
     ax.set_ylabel("running km / week")
     _week_limits(ax, weeks)
-    ax.set_ylim(0, max(km.max(), tolerated_km or 0, next_week_km[1] if next_week_km else 0) * 1.25
-                or 1.0)
+    tops = [km.max(), tolerated_km or 0, next_week_km[1] if next_week_km else 0,
+            tolerated_band_km[1] if tolerated_km is not None and tolerated_band_km else 0]
+    ax.set_ylim(0, max(tops) * 1.2 or 1.0)
     _date_axis(ax)
 
     pain = _numeric(weekly, "pain_next_morning_mean_0_10")

@@ -45,13 +45,15 @@ def test_weekly_km_pain_draws_bars_band_tolerated_line_and_pain(ax):
         "run_km": [10.0, 12.0, 15.0, 20.0, 26.0],
         "pain_next_morning_mean_0_10": [1.0, 1.5, np.nan, 3.0, 6.0],
     })
-    out = plots.weekly_km_pain(ax, weekly, tolerated_km=18.0, next_week_km=(14.0, 17.0))
+    out = plots.weekly_km_pain(ax, weekly, tolerated_km=18.0, tolerated_band_km=(16.0, 21.0),
+                               next_week_km=(14.0, 17.0))
     assert out is ax
     bars = ax.containers[0]
     assert [round(b.get_height(), 1) for b in bars] == [10.0, 12.0, 15.0, 20.0, 26.0]
     assert any(np.allclose(line.get_ydata(), 18.0) for line in ax.lines)  # tolerated km
-    band = [p for p in ax.patches if p not in bars.patches]
-    assert len(band) == 1 and band[0].get_y() == pytest.approx(14.0)
+    bands = sorted((p.get_y(), p.get_height(), bool(p.get_hatch()))
+                   for p in ax.patches if p not in bars.patches)
+    assert bands == [(14.0, 3.0, False), (16.0, 5.0, True)]  # next week; tolerated interval
     (right,) = twins(ax)
     points = [c for c in right.collections if isinstance(c, PathCollection)]
     # one scatter per zone present: green (1.0, 1.5), amber (3.0), red (6.0); NaN week skipped

@@ -54,22 +54,40 @@ def recommendation_view(rec: dict) -> dict:
         "cross_training_min": rec.get("cross_training_min", "–"),
         "tolerated_weekly_km": (km(rec["tolerated_weekly_km"])
                                 if rec.get("tolerated_weekly_km") is not None else None),
+        "tolerated_interval": ("–".join(km(v) for v in tolerated_interval_km(rec))
+                               if tolerated_interval_km(rec) else None),
         "confidence": rec.get("confidence", "low"),
         "cadence_experiment": cadence_text(rec.get("cadence_experiment")),
     }
 
 
 def cadence_text(experiment) -> str | None:
-    """The recommendation's optional cadence experiment as one sentence (None when absent)."""
+    """The recommendation's optional cadence experiment as sentences (None when absent)."""
     if not experiment:
         return None
     if isinstance(experiment, str):
         return experiment
-    if isinstance(experiment, dict):
-        if experiment.get("message"):
-            return str(experiment["message"])
-        return "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in experiment.items())
-    return str(experiment)
+    if not isinstance(experiment, dict):
+        return str(experiment)
+    if experiment.get("message"):
+        return str(experiment["message"])
+    target = experiment.get("try_spm")
+    if isinstance(target, (list, tuple)) and len(target) == 2:
+        text = (f"Try {target[0]:g}–{target[1]:g} steps per minute at your usual easy speed"
+                + (f" (now {experiment['current_spm']:g})." if experiment.get("current_spm")
+                   is not None else "."))
+        return f"{text} {experiment.get('caveat', '')}".strip()
+    return "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in experiment.items())
+
+
+def tolerated_interval_km(rec: dict) -> tuple[float, float] | None:
+    """The uncertainty interval (km) of the tolerated weekly km, when the analysis gave one."""
+    interval = (rec.get("tolerance") or {}).get("interval") if isinstance(
+        rec.get("tolerance"), dict) else None
+    if (isinstance(interval, (list, tuple)) and len(interval) == 2
+            and all(isinstance(v, (int, float)) for v in interval)):
+        return float(interval[0]), float(interval[1])
+    return None
 
 
 def rules_applied(rec: dict) -> list[str]:
@@ -78,6 +96,7 @@ def rules_applied(rec: dict) -> list[str]:
     for rule in rec.get("rules_applied") or []:
         if isinstance(rule, dict):
             text = rule.get("message") or rule.get("rule") or rule.get("code") or ""
+            text = str(text).replace("_", " ")
             source = rule.get("source") or rule.get("citation")
             out.append(f"{text} ({source})" if source else str(text))
         else:

@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 
 from pipeline import plots
 from pipeline.config import Thresholds
-from pipeline.report.content import weekly_view
+from pipeline.report.content import tolerated_interval_km, weekly_view
 from pipeline.report.inputs import ReportInputs
 
 DPI = 130
@@ -51,11 +51,13 @@ def report_figures(inputs: ReportInputs, *, thresholds: Thresholds) -> list[dict
     specs = [
         ("weekly", "Weekly running km and next-morning pain",
          "Bars: running km per week. Line: the week's mean next-morning pain, coloured by zone."
-         " Dashed line: the tolerated weekly km estimated from this athlete's history (absent when"
-         " the data cannot support one). Shaded band: next week's suggested range.",
+         " Dashed line and hatched band: the tolerated weekly km estimated from this athlete's"
+         " history with its 80% interval (absent when the data cannot support one). Green band:"
+         " next week's suggested range.",
          lambda ax: plots.weekly_km_pain(ax, weekly_view(daily, inputs.weekly),
                                          tolerated_km=float(tolerated) if tolerated is not None
-                                         else None, next_week_km=next_week, **zones), 3.2),
+                                         else None, tolerated_band_km=tolerated_interval_km(rec),
+                                         next_week_km=next_week, **zones), 3.2),
         ("pain_calendar", "Daily pain calendar",
          f"Last 16 weeks. Zones: 0–{t.pain_safe_max:g} safe (green), {t.pain_safe_max:g}–"
          f"{t.pain_acceptable_max:g} acceptable (amber), above {t.pain_acceptable_max:g} too much"

@@ -193,9 +193,12 @@ def recommendation(athlete: str, *, status: str = "reduce", red_flags=None,
             "Back to 22.5 km, the last weekly load followed by settled next-morning pain.",
         ],
         "confidence": "medium",
-        "rules_applied": ["single-run cap (Frandsen 2025)", "pain-monitoring model"],
-        "cadence_experiment": {"message": "Try +5% steps per minute (about 180 instead of 172)"
-                                          " at your easy pace on two runs; note pain next day."},
+        "rules_applied": [{"rule": "single_run_cap", "source": "Frandsen 2025"},
+                          {"rule": "pain_monitoring", "source": "Silbernagel 2007"}],
+        "tolerance": {"value": tolerated, "interval": [21.0, 27.5] if tolerated else None},
+        "cadence_experiment": {"current_spm": 172, "try_spm": [181, 189],
+                               "caveat": "An experiment, not a cure: keep it only if the pain"
+                                         " log stays calm."},
     }
 
 

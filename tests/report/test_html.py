@@ -59,8 +59,8 @@ def test_first_section_says_what_to_do_next_week(built_reports):
     html = html_of(built_reports, "anna")
     first = html[html.index('id="recommendation"'):html.index('id="red-flags"')]
     for text in ("Seek care", "2026-11-23 to 2026-11-29", "18–22.5 km", "8.5 km",
-                 "Runs per week", ">4<", "90 min", "Confidence: <b>medium", "24 km",
-                 "Try +5% steps per minute"):
+                 "Runs per week", ">4<", "90 min", "Confidence: <b>medium",
+                 "24 km (80% interval 21–27.5 km)"):
         assert text in first, text
     assert "#8b1a1a" in first  # the seek_care colour
 
@@ -72,6 +72,7 @@ def test_red_flags_and_reasons(built_reports):
     assert "Contact an athletic trainer" in flags
     reasons = html[html.index('id="reasons"'):html.index('id="figures"')]
     assert reasons.count("<li>") == 3 and "160% of the longest run" in reasons
+    assert "Try 181–189 steps per minute at your usual easy speed (now 172)." in reasons
     # without red flags the section still says when to contact an athletic trainer
     ben = html_of(built_reports, "ben")
     assert "None this week" in ben[ben.index('id="red-flags"'):ben.index('id="reasons"')]
@@ -128,7 +129,7 @@ def test_evidence_cites_every_rule_and_states_the_numbers(built_reports):
         assert citation in evidence, citation
     assert "110% of the longest run of the previous 30 days" in evidence
     assert "λ = 2/(N+1)" in evidence
-    assert "single-run cap (Frandsen 2025)" in evidence  # the recommendation's rules_applied
+    assert "single run cap (Frandsen 2025)" in evidence  # the recommendation's rules_applied
     assert "does not diagnose" in html[html.index('id="disclaimer"'):]
 
 
