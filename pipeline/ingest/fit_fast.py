@@ -1,0 +1,447 @@
+"""Fast FIT decode: one pass over the message stream, then whole columns at once with NumPy.
+
+The pass only parses definition messages and notes, per definition, the byte offset of each of
+its data messages; each definition's records then become one NumPy array (fancy indexing of the
+row offsets) and every field one column, scaled with fitparse's profile. The few other messages
+(file_id, session, lap, activity, event, sport, device_info) are read one by one with exactly
+fitparse's rules (``fit_profile.message_values``).
+
+fitparse stays the reference: whatever this decoder cannot read with certainty — a CRC mismatch,
+truncation, an unknown base type, a field size that is not a multiple of its type, a data message
+without a definition, a header that lies, an accumulated component (compressed speed/distance)
+with values — makes it refuse (return None), and the caller decodes the file with fitparse.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from fitparse.profile import MESSAGE_TYPES
+from fitparse.records import BASE_TYPES
+
+from pipeline.ingest.fit_profile import (
+    BYTE, KNOWN_BASE_TYPES, NUMERIC, Refused, dev_description, fit_crc, message_values, raw_values,
+)
+from pipeline.ingest.fit_recover import dev_column
+from pipeline.schemas import Samples
+
+RECORD, FIELD_DESCRIPTION, DEVELOPER_DATA_ID, TIMESTAMP = 20, 206, 207, 253
+FIT_EPOCH_UNIX_S = 631065600  # 1989-12-31T00:00:00Z
+RELATIVE_LIMIT_S = 0x10000000  # below: device-relative times (fit.py dates those)
+SEMICIRCLE_DEG = 180.0 / 2**31
+# the messages fit.py reads besides records; ``hr`` messages (HRM-Swim/Tri heart rates kept apart
+# from the records) make the decoder refuse: merging them is the SDK path's job
+MESSAGES = ("file_id", "device_info", "lap", "session", "activity", "event", "sport")
+HR = 132
+_MESSAGE_NUMS = {num: t.name for num, t in MESSAGE_TYPES.items() if t.name in MESSAGES}
+SAMPLE_COLUMNS = list(Samples.to_schema().columns)
+
+
+@dataclass
+class FastFit:
+    """A decoded FIT file.
+
+    ``records``: one array per record field, named as fitparse names it, scaled as fitparse
+    scales it (positions in semicircles, ``timestamp`` in seconds since the FIT epoch), NaN where
+    the file has no value; developer fields as ``dev_<snake_case name>``. ``messages``: the other
+    messages as ``{name: [{field: value}]}``, in file order, shaped like ``fit_recover``'s output.
+    """
+
+    records: dict[str, np.ndarray]
+    messages: dict[str, list[dict]]
+
+    @property
+    def n_records(self) -> int:
+        return len(self.records.get("timestamp", ()))
+
+
+class _Def:
+    """One definition message and the offsets of its data messages."""
+
+    __slots__ = ("num", "endian", "fields", "dev", "size", "rows", "special")
+
+    def __init__(self, num: int, endian: str, fields: list, dev: list):
+        self.num, self.endian, self.fields, self.dev = num, endian, fields, dev
+        self.size = 1 + sum(f[1] for f in fields) + sum(f[1] for f in dev)
+        self.rows: list[int] = []
+        self.special = num in (FIELD_DESCRIPTION, DEVELOPER_DATA_ID)
+
+
+def decode_fit_fast(data: bytes) -> FastFit | None:
+    """The file's records as columns and its other messages, or None when fitparse must decide."""
+    try:
+        return _decode(bytes(data))
+    except Exception:  # Refused, or bytes no decoder should trust: fitparse will say why
+        return None
+
+
+def _definition(data: bytes, pos: int, end: int, header: int, dev_types: dict) -> tuple[_Def, int]:
+    """The definition message at ``pos`` and the offset after it."""
+    if pos + 6 > end:
+        raise Refused("definition past the data")
+    endian = ">" if data[pos + 2] else "<"
+    num, count = struct.unpack_from(endian + "HB", data, pos + 3)
+    p = pos + 6 + 3 * count
+    if p > end:
+        raise Refused("definition past the data")
+    fields = []
+    for q in range(pos + 6, p, 3):
+        fnum, size, code = data[q], data[q + 1], data[q + 2]
+        if code not in KNOWN_BASE_TYPES or size == 0 or size % BASE_TYPES[code].size:
+            raise Refused(f"field {fnum}: base type {code:#x}, size {size}")
+        fields.append((fnum, size, code))
+    dev = []
+    if header & 0x20:
+        if p >= end or p + 1 + 3 * data[p] > end:
+            raise Refused("developer definition past the data")
+        first, p = p + 1, p + 1 + 3 * data[p]
+        for q in range(first, p, 3):
+            fnum, size, index = data[q], data[q + 1], data[q + 2]
+            desc = dev_types.get(index, {}).get(fnum)
+            if desc is None or size == 0 or size % BASE_TYPES[desc[0]].size:
+                raise Refused(f"developer field {index}/{fnum} undescribed or of a wrong size")
+            dev.append((fnum, size, desc[0], desc[1]))
+    return _Def(num, endian, fields, dev), p
+
+
+def _developer(data: bytes, pos: int, d: _Def, dev_types: dict) -> None:
+    """Registers a developer_data_id or field_description message, as fitparse does."""
+    raws = raw_values(data, pos, d.endian, d.fields, d.dev)
+    if d.num == DEVELOPER_DATA_ID:
+        index = next((r for (num, _, _), r in zip(d.fields, raws) if num == 3), None)
+        if not isinstance(index, int):
+            raise Refused("developer_data_id without an index")
+        dev_types[index] = {}
+        return
+    desc = dev_description(d.fields, raws)
+    if desc is None or desc[0] not in dev_types:
+        raise Refused("field_description without a known developer")
+    dev_types[desc[0]][desc[1]] = (desc[2], desc[3])
+
+
+def _walk(data: bytes) -> tuple[list[_Def], list[int], bool]:
+    """(definitions with their rows, offset of each chained file's first message, whether any
+    message has a compressed-timestamp header)."""
+    n, pos = len(data), 0
+    defs: list[_Def] = []
+    segments: list[int] = []
+    dev_types: dict = {}
+    compressed = False
+    view = memoryview(data)
+    if n == 0:
+        raise Refused("empty file")
+    while pos < n:
+        if n - pos < 12 or data[pos + 8:pos + 12] != b".FIT":
+            raise Refused("not a FIT header")
+        hsize = data[pos]
+        dsize = int.from_bytes(data[pos + 4:pos + 8], "little")
+        if hsize < 12 or hsize == 13 or pos + hsize > n:
+            raise Refused("irregular header size")
+        if hsize >= 14:
+            stored = data[pos + 12] | data[pos + 13] << 8
+            if stored and stored != fit_crc(view[pos:pos + 12]):
+                raise Refused("header CRC mismatch")
+        start, pos, end = pos, pos + hsize, pos + hsize + dsize
+        if end + 2 > n:
+            raise Refused("file shorter than its header says")
+        if fit_crc(view[start:end]) != data[end] | data[end + 1] << 8:
+            raise Refused("CRC mismatch")
+        local: list[_Def | None] = [None] * 16
+        segments.append(pos)
+        while pos < end:
+            header = data[pos]
+            if header & 0x80:
+                d = local[(header >> 5) & 3]
+                compressed = True
+            elif header & 0x40:
+                d, pos = _definition(data, pos, end, header, dev_types)
+                local[header & 0x0F] = d
+                defs.append(d)
+                continue
+            else:
+                d = local[header & 0x0F]
+            if d is None:
+                raise Refused("data message without a definition")
+            d.rows.append(pos)
+            if d.special:
+                _developer(data, pos, d, dev_types)
+            pos += d.size
+        if pos != end:
+            raise Refused("a message runs past the data size")
+        pos = end + 2
+    return defs, segments, compressed
+
+
+def _field_offset(d: _Def, wanted: int) -> tuple[int, int, int] | None:
+    offset = 1
+    for num, size, code in d.fields:
+        if num == wanted:
+            return offset, size, code
+        offset += size
+    return None
+
+
+def _block(buf: np.ndarray, d: _Def) -> np.ndarray:
+    """All data messages of ``d`` as an (n, size) byte array."""
+    rows = np.asarray(d.rows, dtype=np.int64)
+    return buf[rows[:, None] + np.arange(d.size)]
+
+
+def _raw_column(block: np.ndarray, offset: int, code: int, endian: str) -> tuple[np.ndarray, np.ndarray]:
+    """(raw values, valid mask) of a one-value numeric field."""
+    kind, width, invalid = NUMERIC[code]
+    raw = np.ascontiguousarray(block[:, offset:offset + width]).view(endian + kind)[:, 0]
+    valid = ~np.isnan(raw) if invalid is None else raw != invalid
+    return raw, valid
+
+
+def _compressed_times(data: bytes, buf: np.ndarray, defs: list[_Def], segments: list[int]) -> dict:
+    """Offset of each compressed-timestamp message -> its timestamp (FIT-epoch seconds).
+
+    fitparse's accumulator follows every valid ``timestamp`` field in file order and restarts at
+    each chained file's header.
+    """
+    events = [(pos, -1, 0) for pos in segments]
+    for d in defs:
+        if not d.rows:
+            continue
+        rows = np.asarray(d.rows, dtype=np.int64)
+        headers = buf[rows]
+        packed = headers & 0x80 != 0
+        ts = _field_offset(d, TIMESTAMP)
+        if packed.any():
+            if ts is not None:
+                raise Refused("compressed header on a message with a timestamp field")
+            events += [(p, 1, h & 0x1F) for p, h in zip(rows[packed].tolist(), headers[packed].tolist())]
+        elif ts is not None:
+            if ts[1:] != (4, 0x86):
+                raise Refused("timestamp field that is not a uint32")
+            raw, valid = _raw_column(_block(buf, d), ts[0], ts[2], d.endian)
+            events += [(p, 0, v) for p, v in zip(rows[valid].tolist(), raw[valid].tolist())]
+    times, acc = {}, 0
+    for pos, kind, value in sorted(events):
+        if kind < 0:
+            acc = 0
+        elif kind == 0:
+            acc = value
+        else:
+            acc = value + (acc & ~0x1F) + (0x20 if value < (acc & 0x1F) else 0)
+            times[pos] = acc
+    return times
+
+
+def _scaled(field, raw: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    values = raw.astype(np.float64)
+    if field is not None and field.scale:
+        values = values / field.scale
+    if field is not None and field.offset:
+        values = values - field.offset
+    values[~valid] = np.nan
+    return values
+
+
+def _renders_names(field, raw: np.ndarray, valid: np.ndarray) -> bool:
+    """Whether fitparse would turn some of these values into enum names (strings)."""
+    names = getattr(field.type, "values", None)
+    return bool(names) and bool(np.isin(raw[valid], list(names)).any())
+
+
+def _all_invalid(block: np.ndarray, offset: int, size: int, code: int, endian: str) -> bool:
+    part = block[:, offset:offset + size]
+    if code == BYTE:
+        return bool((part == 0xFF).all())
+    if code not in NUMERIC:
+        return False
+    kind, width, invalid = NUMERIC[code]
+    values = np.ascontiguousarray(part).view(endian + kind)
+    return bool(np.isnan(values).all() if invalid is None else (values == invalid).all())
+
+
+def _record_part(buf: np.ndarray, d: _Def, times: dict) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """(row offsets, columns) of one record definition's messages."""
+    mesg = MESSAGE_TYPES[RECORD]
+    block = _block(buf, d)
+    sources: list[tuple[str, np.ndarray]] = []  # in fitparse's field order: the first value wins
+    offset = 1
+    for num, size, code in d.fields:
+        field = mesg.fields.get(num)
+        scalar = code in NUMERIC and size == NUMERIC[code][1]
+        if field is None and scalar:  # fitparse names it unknown_<number>
+            raw, valid = _raw_column(block, offset, code, d.endian)
+            sources.append((f"unknown_{num}", _scaled(field, raw, valid)))
+        elif field is not None:
+            raw, valid = _raw_column(block, offset, code, d.endian) if scalar else (None, None)
+            for comp in field.components or ():
+                if raw is None or comp.accumulate:
+                    if _all_invalid(block, offset, size, code, d.endian):
+                        continue  # fitparse expands nothing from a missing value
+                    raise Refused(f"record component {comp.name} of {field.name}")
+                target = mesg.fields[comp.def_num]
+                bits = (raw.astype(np.int64) >> comp.bit_offset) & ((1 << comp.bits) - 1)
+                if target.subfields or _renders_names(target, bits, valid):
+                    raise Refused(f"record component {comp.name}")
+                sources.append((target.name, _scaled(comp, bits, valid)))
+            if field.subfields and raw is not None:
+                raise Refused(f"record field {field.name} has sub-fields")
+            if raw is not None and not _renders_names(field, raw, valid):
+                sources.append((field.name, _scaled(field, raw, valid)))
+        offset += size
+    cols: dict[str, np.ndarray] = {}
+    for name, values in sources:
+        first = cols.get(name)
+        cols[name] = values if first is None else np.where(np.isnan(first), values, first)
+    for _, size, code, name in d.dev:  # fitparse's dict keeps a developer field's last value
+        if code in NUMERIC and size == NUMERIC[code][1]:
+            raw, valid = _raw_column(block, offset, code, d.endian)
+            values = raw.astype(np.float64)
+            values[~valid] = np.nan
+        else:
+            values = np.full(len(block), np.nan)
+        cols[dev_column(name)] = values
+        offset += size
+    rows = np.asarray(d.rows, dtype=np.int64)
+    packed = block[:, 0] & 0x80 != 0
+    if packed.any():
+        ts = cols.setdefault("timestamp", np.full(len(rows), np.nan))
+        ts[packed] = [times[p] for p in rows[packed].tolist()]
+    return rows, cols
+
+
+def _records(parts: list) -> dict[str, np.ndarray]:
+    """One column per record field over all record definitions, in file order."""
+    if not parts:
+        return {"timestamp": np.array([], dtype=np.float64)}
+    rows = np.concatenate([r for r, _ in parts])
+    order = np.argsort(rows, kind="stable")
+    names = list(dict.fromkeys(name for _, cols in parts for name in cols))
+    names = names if "timestamp" in names else ["timestamp", *names]
+    out = {}
+    for name in names:
+        pieces = [cols.get(name, np.full(len(r), np.nan)) for r, cols in parts]
+        out[name] = np.concatenate(pieces)[order]
+    return out
+
+
+def _decode(data: bytes) -> FastFit:
+    defs, segments, compressed = _walk(data)
+    buf = np.frombuffer(data, dtype=np.uint8)
+    times = _compressed_times(data, buf, defs, segments) if compressed else {}
+    parts = []
+    found: dict[str, list] = {name: [] for name in MESSAGES}
+    for d in defs:
+        if not d.rows:
+            continue
+        if d.num == HR:
+            raise Refused("hr messages: heart rates to merge into the records")
+        if d.num == RECORD:
+            parts.append(_record_part(buf, d, times))
+        elif d.num in _MESSAGE_NUMS:
+            for pos in d.rows:
+                values = message_values(d.num, d.fields, d.dev,
+                                        raw_values(data, pos, d.endian, d.fields, d.dev))
+                if pos in times and values.get("timestamp") is None:
+                    values["timestamp"] = float(times[pos])
+                found[_MESSAGE_NUMS[d.num]].append((pos, values))
+    messages = {name: [v for _, v in sorted(items, key=lambda item: item[0])]
+                for name, items in found.items()}
+    return FastFit(_records(parts), messages)
+
+
+# --- the integration point for fit.py --------------------------------------------------------
+
+def _foot_sport(message: dict) -> bool:
+    """Whether a session/sport/lap message's cadence counts strides (doubled to steps/min)."""
+    from pipeline.ingest.fit import FOOT_SPORTS, STRIDE_SPORTS, activity_sport, fit_name
+
+    sport = fit_name(message.get("sport"), "sport")
+    sub = fit_name(message.get("sub_sport"), "sub_sport")
+    return sport in STRIDE_SPORTS or activity_sport(sport, sub) in FOOT_SPORTS
+
+
+def _record_is_foot(seconds: np.ndarray, messages: dict[str, list[dict]]) -> np.ndarray:
+    """Per record: whether the session it falls in (by start time) is on foot."""
+    sessions = []
+    for s in messages["session"]:
+        start = s.get("start_time")
+        if start is None and s.get("timestamp") is not None:
+            start = s["timestamp"] - (s.get("total_elapsed_time") or 0.0)
+        if start is not None:
+            sessions.append((start, _foot_sport(s)))
+    if not sessions:
+        first = next((m for m in messages["sport"] + messages["lap"] if m.get("sport") is not None),
+                     {})
+        return np.full(len(seconds), _foot_sport(first))
+    sessions.sort(key=lambda item: item[0])
+    which = np.searchsorted([s for s, _ in sessions], seconds, side="right") - 1
+    return np.array([foot for _, foot in sessions])[np.clip(which, 0, None)]
+
+
+def _first_valid(*arrays: np.ndarray) -> np.ndarray:
+    out = arrays[0]
+    for a in arrays[1:]:
+        out = np.where(np.isnan(out), a, out)
+    return out
+
+
+def samples_from_fast(fast: FastFit) -> pd.DataFrame | None:
+    """The records as a ``schemas.Samples`` frame (SI units, UTC, sorted by time; ``dev_*``
+    columns for developer fields), or None when the file has device-relative times.
+
+    Only units change here: plausibility cleaning (0 bpm, sensors reading 0) stays fit.py's.
+    """
+    r = fast.records
+    n = fast.n_records
+
+    def col(name: str) -> np.ndarray:
+        return r[name] if name in r else np.full(n, np.nan)
+
+    seconds = col("timestamp")
+    if (seconds[np.isfinite(seconds)] < RELATIVE_LIMIT_S).any():
+        return None  # fit.py dates these from the activity's local timestamp
+    keep = np.isfinite(seconds)
+    order = np.flatnonzero(keep)[np.argsort(seconds[keep], kind="stable")]
+    seconds = seconds[order]
+    foot = _record_is_foot(seconds, fast.messages)
+    fraction = col("fractional_cadence")[order]
+    cadence = col("cadence")[order] + np.where(np.isnan(fraction), 0.0, fraction)
+    lat, lon = col("position_lat")[order] * SEMICIRCLE_DEG, col("position_long")[order] * SEMICIRCLE_DEG
+    gps = (np.abs(lat) <= 90) & (np.abs(lon) <= 180)
+    ts = pd.DatetimeIndex(((seconds + FIT_EPOCH_UNIX_S) * 1e6).astype("datetime64[us]"), tz="UTC")
+    frame = {
+        "timestamp_utc": ts,
+        "elapsed_s": seconds - seconds[0] if len(seconds) else seconds,
+        "distance_m": col("distance")[order],
+        "speed_mps": _first_valid(col("enhanced_speed"), col("speed"))[order],
+        "altitude_m": _first_valid(col("enhanced_altitude"), col("altitude"))[order],
+        "heart_rate_bpm": col("heart_rate")[order],
+        "cadence_spm": np.where(foot, 2.0 * cadence, np.nan),
+        "cadence_rpm": np.where(foot, np.nan, cadence),
+        "step_length_m": col("step_length")[order] / 1000.0,
+        "stance_time_ms": col("stance_time")[order],
+        "vertical_oscillation_mm": col("vertical_oscillation")[order],
+        "vertical_ratio_pct": col("vertical_ratio")[order],
+        "stance_time_balance_pct": col("stance_time_balance")[order],
+        "power_w": col("power")[order],
+        "latitude_deg": np.where(gps, lat, np.nan),
+        "longitude_deg": np.where(gps, lon, np.nan),
+        "temperature_c": col("temperature")[order],
+    }
+    frame.update({k: v[order] for k, v in r.items() if k.startswith("dev_")})
+    return pd.DataFrame(frame)
+
+
+def fast_samples_and_messages(data: bytes) -> tuple[pd.DataFrame, dict[str, list[dict]]] | None:
+    """(``schemas.Samples`` frame of all records, the other messages) of a FIT file, or None when
+    the fast decoder refuses it — then fitparse decodes it.
+
+    The messages are ``{name: [{field: value}]}`` for file_id, device_info, lap, session,
+    activity, event and sport, valued as ``fit_recover`` gives fitparse's.
+    """
+    fast = decode_fit_fast(data)
+    if fast is None:
+        return None
+    samples = samples_from_fast(fast)
+    return None if samples is None else (samples, fast.messages)
