@@ -32,6 +32,7 @@ from pipeline.ingest.values import activity_values, easy_speed_mps, fast_time_fr
 BATCH_FILES = 64
 BATCH_BYTES = 64 * 2**20
 PARALLEL_MIN_FILES = 16  # below this, worker start-up costs more than it saves
+MAX_WARNING_LINES = 20
 
 
 @dataclass
@@ -57,6 +58,7 @@ class IngestSummary:
     not_activity: list[tuple[str, str]] = field(default_factory=list)
     quarantined: list[tuple[str, str]] = field(default_factory=list)
     refused: list[tuple[str, str]] = field(default_factory=list)  # unsafe inputs
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # (source, values cleaned...)
     skipped: int = 0  # files in folders/archives that are not activity files
     seconds: float = 0.0
 
@@ -74,6 +76,7 @@ class IngestSummary:
             "not_activity": pairs(self.not_activity),
             "quarantined": pairs(self.quarantined),
             "refused": pairs(self.refused),
+            "warnings": [{"source": s, "warning": w} for s, w in self.warnings],
             "skipped": self.skipped,
             "seconds": round(self.seconds, 2),
             "new_activity_ids": self.new,
@@ -87,6 +90,7 @@ class IngestSummary:
             + (f", {len(self.not_activity)} not activities" if self.not_activity else "")
             + (f", {len(self.updated)} updated from a richer source" if self.updated else "")
             + (f", {self.skipped} other files skipped" if self.skipped else "")
+            + (f", {len(self.warnings)} warnings" if self.warnings else "")
             + f" in {self.seconds:.1f} s"
         )
         lines = [line]
@@ -100,6 +104,12 @@ class IngestSummary:
             if items:
                 lines.append(f"{title}:")
                 lines += [f"  {source}: {reason}" for source, reason in items]
+        if self.warnings:  # a bulk import can have thousands: the first ones, the rest in --json
+            lines.append("Warnings (values cleaned or assumed):")
+            lines += [f"  {source}: {w}" for source, w in self.warnings[:MAX_WARNING_LINES]]
+            if len(self.warnings) > MAX_WARNING_LINES:
+                lines.append(f"  ... and {len(self.warnings) - MAX_WARNING_LINES} more (--json "
+                             "lists them all)")
         return "\n".join(lines)
 
 
@@ -283,6 +293,7 @@ class _Import:
             return
         if outcome.status == "partial":
             self.summary.partial.append((leaf.source, outcome.reason))
+        self.summary.warnings += [(leaf.source, w) for w in dict.fromkeys(outcome.warnings)]
         ids = []
         for row, samples in outcome.activities:
             twin = self.index.twin_of(row, thresholds=self.thresholds)
