@@ -23,6 +23,8 @@ import numpy as np
 import pandas as pd
 from scipy.signal import lfilter
 
+from pipeline.schemas import SAMPLE_CHANNELS
+
 HOME_TIMEZONE = "America/Denver"  # crosses the end of daylight saving time (MDT -> MST)
 # A park loop on the Colorado Front Range, fictional in its shape; reports do not show maps.
 PARK = {"lat": 39.9612, "lon": -105.1415, "altitude_m": 1620.0}
@@ -346,7 +348,13 @@ def _heart_rate(effort: np.ndarray, *, rest: float, hr_max: float, rng, drift_pe
 
 
 def activity_samples(athlete: DemoAthlete, a: PlannedActivity) -> pd.DataFrame:
-    """One session's 1 Hz samples with ``schemas.Samples`` columns (SI units, UTC times)."""
+    """One session's 1 Hz samples with every ``schemas.Samples`` column (SI units, UTC times;
+    NaN where the sport's sensors give nothing)."""
+    channels = _channels(athlete, a)
+    return pd.DataFrame(channels).reindex(columns=["timestamp_utc", *SAMPLE_CHANNELS])
+
+
+def _channels(athlete: DemoAthlete, a: PlannedActivity) -> dict:
     rng = np.random.default_rng(a.seed)
     n = a.duration_s
     t = np.arange(n, dtype=float)
@@ -361,7 +369,7 @@ def activity_samples(athlete: DemoAthlete, a: PlannedActivity) -> pd.DataFrame:
         effort = 0.55 + 0.1 * (speed > 0)
         out["heart_rate_bpm"] = _heart_rate(effort, rest=athlete.hr_rest_bpm,
                                             hr_max=athlete.hr_max_bpm, rng=rng, drift_per_h=4)
-        return pd.DataFrame(out)
+        return out
 
     ride = a.sport == "cycling"
     loop_m = LOOP_M["ride" if ride else ("hills" if a.hill_m >= 20 else "park")]
@@ -389,7 +397,7 @@ def activity_samples(athlete: DemoAthlete, a: PlannedActivity) -> pd.DataFrame:
         out["heart_rate_bpm"] = _heart_rate(effort, rest=athlete.hr_rest_bpm,
                                             hr_max=athlete.hr_max_bpm, rng=rng, drift_per_h=3)
         out["cadence_rpm"] = np.round(86 + 3 * grade * 10 + rng.normal(0, 3, n)).clip(0)
-        return pd.DataFrame(out)
+        return out
 
     # running: effort rises with speed and with grade (Minetti-like cost of climbing)
     effort = 0.2 + 0.58 * (speed * (1 + 8 * grade)) / 3.6
@@ -401,4 +409,4 @@ def activity_samples(athlete: DemoAthlete, a: PlannedActivity) -> pd.DataFrame:
     out["stance_time_ms"] = 335 - 28 * speed - 0.3 * a.cadence_shift_spm + rng.normal(0, 4, n)
     out["vertical_oscillation_mm"] = (64 + 6 * speed - 0.5 * a.cadence_shift_spm
                                       + rng.normal(0, 2, n))
-    return pd.DataFrame(out)
+    return out

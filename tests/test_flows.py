@@ -1,0 +1,219 @@
+"""The Prefect flows under Prefect's test harness (started once for this module)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline import store as st
+
+flows = pytest.importorskip("pipeline.flows")
+
+END = date(2026, 11, 24)
+
+
+@pytest.fixture(scope="module")
+def harness():
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture(scope="module")
+def demo_files(tmp_path_factory):
+    """A few short sessions of the demo athlete (one with a Strava twin) and its pain log."""
+    from pipeline.demo.athlete import demo_athlete
+    from pipeline.demo.generate import write_demo
+
+    a = demo_athlete(7, end=END)
+    runs = [x for x in a.activities if x.is_run and x.start_local.date() > a.return_start]
+    twin = next(x for x in runs if x.twins)
+    chosen = sorted({*runs[-3:], twin}, key=lambda x: x.start_local)
+    small = replace(a, activities=tuple(replace(x, duration_s=600) for x in chosen))
+    return write_demo(small, tmp_path_factory.mktemp("demo"))
+
+
+def _inputs(files) -> list[str]:
+    return [str(files.directory / "garmin"), str(files.directory / "strava"), str(files.pain_log)]
+
+
+def _profile(data_dir: Path, athlete: str = "me") -> None:
+    from pipeline.profile import update_profile
+
+    update_profile(st.Store(data_dir, athlete), timezone="America/Denver")
+
+
+@pytest.mark.slow
+def test_one_athlete_flow_gives_what_the_plain_functions_give(harness, demo_files, tmp_path):
+    from pipeline import painlog
+    from pipeline.analysis import analyze
+    from pipeline.config import Settings
+    from pipeline.ingest.run import ingest_paths
+
+    plain, flowed = tmp_path / "plain", tmp_path / "flow"
+    for d in (plain, flowed):
+        _profile(d / "data")
+    store = st.Store(plain / "data", "me")
+    settings = Settings(data_dir=plain / "data", reports_dir=plain / "reports")
+    ingest_paths(_inputs(demo_files)[:2], store, thresholds=settings.thresholds, workers=1)
+    painlog.import_csv(store, demo_files.pain_log)
+    expected = analyze(store, as_of=END, thresholds=settings.thresholds)
+
+    result = flows.athlete_pipeline(data_dir=str(flowed / "data"),
+                                    reports_dir=str(flowed / "reports"), athlete="me",
+                                    as_of=END, inputs=_inputs(demo_files))
+    got_store = st.Store(flowed / "data", "me")
+    assert result["athletes"][0]["recommendation"] == expected
+    assert json.loads(got_store.recommendation_path.read_text()) == json.loads(
+        store.recommendation_path.read_text())
+    pd.testing.assert_frame_equal(st.read_activities(got_store), st.read_activities(store))
+    pd.testing.assert_frame_equal(st.read_daily(got_store), st.read_daily(store))
+    assert result["rejected"] == []
+    assert sorted(Path(p).name for p in result["reports"]) == ["report.html", "report.pdf"]
+    assert (flowed / "reports" / "me" / "report.pdf").stat().st_size > 1000
+
+
+def test_parsing_is_cached_on_content_not_names(harness, demo_files, tmp_path, monkeypatch):
+    from prefect import flow
+
+    from pipeline.config import Thresholds
+    from pipeline.ingest.sources import Leaf, bytes_sha256
+
+    calls: list[str] = []
+    real = flows.parse_leaf
+
+    def counting(leaf, **kwargs):
+        calls.append(leaf.source)
+        return real(leaf, **kwargs)
+
+    monkeypatch.setattr(flows, "parse_leaf", counting)
+
+    def leaf(name: str, data: bytes) -> Leaf:
+        return Leaf(source=name, kind="fit", data=data, sha256=bytes_sha256(data))
+
+    a, b = (p.read_bytes() for p in demo_files.fit_files[:2])
+    changed = b[:-40] + bytes(40)  # same name, other bytes (a damaged copy)
+
+    @flow
+    def parse(leaves):
+        return flows.cached_parse(leaves, profile_timezone=None, thresholds=Thresholds(),
+                                  cache_dir=tmp_path / "cache", max_bytes=1)
+
+    first = parse([leaf("a.fit", a), leaf("b.fit", b)])
+    assert sorted(calls) == ["a.fit", "b.fit"] and [o.status for o in first] == ["ok", "ok"]
+    calls.clear()
+    again = parse([leaf("a.fit", a), leaf("b.fit", changed)])
+    assert calls == ["b.fit"]  # the unchanged file came from the cache
+    assert again[0].activities[0][0] == first[0].activities[0][0]
+    calls.clear()
+    renamed = parse([leaf("renamed.fit", a)])
+    assert calls == []  # a name is not content
+    assert renamed[0].leaf.source == "renamed.fit"
+    assert renamed[0].activities[0][0]["source_files"] == ["renamed.fit"]
+    assert renamed[0].leaf.data == a  # the cache keeps no bytes; the import's own are back
+
+
+def test_chunks_stay_the_same_when_other_files_come_and_go():
+    from pipeline.ingest.sources import Leaf
+
+    leaves = [Leaf(source=f"{i}.fit", kind="fit", data=bytes(100), sha256=f"{i:02d}" * 32)
+              for i in range(10)]
+    groups = flows.chunks(leaves, max_bytes=250)
+    assert [len(g) for g in groups] == [2, 2, 2, 2, 2]
+    assert flows.chunks(list(reversed(leaves)), max_bytes=250) == groups
+
+
+@pytest.mark.slow
+def test_run_ingests_only_what_is_new_in_the_inbox(harness, demo_files, tmp_path):
+    import shutil
+
+    from pipeline.config import Settings
+
+    data = tmp_path / "data"
+    _profile(data)
+    inbox = st.Store(data, "me").inbox_dir
+    inbox.mkdir(parents=True)
+    for p in demo_files.fit_files[:2]:
+        shutil.copy(p, inbox / p.name)
+    shutil.copy(demo_files.pain_log, inbox / "pain.csv")
+    settings = Settings(data_dir=data, reports_dir=tmp_path / "reports")
+    first = flows.run_cli(settings, athlete="me", as_of=END, dask_address=None)
+    (me,) = first["athletes"]
+    assert me["ingest"]["new"] == 2 and me["pain_logs"][0]["new"] > 100
+    assert Path(first["reports"][0]).exists()
+    assert "report: " in flows.run_text(first).splitlines()[-1]
+    shutil.copy(demo_files.fit_files[2], inbox / demo_files.fit_files[2].name)
+    second = flows.run_cli(settings, athlete="me", as_of=END, dask_address=None)
+    assert second["athletes"][0]["ingest"]["new"] == 1
+    assert len(st.read_activities(st.Store(data, "me"))) == 3
+
+
+def test_a_bad_pain_log_in_the_inbox_is_rejected_and_the_rest_goes_on(harness, demo_files,
+                                                                      tmp_path):
+    import shutil
+
+    from pipeline.config import Settings
+
+    data = tmp_path / "data"
+    inbox = st.Store(data, "me").inbox_dir
+    inbox.mkdir(parents=True)
+    shutil.copy(demo_files.fit_files[0], inbox / "run.fit")
+    (inbox / "pain.csv").write_text("date,pain\n2026-11-01,eleven\n")
+    result = flows.run_cli(Settings(data_dir=data, reports_dir=tmp_path / "reports"),
+                           athlete="me", as_of=END, dask_address=None)
+    assert [r["source"] for r in result["rejected"]] == [str(inbox / "pain.csv")]
+    assert result["athletes"][0]["ingest"]["new"] == 1
+
+
+@pytest.mark.slow
+def test_all_athletes_on_a_local_dask_cluster(harness, demo_files, tmp_path):
+    import shutil
+
+    from pipeline.config import Settings
+
+    data = tmp_path / "data"
+    for name, files in (("ann", demo_files.fit_files[:2]), ("bob", demo_files.fit_files[2:])):
+        _profile(data, name)
+        inbox = st.Store(data, name).inbox_dir
+        inbox.mkdir(parents=True)
+        for p in files:
+            shutil.copy(p, inbox / p.name)
+        shutil.copy(demo_files.pain_log, inbox / "pain.csv")
+    settings = Settings(data_dir=data, reports_dir=tmp_path / "reports")
+    result = flows.run_cli(settings, athlete=None, as_of=END, dask_address="local")
+    assert [a["athlete"] for a in result["athletes"]] == ["ann", "bob"]
+    assert [a["ingest"]["new"] for a in result["athletes"]] == [2, len(demo_files.fit_files) - 2]
+    for name in ("ann", "bob"):
+        assert (tmp_path / "reports" / name / "report.html").exists()
+    assert (tmp_path / "reports" / "index.html").exists()
+    assert result["rejected"] == []
+
+
+@pytest.mark.slow
+def test_runload_demo_end_to_end(harness, tmp_path, capsys):
+    from pipeline import cli
+
+    demo = tmp_path / "demo"
+    assert cli.main(["demo", "--dir", str(demo)]) == 0
+    out = capsys.readouterr()
+    for name in ("report.html", "report.pdf"):
+        assert (demo / "reports" / "me" / name).stat().st_size > 1000
+    assert out.out.strip().splitlines()[-1] == \
+        f"report: {(demo / 'reports' / 'me' / 'report.html').resolve()}"
+    assert "Traceback" not in out.err and "prefect" not in out.err.lower()
+    activities = st.read_activities(st.Store(demo / "data", "me"))
+    assert len(activities) > 90 and activities["source_files"].map(len).max() == 2
+    rec = json.loads((demo / "data" / "processed" / "me" / "recommendation.json").read_text())
+    assert rec["athlete"] == "me"
+    # a second run replaces the demo's own folder; a foreign folder is refused
+    assert cli.main(["demo", "--dir", str(demo)]) == 0
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "thesis.txt").write_text("keep")
+    assert cli.main(["demo", "--dir", str(tmp_path / "mine")]) == 2
+    assert (tmp_path / "mine" / "thesis.txt").read_text() == "keep"
