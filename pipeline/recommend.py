@@ -67,7 +67,8 @@ def recommendation(
         estimate = tolerated_weekly_km(hist, weekly, thresholds=thresholds)
     baseline = calm_baseline_0_10(hist, thresholds=thresholds) if len(hist) else None
     windows = weekly_pain(hist, end=as_of, baseline=baseline, thresholds=thresholds) if len(hist) else pd.DataFrame()
-    flags = red_flags(hist, as_of=as_of, baseline=baseline, thresholds=thresholds) if len(hist) else []
+    flags = red_flags(hist, as_of=as_of, baseline=baseline, thresholds=thresholds,
+                      windows=windows) if len(hist) else []
     last = windows.iloc[-1] if len(windows) else None
     prev = windows.iloc[-2] if len(windows) > 1 else None
     status, why = _status(last, prev, flags, windows, thresholds)

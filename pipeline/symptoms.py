@@ -166,31 +166,35 @@ def weekly_pain(
     if d.empty:
         return pd.DataFrame(columns=["week_start", "week_end", "light"])
     days = run_day_lights(d.reset_index(), baseline=baseline, thresholds=thresholds)
-    days = days.set_index("date")
-    morning = morning_pain_0_10(d.reset_index())
-    k = ((end_ts - d.index).days // 7).to_numpy()
-    rows = []
-    for i in sorted(set(k), reverse=True):
-        idx = d.index[k == i]
-        run_days = days[days.index.isin(idx)]
-        m = morning[morning.index.isin(idx)].dropna()
-        sitting = d.loc[idx, "pain_sitting_0_10"].dropna() if "pain_sitting_0_10" in d else pd.Series()
-        during = run_days["pain_during_run_0_10"].dropna()
-        rows.append({
-            "week_start": end_ts - pd.Timedelta(days=7 * i + 6),
-            "week_end": end_ts - pd.Timedelta(days=7 * i),
-            "run_km": float(d.loc[idx, "run_km"].sum()),
-            "n_runs": int((d.loc[idx, "run_km"] > 0).sum()),
-            "morning_mean_0_10": float(m.mean()) if len(m) else np.nan,
-            "n_morning": len(m),
-            "sitting_mean_0_10": float(sitting.mean()) if len(sitting) else np.nan,
-            "during_max_0_10": float(during.max()) if len(during) else np.nan,
-            "red_days": int((run_days["light"] == "red").sum()),
-            "amber_days": int((run_days["light"] == "amber").sum()),
-            "n_rated": int(len(m) + len(sitting) + len(during)
-                           + run_days["pain_after_run_0_10"].notna().sum()),
-        })
-    w = pd.DataFrame(rows)
+    days = days.set_index("date").reindex(d.index)
+    k = pd.Series((end_ts - d.index).days // 7, index=d.index)
+    nan = pd.Series(np.nan, index=d.index)
+    frame = pd.DataFrame({
+        "run_km": d["run_km"],
+        "run": d["run_km"] > 0,
+        "morning": morning_pain_0_10(d.reset_index()),
+        "sitting": d["pain_sitting_0_10"].astype(float) if "pain_sitting_0_10" in d else nan,
+        "during": days["pain_during_run_0_10"].astype(float),
+        "after": days["pain_after_run_0_10"].astype(float),
+        "red": days["light"] == "red",
+        "amber": days["light"] == "amber",
+    })
+    g = frame.groupby(k)
+    w = pd.DataFrame({
+        "run_km": g["run_km"].sum(),
+        "n_runs": g["run"].sum().astype(int),
+        "morning_mean_0_10": g["morning"].mean(),
+        "n_morning": g["morning"].count(),
+        "sitting_mean_0_10": g["sitting"].mean(),
+        "during_max_0_10": g["during"].max(),
+        "red_days": g["red"].sum().astype(int),
+        "amber_days": g["amber"].sum().astype(int),
+        "n_rated": g["morning"].count() + g["sitting"].count() + g["during"].count()
+        + g["after"].count(),
+    }).sort_index(ascending=False)
+    w.insert(0, "week_end", end_ts - pd.to_timedelta(7 * w.index.to_numpy(), unit="D"))
+    w.insert(0, "week_start", w["week_end"] - pd.Timedelta(days=6))
+    w = w.reset_index(drop=True)
     w["morning_change_0_10"] = w["morning_mean_0_10"].diff()
     w["sitting_change_0_10"] = w["sitting_mean_0_10"].diff()
     w["light"] = [_window_light(r, baseline=baseline, thresholds=thresholds) for r in w.to_dict("records")]
@@ -236,13 +240,15 @@ def rest_streaks(daily: pd.DataFrame) -> pd.DataFrame:
 
 
 def red_flags(
-    daily: pd.DataFrame, *, as_of: date, baseline: float | None, thresholds: Thresholds
+    daily: pd.DataFrame, *, as_of: date, baseline: float | None, thresholds: Thresholds,
+    windows: pd.DataFrame | None = None,
 ) -> list[dict]:
     """SCIENCE.md's reasons to see an athletic trainer, over the last ``red_flag_window_days``:
     ``weakness_reported``, ``pain_above_7``, ``pain_rising_despite_less_load`` (next-morning or
     sitting pain up in each of the last two weeks while the weekly km fell) and
     ``morning_pain_not_settling`` (two or more mornings after two run-free days with pain above
-    baseline + red margin). Each is ``{"code", "message"}``; the list is empty when none apply."""
+    baseline + red margin). ``windows`` is ``weekly_pain`` up to ``as_of`` if already computed.
+    Each is ``{"code", "message"}``; the list is empty when none apply."""
     d = by_date(daily)
     end = pd.Timestamp(as_of).normalize()
     recent = d[(d.index > end - pd.Timedelta(days=thresholds.red_flag_window_days)) & (d.index <= end)]
@@ -264,7 +270,9 @@ def red_flags(
         flags.append({"code": "pain_above_7", "message": (
             f"Pain of {worst_pain[0]:g}/10 ({what}) on {worst_pain[2].date()} is above "
             f"{thresholds.pain_red_flag:g}/10. {see}")})
-    w = weekly_pain(daily, end=as_of, baseline=baseline, thresholds=thresholds).tail(3)
+    if windows is None:
+        windows = weekly_pain(daily, end=as_of, baseline=baseline, thresholds=thresholds)
+    w = windows.tail(3)
     if len(w) == 3:
         for col, label in (("morning_mean_0_10", "Next-morning"), ("sitting_mean_0_10", "Sitting")):
             p = w[col].to_numpy()

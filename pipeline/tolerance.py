@@ -53,16 +53,12 @@ class HingeRegression(BaseEstimator, RegressorMixin):
         x = X[:, 0]
         lo, hi = np.quantile(x, self.quantiles)
         grid = np.unique(np.round(np.linspace(lo, hi, self.n_grid), 2))
-        best = (np.inf, None, None)
-        for c in grid:
-            above = int((x > c).sum())
-            if above < self.min_side or len(x) - above < self.min_side:
-                continue
-            coef, rnorm = nnls(self._design(X, c), y)
-            if rnorm < best[0]:
-                best = (rnorm, c, coef)
+        above = (x[None, :] > grid[:, None]).sum(axis=1)
+        grid = grid[(above >= self.min_side) & (len(x) - above >= self.min_side)]
+        best = self._profile(X, y, grid)
         if best[1] is None:  # no load variation: a flat model
-            best = (np.nan, float(np.max(x)), np.r_[y.mean(), np.zeros(self._n_terms(X) - 1)])
+            sse = float(((y - y.mean()) ** 2).sum())
+            best = (sse, float(np.max(x)), np.r_[y.mean(), np.zeros(self._n_terms(X) - 1)])
         self.breakpoint_ = float(best[1])
         coef = best[2]
         self.intercept_ = float(coef[0])
@@ -71,9 +67,26 @@ class HingeRegression(BaseEstimator, RegressorMixin):
         self.nuisance_coef_ = coef[(3 if self.with_jump else 2):]
         self.coef_ = coef
         self.load_range_ = (float(x.min()), float(x.max()))
-        self.sse_ = float(best[0]) ** 2
+        self.sse_ = float(best[0])
         self.jump_used_ = self.with_jump
         return self
+
+    def _profile(self, X, y, grid) -> tuple[float, float | None, np.ndarray | None]:
+        """(least squared error, breakpoint, coefficients) over the candidate breakpoints.
+
+        Least squares for all candidates at once; a candidate whose solution breaks the
+        non-negativity constraint is solved again with NNLS."""
+        if not len(grid):
+            return (np.inf, None, None)
+        D = np.stack([self._design_for(X, c, self.with_jump) for c in grid])  # (G, n, p)
+        gram = np.einsum("gni,gnj->gij", D, D) + 1e-9 * np.eye(D.shape[2])
+        coef = np.linalg.solve(gram, np.einsum("gni,n->gi", D, y)[..., None])[..., 0]
+        sse = ((y[None, :] - np.einsum("gni,gi->gn", D, coef)) ** 2).sum(axis=1)
+        for g in np.flatnonzero((coef < -1e-12).any(axis=1)):
+            coef[g], rnorm = nnls(D[g], y)
+            sse[g] = rnorm**2
+        g = int(np.argmin(sse))
+        return (float(sse[g]), float(grid[g]), coef[g])
 
     def _fit_auto(self, X, y):
         """Fit with and without the jump; keep the one with the lower BIC (the jump costs one
