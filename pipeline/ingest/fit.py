@@ -214,6 +214,8 @@ def record_columns(records: list[dict], shift: float, warnings: list[str]) -> di
         "vertical_ratio_pct",
     ):
         cols[name] = np.where(cols[name] <= 0, np.nan, cols[name])
+    balance = cols["stance_time_balance_pct"]  # left share of stance time: a per cent
+    cols["stance_time_balance_pct"] = np.where((balance <= 0) | (balance > 100), np.nan, balance)
     _clean(
         cols,
         "heart_rate_bpm",
@@ -279,6 +281,8 @@ def session_totals(session: dict, sport_fit: str | None, sport: str, has_altitud
     for name in ("avg_hr_bpm", "max_hr_bpm"):
         if out.get(name, 0) >= MAX_HR_BPM:
             del out[name]
+    if out.get("avg_stance_time_balance_pct", 0) > 100:
+        del out["avg_stance_time_balance_pct"]
     speed = session.get("enhanced_avg_speed") or session.get("avg_speed")
     limit = MAX_SPEED_FOOT_MPS if sport in FOOT_SPORTS else MAX_SPEED_OTHER_MPS
     if isinstance(speed, (int, float)) and 0 < speed <= limit:
