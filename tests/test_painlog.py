@@ -260,11 +260,11 @@ def test_raw_csv_is_kept_byte_identical_and_never_overwritten(tmp_path, store):
     assert raw.read_bytes() == b"someone's edit"
 
 
-def test_import_waits_for_no_one_while_the_store_is_locked(tmp_path, store):
+def test_import_refuses_while_another_writer_holds_the_lock(tmp_path, store):
     path = write(tmp_path, "date,pain\n2026-06-01,2\n")
     with st.locked(store), pytest.raises(StoreLockedError):
         painlog.import_csv(store, path, today=TODAY)
-    assert not store.pain_log_path.exists()
+    assert not store.pain_log_path.exists() and not store.raw_pain_dir.exists()
 
 
 def test_future_means_after_today_in_the_athletes_zone(store):
