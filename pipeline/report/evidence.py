@@ -8,11 +8,11 @@ from __future__ import annotations
 
 EVIDENCE = (
     (
-        "Pain guides the load (pain-monitoring model): pain during running of 0–{t.pain_safe_max:g}"
-        "/10 is safe, {t.pain_safe_max:g}–{t.pain_acceptable_max:g} acceptable, above"
-        " {t.pain_acceptable_max:g} too much; pain after running may reach 5/10 but must settle by"
-        " the next morning; pain and stiffness must not rise from week to week. Next-morning pain"
-        " weighs more than pain during the run.",
+        "Pain guides the load (pain-monitoring model): pain during running of"
+        " 0–{t.pain_safe_max:g}/10 is safe, {t.pain_safe_max:g}–{t.pain_acceptable_max:g}"
+        " acceptable, above {t.pain_acceptable_max:g} too much; pain after running may reach"
+        " 5/10 but must settle by the next morning; pain and stiffness must not rise from week to"
+        " week. Next-morning pain weighs more than pain during the run.",
         "Silbernagel et al. 2007, Am J Sports Med (with Thomeé's pain zones)",
     ),
     (
@@ -36,9 +36,9 @@ EVIDENCE = (
     (
         "Acute:chronic ratio ({t.acute_days} and {t.chronic_days} days, EWMA with λ = 2/(N+1)) is"
         " shown as context only, never as a risk score: {t.acwr_sweet_low:g}–"
-        "{t.acwr_sweet_high:g} is the proposed \"sweet spot\" and ≥ {t.acwr_danger:g} the proposed"
-        " \"danger zone\", but the ratio is strongly criticised (mathematical coupling, no added"
-        " predictive value, a negative dose-response in 5,205 runners).",
+        "{t.acwr_sweet_high:g} is the proposed \"sweet spot\" and ≥ {t.acwr_danger:g} the"
+        " proposed \"danger zone\", but the ratio is strongly criticised (mathematical coupling,"
+        " no added predictive value, a negative dose-response in 5,205 runners).",
         "Gabbett 2016; Williams et al. 2017; criticism: Lolli et al. 2019, Impellizzeri et al."
         " 2020, Frandsen et al. 2025",
     ),

@@ -48,7 +48,12 @@ def report_as_of(recommendation: dict, as_of: date | None) -> date:
     A report must not pair a recommendation with data cut at another date, so a mismatch is an
     error that says how to recompute.
     """
-    rec_as_of = date.fromisoformat(str(recommendation["as_of"])[:10])
+    try:
+        rec_as_of = date.fromisoformat(str(recommendation.get("as_of"))[:10])
+    except ValueError:
+        raise RunloadError(
+            f"the recommendation of athlete {recommendation.get('athlete')!r} has no valid as_of"
+            " date: run `runload analyze` again") from None
     if as_of is not None and as_of != rec_as_of:
         raise RunloadError(
             f"the recommendation of athlete {recommendation.get('athlete')!r} is as of {rec_as_of},"

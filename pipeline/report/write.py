@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from urllib.parse import quote
 
 from pipeline import store as st
 from pipeline.config import Settings
@@ -66,7 +67,7 @@ def write_reports(settings: Settings, *, athlete: str | None, as_of: date | None
             continue
         paths, content = write_athlete_report(settings, name, as_of=as_of, show_maps=show_maps)
         written += paths
-        rows.append(index_row(content, link=f"{name}/{REPORT_HTML}"))
+        rows.append(index_row(content, link=f"{quote(name)}/{REPORT_HTML}"))
     if not written:
         raise RunloadError(
             f"no athlete under {settings.data_dir} has been analysed yet: run"

@@ -17,7 +17,8 @@ def built_reports(tmp_path_factory) -> dict:
     settings = Settings(data_dir=root / "data", reports_dir=root / "reports")
     write_athlete(settings.data_dir, "anna", rec=recommendation(
         "anna", status="seek_care",
-        red_flags=[{"code": "pain_above_7", "message": "Next-morning pain of 7.5/10 on 2026-11-18."}]))
+        red_flags=[{"code": "pain_above_7",
+                    "message": "Next-morning pain of 7.5/10 on 2026-11-18."}]))
     write_athlete(settings.data_dir, "ben", days=4, pain=False, cadence=False, hr=False,
                   with_sources=False,
                   rec=recommendation("ben", status="hold", tolerated=None))

@@ -10,7 +10,6 @@ import pandas as pd
 
 from pipeline import schemas
 from pipeline import store as st
-from pipeline.config import Settings
 
 AS_OF = date(2026, 11, 20)
 # A real-looking position (Zurich); the privacy tests check none of it reaches a report.

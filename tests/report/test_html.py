@@ -202,9 +202,8 @@ def test_pain_trend_on_planted_weeks():
     steady = pain_trend(pd.DataFrame({"date": dates, "pain_next_morning_0_10": np.full(14, 2.0)}),
                         AS_OF)
     assert steady["direction"] == "steady"
-    gap = pain_trend(pd.DataFrame({"date": dates, "pain_next_morning_0_10": np.r_[np.full(7, np.nan),
-                                                                                  np.full(7, 1.0)]}),
-                     AS_OF)
+    gap_pain = np.r_[np.full(7, np.nan), np.full(7, 1.0)]
+    gap = pain_trend(pd.DataFrame({"date": dates, "pain_next_morning_0_10": gap_pain}), AS_OF)
     assert gap["direction"] == "no data"
 
 
