@@ -412,10 +412,9 @@ def activities_from_messages(decoded: Decoded, *, source: str) -> list[ParsedAct
             pd.Timestamp(starts[index]).tz_localize("UTC") if not np.isnat(starts[index]) else None
         )
         if start is None or not (EARLIEST <= start <= _latest()):
-            if samples.empty:
-                raise UnreadableInput(
-                    "no plausible date in the file's session or records", source=source
-                )
+            if samples.empty:  # cannot be dated: the other sessions still count
+                warnings.append(f"session {index} skipped: no plausible date")
+                continue
             start = samples["timestamp_utc"].iloc[0]
         has_alt = bool(samples["altitude_m"].notna().any())
         totals = (
@@ -437,4 +436,6 @@ def activities_from_messages(decoded: Decoded, *, source: str) -> list[ParsedAct
                 session_index=index,
             )
         )
+    if not out:
+        raise UnreadableInput("no plausible date in the file's sessions or records", source=source)
     return out
