@@ -38,6 +38,7 @@ MESSAGES = ("file_id", "device_info", "lap", "session", "activity", "event", "sp
 HR = 132
 _MESSAGE_NUMS = {num: t.name for num, t in MESSAGE_TYPES.items() if t.name in MESSAGES}
 SAMPLE_COLUMNS = list(Samples.to_schema().columns)
+RUN = 512  # messages looked ahead at once in a run of one definition
 
 
 @dataclass
@@ -165,9 +166,19 @@ def _walk(data: bytes) -> tuple[list[_Def], list[int], bool]:
                 d = local[header & 0x0F]
             if d is None:
                 raise Refused("data message without a definition")
-            d.rows.append(pos)
             if d.special:
                 _developer(data, pos, d, dev_types)
+            elif not header & 0x80:
+                # a run of messages with the same header byte: the strided header bytes say how
+                # long it is, without a Python step per message
+                size = d.size
+                window = data[pos + size:min(end, pos + RUN * size):size]
+                same = len(window) - len(window.lstrip(data[pos:pos + 1]))
+                if same:
+                    d.rows.extend(range(pos, pos + (same + 1) * size, size))
+                    pos += (same + 1) * size
+                    continue
+            d.rows.append(pos)
             pos += d.size
         if pos != end:
             raise Refused("a message runs past the data size")
@@ -185,7 +196,10 @@ def _field_offset(d: _Def, wanted: int) -> tuple[int, int, int] | None:
 
 
 def _block(buf: np.ndarray, d: _Def) -> np.ndarray:
-    """All data messages of ``d`` as an (n, size) byte array."""
+    """All data messages of ``d`` as an (n, size) byte array (a view when they are contiguous)."""
+    first, last, n = d.rows[0], d.rows[-1], len(d.rows)
+    if last - first == (n - 1) * d.size:
+        return buf[first:last + d.size].reshape(n, d.size)
     rows = np.asarray(d.rows, dtype=np.int64)
     return buf[rows[:, None] + np.arange(d.size)]
 
@@ -193,7 +207,7 @@ def _block(buf: np.ndarray, d: _Def) -> np.ndarray:
 def _raw_column(block: np.ndarray, offset: int, code: int, endian: str) -> tuple[np.ndarray, np.ndarray]:
     """(raw values, valid mask) of a one-value numeric field."""
     kind, width, invalid = NUMERIC[code]
-    raw = np.ascontiguousarray(block[:, offset:offset + width]).view(endian + kind)[:, 0]
+    raw = block[:, offset:offset + width].view(endian + kind)[:, 0]  # a strided view, no copy
     valid = ~np.isnan(raw) if invalid is None else raw != invalid
     return raw, valid
 
@@ -256,7 +270,7 @@ def _all_invalid(block: np.ndarray, offset: int, size: int, code: int, endian: s
     if code not in NUMERIC:
         return False
     kind, width, invalid = NUMERIC[code]
-    values = np.ascontiguousarray(part).view(endian + kind)
+    values = part.view(endian + kind)
     return bool(np.isnan(values).all() if invalid is None else (values == invalid).all())
 
 

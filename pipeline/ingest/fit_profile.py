@@ -52,13 +52,25 @@ def _crc_table() -> np.ndarray:
 _TABLE = _crc_table()
 
 
+_BITS = (np.arange(256)[:, None] >> np.arange(8)) & 1
+
+
+def _shift_tables(basis: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Lookup tables (low byte, high byte) of a linear map on CRC states, from its values on the
+    16 unit states."""
+    basis = basis.astype(np.int64)
+    low = np.bitwise_xor.reduce(_BITS * basis[:8], axis=1)
+    high = np.bitwise_xor.reduce(_BITS * basis[8:], axis=1)
+    return low.astype(np.uint16), high.astype(np.uint16)
+
+
 def fit_crc(data: bytes | memoryview) -> int:
     """The FIT CRC-16 (reflected 0x8005, initial 0) of ``data``.
 
     The CRC is linear and leading zero bytes leave a zero state unchanged, so the bytes are
-    zero-padded in front, cut into K equal chunks whose CRCs run side by side in NumPy, and
-    folded with the map 'feed L zero bytes' (tabulated from 16 unit states run alongside).
-    About 100x the pure-Python loop on a 200 kB file.
+    zero-padded in front to 2^m equal chunks whose CRCs run side by side in NumPy, then folded
+    pairwise with the map 'feed L zero bytes' (its tables come from 16 unit states run alongside,
+    and square at each level). About 100x the pure-Python loop on a 200 kB file.
     """
     n = len(data)
     if n < 4096:
@@ -66,26 +78,23 @@ def fit_crc(data: bytes | memoryview) -> int:
         for b in bytes(data):
             crc = (crc >> 8) ^ table[(crc ^ b) & 0xFF]
         return crc
-    k = max(16, min(4096, n // 128))
+    k = 1 << max(4, min(13, (n // 24).bit_length() - 1))
     length = -(-n // k)
-    buf = np.zeros(k * length, dtype=np.uint16)
-    buf[k * length - n:] = np.frombuffer(data, dtype=np.uint8)
-    chunks = buf.reshape(k, length)
+    flat = np.zeros(k * length, dtype=np.uint16)
+    flat[k * length - n:] = np.frombuffer(data, dtype=np.uint8)
+    rows = np.zeros((length, k + 16), dtype=np.uint16)
+    rows[:, :k] = flat.reshape(k, length).T
     state = np.zeros(k + 16, dtype=np.uint16)
     state[k:] = 1 << np.arange(16, dtype=np.uint16)  # unit states fed zeros: the shift map
-    column = np.zeros(k + 16, dtype=np.uint16)
     table = _TABLE
-    for j in range(length):
-        column[:k] = chunks[:, j]
-        state = (state >> 8) ^ table[(state ^ column) & 0xFF]
-    basis = state[k:].astype(np.int64)
-    bits = (np.arange(256)[:, None] >> np.arange(8)) & 1
-    low = np.bitwise_xor.reduce(bits * basis[:8], axis=1).tolist()
-    high = np.bitwise_xor.reduce(bits * basis[8:], axis=1).tolist()
-    crc = 0
-    for part in state[:k].tolist():
-        crc = low[crc & 0xFF] ^ high[crc >> 8] ^ part
-    return crc
+    for row in rows:
+        state = (state >> 8) ^ table[(state ^ row) & 0xFF]
+    crcs, basis = state[:k], state[k:]
+    while len(crcs) > 1:
+        low, high = _shift_tables(basis)
+        crcs = low[crcs[0::2] & 0xFF] ^ high[crcs[0::2] >> 8] ^ crcs[1::2]
+        basis = low[basis & 0xFF] ^ high[basis >> 8]  # shifting twice as far
+    return int(crcs[0])
 
 
 # --- one message, the way fitparse reads it --------------------------------------------------
