@@ -7,6 +7,7 @@ at the first GPS point (offline lookup with ``timezonefinder``, DST-correct offs
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -15,6 +16,8 @@ import pandas as pd
 
 from pipeline.errors import UsageError
 from pipeline.ingest.model import ParsedActivity
+
+DEVICE_RELATIVE = "device-relative times"  # the FIT reader's warning for power-on clocks
 
 
 @cache
@@ -54,6 +57,33 @@ def local_start(
     local = start.tz_convert(zone)
     offset = local.utcoffset().total_seconds() / 60.0
     return offset, _midnight(local), source
+
+
+def on_utc_clock(parsed: ParsedActivity, *, profile_timezone: str | None) -> ParsedActivity:
+    """``parsed`` with true UTC times when the FIT reader could only date it in local time.
+
+    Old devices count seconds from power-on; the reader dates such a file from its
+    ``local_timestamp`` and warns ``device-relative times`` (SCIENCE.md). The UTC start then
+    needs the time zone: the one at the first GPS point, else the athlete's, else UTC. The local
+    date stays the one the device recorded.
+    """
+    if parsed.utc_offset_min is not None or not any(
+        w.startswith(DEVICE_RELATIVE) for w in parsed.warnings
+    ):
+        return parsed
+    zone_name = gps_timezone(parsed.samples) or profile_timezone or "UTC"
+    try:
+        zone = ZoneInfo(zone_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    local_start_naive = _utc(parsed.start_time_utc).tz_localize(None)
+    offset = zone.utcoffset(local_start_naive.to_pydatetime()).total_seconds() / 60.0
+    shift = pd.Timedelta(minutes=offset)
+    samples = parsed.samples
+    if "timestamp_utc" in samples and len(samples):
+        samples = samples.assign(timestamp_utc=samples["timestamp_utc"] - shift)
+    return replace(parsed, start_time_utc=_utc(parsed.start_time_utc) - shift, samples=samples,
+                   utc_offset_min=offset)
 
 
 def gps_timezone(samples: pd.DataFrame | None) -> str | None:

@@ -24,7 +24,7 @@ from pipeline import store as st
 from pipeline.config import Thresholds
 from pipeline.errors import InputError, NotAnActivity, UnsafeInput
 from pipeline.ingest.dedupe import TwinIndex, merged
-from pipeline.ingest.localtime import local_start
+from pipeline.ingest.localtime import local_start, on_utc_clock
 from pipeline.ingest.model import ParsedActivity
 from pipeline.ingest.sources import Leaf, Refusal, TopInput, leaves, top_inputs
 from pipeline.ingest.values import activity_values, easy_speed_mps, fast_time_fraction
@@ -164,6 +164,7 @@ def parse_leaf(leaf: Leaf, *, profile_timezone: str | None, thresholds: Threshol
 def activity_row(parsed: ParsedActivity, *, leaf: Leaf, profile_timezone: str | None,
                  thresholds: Thresholds) -> tuple[dict, pd.DataFrame]:
     """One ``schemas.Activities`` row (``fast_time_fraction`` filled later) and its samples."""
+    parsed = on_utc_clock(parsed, profile_timezone=profile_timezone)
     offset, local_date, date_source = local_start(parsed, profile_timezone=profile_timezone)
     meta = leaf.metadata or {}
     row = {
@@ -222,7 +223,12 @@ class _Import:
         self.known = {}  # leaf sha256 -> ledger row
         for row in self.ledger.to_dict("records"):
             self.known.setdefault(row["sha256"], row)
-        self.known_tops = set(self.ledger.get("top_sha256", pd.Series(dtype=str)).dropna())
+        tops = self.ledger.get("top_sha256", pd.Series(dtype=str))
+        # an input with a refused part is looked at again: the limits may have been raised since
+        retry = set(tops[self.ledger["status"] == "refused"].dropna()) if len(tops) else set()
+        self.known_tops = set(tops.dropna()) - retry
+        for sha in retry:
+            self.known.pop(sha, None)
         self.known_names = set(self.ledger["source_file"])
         activities = st.read_activities(store)
         self.rows = {r["activity_id"]: r for r in activities.to_dict("records")}

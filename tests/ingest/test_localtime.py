@@ -104,3 +104,23 @@ def test_time_zone_finder_is_built_once_and_lookups_are_fast():
     per_activity = (time.perf_counter() - begin) / 200
     assert localtime._finder.cache_info().currsize == 1
     assert per_activity < 0.005  # the ~0.4 s startup is paid once, not per activity
+
+
+def test_device_relative_clock_gets_its_utc_from_the_gps_time_zone():
+    from pipeline.ingest.localtime import on_utc_clock
+
+    # A power-on clock dated from local_timestamp: 2012-02-13 07:16 local, in Denver (UTC-7)
+    samples = pd.DataFrame({
+        "timestamp_utc": pd.to_datetime(["2012-02-13T07:16:00Z", "2012-02-13T07:16:01Z"]),
+        "latitude_deg": [39.74, 39.74], "longitude_deg": [-104.99, -104.99],
+    })
+    parsed = ParsedActivity(format="fit", sport="running", samples=samples,
+                            start_time_utc=pd.Timestamp("2012-02-13T07:16:00Z"),
+                            warnings=["device-relative times: dated from the local timestamp"])
+    fixed = on_utc_clock(parsed, profile_timezone=None)
+    assert fixed.start_time_utc == pd.Timestamp("2012-02-13T14:16:00Z")
+    assert fixed.samples["timestamp_utc"].iloc[0] == pd.Timestamp("2012-02-13T14:16:00Z")
+    offset, local_date, source = local_start(fixed, profile_timezone=None)
+    assert (offset, local_date, source) == (-420, pd.Timestamp("2012-02-13"), "fit_local_timestamp")
+    # an ordinary activity passes through unchanged
+    assert on_utc_clock(fixed, profile_timezone=None) is fixed
