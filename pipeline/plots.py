@@ -107,6 +107,9 @@ def weekly_km_pain(ax: Axes, weekly: pd.DataFrame, *, tolerated_km: float | None
         return no_data(ax, "No weekly running data yet.")
     weeks = _dates(weekly, "week_start")
     km = _numeric(weekly, "run_km").fillna(0.0)
+    pain = _numeric(weekly, "pain_next_morning_mean_0_10")
+    if not (km > 0).any() and pain.isna().all():
+        return no_data(ax, "No running and no next-morning pain entries in this period.")
     ax.bar(weeks, km, width=5.5, align="edge", color=RUN_COLOUR, alpha=0.85,
            label="running km per week")
     if next_week_km is not None:
@@ -126,7 +129,6 @@ def weekly_km_pain(ax: Axes, weekly: pd.DataFrame, *, tolerated_km: float | None
     ax.set_ylim(0, max(tops) * 1.2 or 1.0)
     _date_axis(ax)
 
-    pain = _numeric(weekly, "pain_next_morning_mean_0_10")
     right = ax.twinx()
     right.set_ylim(0, 10)
     right.set_ylabel("next-morning pain (0–10)")
@@ -197,16 +199,23 @@ def previous_longest_cap_km(daily: pd.DataFrame, *, window_days: int = 30,
 
 def longest_run_cap(ax: Axes, daily: pd.DataFrame, *, window_days: int = 30,
                     cap_ratio: float = 1.10, next_cap_km: float | None = None,
-                    next_week_start: pd.Timestamp | None = None) -> Axes:
+                    next_week_start: pd.Timestamp | None = None,
+                    since: pd.Timestamp | None = None) -> Axes:
     """Each day's longest run (stems) against the cap of ``cap_ratio`` x the longest run of the
     previous ``window_days`` days (step line); runs above the cap are marked red.
-    ``next_cap_km`` draws next week's long-run cap from ``next_week_start``."""
+    ``next_cap_km`` draws next week's long-run cap from ``next_week_start``. Only days from
+    ``since`` are drawn; the cap still counts the runs before it."""
     if daily.empty or not (_numeric(daily, "longest_run_km") > 0).any():
         return no_data(ax, "No runs recorded yet.")
     frame = daily.sort_values("date")
+    cap = previous_longest_cap_km(frame, window_days=window_days, cap_ratio=cap_ratio)
+    if since is not None:
+        shown = (_dates(frame) >= pd.Timestamp(since)).to_numpy()
+        frame, cap = frame[shown], cap[shown]
+        if not (_numeric(frame, "longest_run_km") > 0).any():
+            return no_data(ax, "No runs in this period.")
     dates = _dates(frame)
     longest = _numeric(frame, "longest_run_km")
-    cap = previous_longest_cap_km(frame, window_days=window_days, cap_ratio=cap_ratio)
     runs = longest > 0
     over = runs & (longest.to_numpy() > cap.to_numpy())
     ax.vlines(dates[runs], 0, longest[runs], color=RUN_COLOUR, linewidth=2,

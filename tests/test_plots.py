@@ -77,6 +77,13 @@ def test_weekly_km_pain_empty(ax):
     assert_no_data(plots.weekly_km_pain(ax, pd.DataFrame(columns=["week_start", "run_km"])))
 
 
+def test_weekly_km_pain_without_running_or_pain(ax):
+    weekly = pd.DataFrame({"week_start": pd.date_range("2026-09-07", periods=3, freq="7D"),
+                           "run_km": [0.0, 0.0, 0.0],
+                           "pain_next_morning_mean_0_10": [np.nan] * 3})
+    assert_no_data(plots.weekly_km_pain(ax, weekly))
+
+
 def test_pain_calendar_colours_cells_by_zone(ax):
     daily = days(4, pain_during_run_0_10=[1.0, np.nan, 4.0, 8.0],
                  pain_next_morning_0_10=[np.nan, 2.0, 6.0, 3.0],
@@ -131,6 +138,18 @@ def test_longest_run_cap_marks_runs_above_the_cap(ax):
     assert len(over) == 1 and over[0].get_offsets()[:, 1].tolist() == [8.0]
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert "next week's cap 6 km" in labels and "above the cap" in labels
+
+
+def test_longest_run_cap_since_draws_recent_days_against_a_cap_from_earlier_runs(ax):
+    longest = np.zeros(40)
+    longest[0], longest[25] = 10.0, 10.5  # 105 % of day 0's run: under the 110 % cap
+    plots.longest_run_cap(ax, days(40, longest_run_km=longest),
+                          since=pd.Timestamp("2026-09-07") + pd.Timedelta(days=20))
+    (stems,) = [c for c in ax.collections if not isinstance(c, PathCollection)]
+    assert [seg[1][1] for seg in stems.get_segments()] == [10.5]  # day 0 is not drawn
+    assert not [c for c in ax.collections if isinstance(c, PathCollection)]
+    cap = ax.lines[0].get_ydata()  # days 20..39
+    assert len(cap) == 20 and cap[5] == pytest.approx(11.0)  # on day 25, from day 0's run
 
 
 def test_longest_run_cap_without_runs(ax):

@@ -19,6 +19,7 @@ STATUS = {
     "seek_care": ("Seek care", "#8b1a1a",
                   "Red flags: contact an athletic trainer before building running load."),
 }
+HISTORY_WEEKS = 26  # time-series figures show the last six months: the coach's horizon
 PAIN_TREND_STEP = 0.5  # a change of half a point (0-10) in the weekly mean counts as a trend
 
 
@@ -271,6 +272,7 @@ def report_content(inputs: ReportInputs, *, thresholds: Thresholds) -> dict:
         "rules_applied": rules_applied(rec),
         "evidence": evidence(thresholds),
         "disclaimer": DISCLAIMER,
+        "history_weeks": HISTORY_WEEKS,
     }
 
 

@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 
 from pipeline import plots
 from pipeline.config import Thresholds
-from pipeline.report.content import tolerated_interval_km, weekly_view
+from pipeline.report.content import HISTORY_WEEKS, tolerated_interval_km, weekly_view
 from pipeline.report.inputs import ReportInputs
 
 DPI = 130
@@ -42,7 +42,12 @@ def report_figures(inputs: ReportInputs, *, thresholds: Thresholds) -> list[dict
                  if weekly_range.get("min") is not None and weekly_range.get("max") is not None
                  else None)
     tolerated = rec.get("tolerated_weekly_km")
-    daily = inputs.daily
+    since = pd.Timestamp(inputs.as_of) - pd.Timedelta(weeks=HISTORY_WEEKS)
+    full_daily = inputs.daily
+    daily = full_daily[pd.to_datetime(full_daily["date"]) > since] if not full_daily.empty \
+        else full_daily
+    weekly = weekly_view(full_daily, inputs.weekly)
+    weekly = weekly[weekly["week_start"] > since - pd.Timedelta(days=7)]
     zones = {"safe_max": t.pain_safe_max, "acceptable_max": t.pain_acceptable_max}
     next_week_start = pd.Timestamp(str(rec.get("week_start"))[:10]) if rec.get("week_start") \
         else None
@@ -54,7 +59,7 @@ def report_figures(inputs: ReportInputs, *, thresholds: Thresholds) -> list[dict
          " Dashed line and hatched band: the tolerated weekly km estimated from this athlete's"
          " history with its 80% interval (absent when the data cannot support one). Green band:"
          " next week's suggested range.",
-         lambda ax: plots.weekly_km_pain(ax, weekly_view(daily, inputs.weekly),
+         lambda ax: plots.weekly_km_pain(ax, weekly,
                                          tolerated_km=float(tolerated) if tolerated is not None
                                          else None, tolerated_band_km=tolerated_interval_km(rec),
                                          next_week_km=next_week, **zones), 3.2),
@@ -67,7 +72,8 @@ def report_figures(inputs: ReportInputs, *, thresholds: Thresholds) -> list[dict
          f"Each run day's longest run against {t.single_run_cap:.0%} of the longest run of the"
          f" previous {t.spike_window_days} days (Frandsen 2025); red dots exceeded it. Green:"
          " next week's long-run cap.",
-         lambda ax: plots.longest_run_cap(ax, daily, window_days=t.spike_window_days,
+         lambda ax: plots.longest_run_cap(ax, full_daily, since=since + pd.Timedelta(days=1),
+                                          window_days=t.spike_window_days,
                                           cap_ratio=t.single_run_cap,
                                           next_cap_km=float(cap) if cap is not None else None,
                                           next_week_start=next_week_start), 3.0),
