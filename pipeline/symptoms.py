@@ -78,7 +78,7 @@ def calm_baseline_0_10(daily: pd.DataFrame, *, thresholds: Thresholds) -> float 
     pain = morning_pain_0_10(daily).dropna()
     if len(pain) < 3:
         return None
-    week = pain.index - pd.to_timedelta(pain.index.dayofweek, unit="D")
+    week = pain.index - pd.to_timedelta(pain.index.day_of_week, unit="D")
     groups = pain.groupby(week)
     means = groups.mean()[groups.count() >= 2]
     if len(means) < 2:

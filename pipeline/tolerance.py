@@ -144,6 +144,7 @@ class Estimate:
     method: str
     reason: str | None = None
     outcome: str = "pain_next_morning_0_10"
+    lag_days: int = 1  # 1: a rating answers the 7 days before it; 0: up to its own date
     rise_0_10: float | None = None
     rise_interval: tuple[float, float] | None = None
     cv_skill: float | None = None
@@ -170,18 +171,21 @@ def _rounded(obj):
     return obj
 
 
-def lagged_load_frame(daily: pd.DataFrame) -> pd.DataFrame:
+def lagged_load_frame(daily: pd.DataFrame, *, lag_days: int = 1) -> pd.DataFrame:
     """Per date: ``pain_0_10`` (the morning rating), ``load_7d_km`` (running km of the seven
-    days before), ``spike_excess`` (the previous day's spike ratio above 1, else 0) and
-    ``week_start`` (Monday); every calendar day, rated or not."""
+    days ending ``lag_days`` before: ``d-7 .. d-1`` by default), ``spike_excess`` (that last
+    day's spike ratio above 1, else 0) and ``week_start`` (Monday); every calendar day.
+
+    ``lag_days=0`` pairs a rating with the load up to and including its own date, for logs
+    where the next-morning rating was dated with the day of the run."""
     d = by_date(daily)
     km = d["run_km"].astype(float)
     spike = d["spike_ratio"].astype(float) if "spike_ratio" in d else pd.Series(np.nan, index=d.index)
     out = pd.DataFrame(index=d.index)
     out["pain_0_10"] = morning_pain_0_10(daily)
-    out["load_7d_km"] = km.rolling(7, min_periods=1).sum().shift(1).fillna(0.0)
-    out["spike_excess"] = (spike.shift(1) - 1).clip(lower=0).fillna(0.0)
-    out["week_start"] = out.index - pd.to_timedelta(out.index.dayofweek, unit="D")
+    out["load_7d_km"] = km.rolling(7, min_periods=1).sum().shift(lag_days).fillna(0.0)
+    out["spike_excess"] = (spike.shift(lag_days) - 1).clip(lower=0).fillna(0.0)
+    out["week_start"] = out.index - pd.to_timedelta(out.index.day_of_week, unit="D")
     return out
 
 
@@ -222,9 +226,22 @@ def tolerated_weekly_km(
             f"your 7-day km barely varied ({lo:.0f}-{hi:.0f} km), so the load at which pain "
             "rises cannot be told apart"), load_range_km=(float(lo), float(hi)), **base)
 
+    # Which load a rating answers: runload's convention is the morning after (lag 1); a log
+    # that dates next-morning pain with the run's day fits lag 0 better. Same rows, same
+    # number of parameters, so the lower squared error decides.
+    fits = {}
+    for lag in (1, 0):
+        lag_rows = _supported_rows(lagged_load_frame(daily, lag_days=lag)).loc[rows.index]
+        X = lag_rows[["load_7d_km", "spike_excess"]].to_numpy()
+        fits[lag] = (HingeRegression().fit(X, rows["pain_0_10"].to_numpy()), lag_rows)
+    lag = min(fits, key=lambda k: fits[k][0].sse_ - (1e-9 if k == 1 else 0.0))
+    model, rows = fits[lag]
+    base["lag_days"] = lag
+    x = rows["load_7d_km"].to_numpy()
+    lo, hi = np.quantile(x, [0.1, 0.9])
+    top = float(x.max())
     X = rows[["load_7d_km", "spike_excess"]].to_numpy()
     y = rows["pain_0_10"].to_numpy()
-    model = HingeRegression().fit(X, y)
     boots = _bootstrap(rows, n=thresholds.bootstrap_resamples, seed=seed)
     bps = np.array([m.breakpoint_ for m in boots])
     rises = np.array([m.rise_at(top) for m in boots])

@@ -156,7 +156,7 @@ def simulate_daily(
 
 def weekly_from_daily(daily: pd.DataFrame) -> pd.DataFrame:
     """A minimal ``schemas.Weekly`` frame (Monday weeks) aggregated from a daily frame."""
-    d = daily.assign(week_start=daily["date"] - pd.to_timedelta(daily["date"].dt.dayofweek, unit="D"))
+    d = daily.assign(week_start=daily["date"] - pd.to_timedelta(daily["date"].dt.day_of_week, unit="D"))
     g = d.groupby("week_start")
     return pd.DataFrame({
         "run_km": g["run_km"].sum(),

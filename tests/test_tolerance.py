@@ -74,7 +74,7 @@ def test_no_dose_response_gives_no_estimate():
 
 def test_load_that_never_varies_gives_no_estimate():
     daily, _ = simulate_daily(tolerated_km=25, weeks=12, seed=2)
-    daily["run_km"] = np.where(daily["date"].dt.dayofweek.isin([1, 3, 5]), 6.0, 0.0)
+    daily["run_km"] = np.where(daily["date"].dt.day_of_week.isin([1, 3, 5]), 6.0, 0.0)
     daily["spike_ratio"] = 1.0
     est = tolerated_weekly_km(daily, thresholds=TH)
     assert est.value is None and "varied" in est.reason
