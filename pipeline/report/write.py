@@ -18,6 +18,8 @@ from pipeline.report.pdf import pdf_bytes
 REPORT_HTML = "report.html"
 REPORT_PDF = "report.pdf"
 INDEX_HTML = "index.html"
+# the coach's overview lists the athletes who need attention first
+URGENCY = {"seek_care": 0, "reduce": 1, "hold": 2, "progress": 3}
 
 
 def write_athlete_report(settings: Settings, athlete: str, *, as_of: date | None,
@@ -46,6 +48,12 @@ def pain_trend_missing() -> dict:
     return {"direction": "no data", "arrow": "", "text": "–", "short": "–"}
 
 
+def by_urgency(rows: list[dict]) -> list[dict]:
+    """Index rows ordered seek care, reduce, hold, progress, not analysed; then by name."""
+    return sorted(rows, key=lambda row: (URGENCY.get(row["status"], len(URGENCY)),
+                                         row["athlete"]))
+
+
 def write_reports(settings: Settings, *, athlete: str | None, as_of: date | None,
                   show_maps: bool = False) -> list[Path]:
     """Write the report of ``athlete``, or with ``athlete=None`` of every athlete plus
@@ -72,6 +80,7 @@ def write_reports(settings: Settings, *, athlete: str | None, as_of: date | None
         raise RunloadError(
             f"no athlete under {settings.data_dir} has been analysed yet: run"
             " `runload analyze --athlete ID` (or `runload run --all`) first")
+    rows = by_urgency(rows)
     index_path = Path(settings.reports_dir) / INDEX_HTML
     st.atomic_write_bytes(index_path, index_html(rows).encode("utf-8"))
     return [*written, index_path]

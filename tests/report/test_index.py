@@ -12,6 +12,7 @@ import pytest
 from pipeline.config import Settings
 from pipeline.errors import RunloadError
 from pipeline.report import write_reports
+from pipeline.report.write import by_urgency
 
 
 class Rows(HTMLParser):
@@ -98,3 +99,10 @@ def test_all_without_any_analysed_athlete(tmp_path):
     with pytest.raises(RunloadError, match="runload analyze"):
         write_reports(settings, athlete=None, as_of=None)
     assert not (settings.reports_dir / "index.html").exists()
+
+
+def test_athletes_needing_attention_come_first():
+    rows = [{"athlete": a, "status": s} for a, s in
+            [("amy", "progress"), ("bob", "none"), ("cy", "seek_care"), ("dan", "hold"),
+             ("eve", "reduce"), ("abe", "hold")]]
+    assert [r["athlete"] for r in by_urgency(rows)] == ["cy", "eve", "abe", "dan", "amy", "bob"]
