@@ -7,17 +7,15 @@ Inputs are ``schemas.Daily``-shaped frames (``date`` naive, one row per local da
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")  # reports are rendered headless; never needs a display
-
-import matplotlib.dates as mdates  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.colors import ListedColormap  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
+# No backend is chosen here: the helpers draw on any Axes (a notebook's included), and the
+# report renders through matplotlib.figure.Figure, which needs no display.
+import matplotlib.dates as mdates
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.colors import ListedColormap
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
 NO_DATA_GID = "no-data"  # gid of the note text, so callers and tests can find it
 
