@@ -6,6 +6,7 @@ from datetime import date
 
 from pipeline import store as st
 from pipeline.config import Thresholds
+from pipeline.effects import load_effects
 from pipeline.errors import RunloadError
 from pipeline.features.daily import daily_features
 from pipeline.features.weekly import weekly_features
@@ -34,7 +35,8 @@ def analyze(store: st.Store, *, as_of: date | None = None,
             "choose a later --as-of date or ingest earlier activities first"
         )
     weekly = weekly_features(daily)
-    rec = recommendation(daily, weekly, athlete=store.athlete, as_of=as_of, thresholds=thresholds)
+    rec = recommendation(daily, weekly, athlete=store.athlete, as_of=as_of, thresholds=thresholds,
+                         effects=load_effects(daily, thresholds=thresholds))
     with st.locked(store):
         st.write_daily(store, daily)
         st.write_weekly(store, weekly)

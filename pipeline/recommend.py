@@ -57,8 +57,12 @@ def recommendation(
     as_of: date,
     thresholds: Thresholds = Thresholds(),
     estimate: Estimate | None = None,
+    effects: dict | None = None,
 ) -> dict:
-    """``recommendation.json`` for the week starting the Monday after ``as_of``."""
+    """``recommendation.json`` for the week starting the Monday after ``as_of``.
+
+    ``estimate`` (``tolerance.tolerated_weekly_km``) is computed when not given; ``effects``
+    (``effects.load_effects``), when given, is included as ``load_effects``."""
     d = by_date(daily)
     end = pd.Timestamp(as_of).normalize()
     d = d[d.index <= end]
@@ -145,7 +149,7 @@ def recommendation(
     if len(acwr):
         reasons.append(f"Acute:chronic ratio {acwr.iloc[-1]:.2f} (context only, not a risk score: "
                        "Impellizzeri 2020, Frandsen 2025).")
-    return {
+    out = {
         "athlete": athlete,
         "as_of": as_of.isoformat(),
         "week_start": (as_of + timedelta(days=7 - as_of.weekday())).isoformat(),
@@ -163,6 +167,9 @@ def recommendation(
         "tolerance": estimate.as_dict(),
         "cadence_experiment": cadence_experiment(d, end=end),
     }
+    if effects is not None:
+        out["load_effects"] = effects
+    return out
 
 
 def _floor1(km: float) -> float:
