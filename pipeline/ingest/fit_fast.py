@@ -18,26 +18,21 @@ import struct
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 from fitparse.profile import MESSAGE_TYPES
 from fitparse.records import BASE_TYPES
 
 from pipeline.ingest.fit_profile import (
-    BYTE, KNOWN_BASE_TYPES, NUMERIC, Refused, dev_description, fit_crc, message_values, raw_values,
+    KNOWN_BASE_TYPES, NUMERIC, Refused, all_invalid, dev_description, fit_crc, message_values,
+    raw_column, raw_values, record_components, renders_names, scaled_column,
 )
 from pipeline.ingest.fit_recover import dev_column
-from pipeline.schemas import Samples
 
 RECORD, FIELD_DESCRIPTION, DEVELOPER_DATA_ID, TIMESTAMP = 20, 206, 207, 253
-FIT_EPOCH_UNIX_S = 631065600  # 1989-12-31T00:00:00Z
-RELATIVE_LIMIT_S = 0x10000000  # below: device-relative times (fit.py dates those)
-SEMICIRCLE_DEG = 180.0 / 2**31
 # the messages fit.py reads besides records; ``hr`` messages (HRM-Swim/Tri heart rates kept apart
 # from the records) make the decoder refuse: merging them is the SDK path's job
 MESSAGES = ("file_id", "device_info", "lap", "session", "activity", "event", "sport")
 HR = 132
 _MESSAGE_NUMS = {num: t.name for num, t in MESSAGE_TYPES.items() if t.name in MESSAGES}
-SAMPLE_COLUMNS = list(Samples.to_schema().columns)
 RUN = 512  # messages looked ahead at once in a run of one definition
 
 
@@ -62,10 +57,10 @@ class FastFit:
 class _Def:
     """One definition message and the offsets of its data messages."""
 
-    __slots__ = ("num", "endian", "fields", "dev", "size", "rows", "special")
+    __slots__ = ("pos", "num", "endian", "fields", "dev", "size", "rows", "special")
 
-    def __init__(self, num: int, endian: str, fields: list, dev: list):
-        self.num, self.endian, self.fields, self.dev = num, endian, fields, dev
+    def __init__(self, pos: int, num: int, endian: str, fields: list, dev: list):
+        self.pos, self.num, self.endian, self.fields, self.dev = pos, num, endian, fields, dev
         self.size = 1 + sum(f[1] for f in fields) + sum(f[1] for f in dev)
         self.rows: list[int] = []
         self.special = num in (FIELD_DESCRIPTION, DEVELOPER_DATA_ID)
@@ -105,7 +100,7 @@ def _definition(data: bytes, pos: int, end: int, header: int, dev_types: dict) -
             if desc is None or size == 0 or size % BASE_TYPES[desc[0]].size:
                 raise Refused(f"developer field {index}/{fnum} undescribed or of a wrong size")
             dev.append((fnum, size, desc[0], desc[1]))
-    return _Def(num, endian, fields, dev), p
+    return _Def(pos, num, endian, fields, dev), p
 
 
 def _developer(data: bytes, pos: int, d: _Def, dev_types: dict) -> None:
@@ -204,15 +199,7 @@ def _block(buf: np.ndarray, d: _Def) -> np.ndarray:
     return buf[rows[:, None] + np.arange(d.size)]
 
 
-def _raw_column(block: np.ndarray, offset: int, code: int, endian: str) -> tuple[np.ndarray, np.ndarray]:
-    """(raw values, valid mask) of a one-value numeric field."""
-    kind, width, invalid = NUMERIC[code]
-    raw = block[:, offset:offset + width].view(endian + kind)[:, 0]  # a strided view, no copy
-    valid = ~np.isnan(raw) if invalid is None else raw != invalid
-    return raw, valid
-
-
-def _compressed_times(data: bytes, buf: np.ndarray, defs: list[_Def], segments: list[int]) -> dict:
+def _compressed_times(buf: np.ndarray, defs: list[_Def], segments: list[int]) -> dict:
     """Offset of each compressed-timestamp message -> its timestamp (FIT-epoch seconds).
 
     fitparse's accumulator follows every valid ``timestamp`` field in file order and restarts at
@@ -229,11 +216,12 @@ def _compressed_times(data: bytes, buf: np.ndarray, defs: list[_Def], segments: 
         if packed.any():
             if ts is not None:
                 raise Refused("compressed header on a message with a timestamp field")
-            events += [(p, 1, h & 0x1F) for p, h in zip(rows[packed].tolist(), headers[packed].tolist())]
+            offsets = zip(rows[packed].tolist(), headers[packed].tolist())
+            events += [(p, 1, h & 0x1F) for p, h in offsets]
         elif ts is not None:
             if ts[1:] != (4, 0x86):
                 raise Refused("timestamp field that is not a uint32")
-            raw, valid = _raw_column(_block(buf, d), ts[0], ts[2], d.endian)
+            raw, valid = raw_column(_block(buf, d), ts[0], ts[2], d.endian)
             events += [(p, 0, v) for p, v in zip(rows[valid].tolist(), raw[valid].tolist())]
     times, acc = {}, 0
     for pos, kind, value in sorted(events):
@@ -247,34 +235,8 @@ def _compressed_times(data: bytes, buf: np.ndarray, defs: list[_Def], segments: 
     return times
 
 
-def _scaled(field, raw: np.ndarray, valid: np.ndarray) -> np.ndarray:
-    values = raw.astype(np.float64)
-    if field is not None and field.scale:
-        values = values / field.scale
-    if field is not None and field.offset:
-        values = values - field.offset
-    values[~valid] = np.nan
-    return values
-
-
-def _renders_names(field, raw: np.ndarray, valid: np.ndarray) -> bool:
-    """Whether fitparse would turn some of these values into enum names (strings)."""
-    names = getattr(field.type, "values", None)
-    return bool(names) and bool(np.isin(raw[valid], list(names)).any())
-
-
-def _all_invalid(block: np.ndarray, offset: int, size: int, code: int, endian: str) -> bool:
-    part = block[:, offset:offset + size]
-    if code == BYTE:
-        return bool((part == 0xFF).all())
-    if code not in NUMERIC:
-        return False
-    kind, width, invalid = NUMERIC[code]
-    values = part.view(endian + kind)
-    return bool(np.isnan(values).all() if invalid is None else (values == invalid).all())
-
-
-def _record_part(buf: np.ndarray, d: _Def, times: dict) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+def _record_part(buf: np.ndarray, d: _Def, times: dict,
+                 special: dict) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """(row offsets, columns) of one record definition's messages."""
     mesg = MESSAGE_TYPES[RECORD]
     block = _block(buf, d)
@@ -284,24 +246,28 @@ def _record_part(buf: np.ndarray, d: _Def, times: dict) -> tuple[np.ndarray, dic
         field = mesg.fields.get(num)
         scalar = code in NUMERIC and size == NUMERIC[code][1]
         if field is None and scalar:  # fitparse names it unknown_<number>
-            raw, valid = _raw_column(block, offset, code, d.endian)
-            sources.append((f"unknown_{num}", _scaled(field, raw, valid)))
+            raw, valid = raw_column(block, offset, code, d.endian)
+            sources.append((f"unknown_{num}", scaled_column(field, raw, valid)))
         elif field is not None:
-            raw, valid = _raw_column(block, offset, code, d.endian) if scalar else (None, None)
+            raw, valid = raw_column(block, offset, code, d.endian) if scalar else (None, None)
             for comp in field.components or ():
+                values = special.get((id(d), num, comp.def_num))
+                if values is not None:
+                    sources.append((mesg.fields[comp.def_num].name, values))
+                    continue
                 if raw is None or comp.accumulate:
-                    if _all_invalid(block, offset, size, code, d.endian):
+                    if all_invalid(block, offset, size, code, d.endian):
                         continue  # fitparse expands nothing from a missing value
                     raise Refused(f"record component {comp.name} of {field.name}")
                 target = mesg.fields[comp.def_num]
                 bits = (raw.astype(np.int64) >> comp.bit_offset) & ((1 << comp.bits) - 1)
-                if target.subfields or _renders_names(target, bits, valid):
+                if target.subfields or renders_names(target, bits, valid):
                     raise Refused(f"record component {comp.name}")
-                sources.append((target.name, _scaled(comp, bits, valid)))
+                sources.append((target.name, scaled_column(comp, bits, valid)))
             if field.subfields and raw is not None:
                 raise Refused(f"record field {field.name} has sub-fields")
-            if raw is not None and not _renders_names(field, raw, valid):
-                sources.append((field.name, _scaled(field, raw, valid)))
+            if raw is not None and not renders_names(field, raw, valid):
+                sources.append((field.name, scaled_column(field, raw, valid)))
         offset += size
     cols: dict[str, np.ndarray] = {}
     for name, values in sources:
@@ -309,7 +275,7 @@ def _record_part(buf: np.ndarray, d: _Def, times: dict) -> tuple[np.ndarray, dic
         cols[name] = values if first is None else np.where(np.isnan(first), values, first)
     for _, size, code, name in d.dev:  # fitparse's dict keeps a developer field's last value
         if code in NUMERIC and size == NUMERIC[code][1]:
-            raw, valid = _raw_column(block, offset, code, d.endian)
+            raw, valid = raw_column(block, offset, code, d.endian)
             values = raw.astype(np.float64)
             values[~valid] = np.nan
         else:
@@ -342,7 +308,9 @@ def _records(parts: list) -> dict[str, np.ndarray]:
 def _decode(data: bytes) -> FastFit:
     defs, segments, compressed = _walk(data)
     buf = np.frombuffer(data, dtype=np.uint8)
-    times = _compressed_times(data, buf, defs, segments) if compressed else {}
+    times = _compressed_times(buf, defs, segments) if compressed else {}
+    records = [d for d in defs if d.num == RECORD and d.rows]
+    special = record_components(data, records)
     parts = []
     found: dict[str, list] = {name: [] for name in MESSAGES}
     for d in defs:
@@ -351,7 +319,7 @@ def _decode(data: bytes) -> FastFit:
         if d.num == HR:
             raise Refused("hr messages: heart rates to merge into the records")
         if d.num == RECORD:
-            parts.append(_record_part(buf, d, times))
+            parts.append(_record_part(buf, d, times, special))
         elif d.num in _MESSAGE_NUMS:
             for pos in d.rows:
                 values = message_values(d.num, d.fields, d.dev,
@@ -362,100 +330,3 @@ def _decode(data: bytes) -> FastFit:
     messages = {name: [v for _, v in sorted(items, key=lambda item: item[0])]
                 for name, items in found.items()}
     return FastFit(_records(parts), messages)
-
-
-# --- the integration point for fit.py --------------------------------------------------------
-
-def _foot_sport(message: dict) -> bool:
-    """Whether a session/sport/lap message's cadence counts strides (doubled to steps/min)."""
-    from pipeline.ingest.fit import FOOT_SPORTS, STRIDE_SPORTS, activity_sport, fit_name
-
-    sport = fit_name(message.get("sport"), "sport")
-    sub = fit_name(message.get("sub_sport"), "sub_sport")
-    return sport in STRIDE_SPORTS or activity_sport(sport, sub) in FOOT_SPORTS
-
-
-def _record_is_foot(seconds: np.ndarray, messages: dict[str, list[dict]]) -> np.ndarray:
-    """Per record: whether the session it falls in (by start time) is on foot."""
-    sessions = []
-    for s in messages["session"]:
-        start = s.get("start_time")
-        if start is None and s.get("timestamp") is not None:
-            start = s["timestamp"] - (s.get("total_elapsed_time") or 0.0)
-        if start is not None:
-            sessions.append((start, _foot_sport(s)))
-    if not sessions:
-        first = next((m for m in messages["sport"] + messages["lap"] if m.get("sport") is not None),
-                     {})
-        return np.full(len(seconds), _foot_sport(first))
-    sessions.sort(key=lambda item: item[0])
-    which = np.searchsorted([s for s, _ in sessions], seconds, side="right") - 1
-    return np.array([foot for _, foot in sessions])[np.clip(which, 0, None)]
-
-
-def _first_valid(*arrays: np.ndarray) -> np.ndarray:
-    out = arrays[0]
-    for a in arrays[1:]:
-        out = np.where(np.isnan(out), a, out)
-    return out
-
-
-def samples_from_fast(fast: FastFit) -> pd.DataFrame | None:
-    """The records as a ``schemas.Samples`` frame (SI units, UTC, sorted by time; ``dev_*``
-    columns for developer fields), or None when the file has device-relative times.
-
-    Only units change here: plausibility cleaning (0 bpm, sensors reading 0) stays fit.py's.
-    """
-    r = fast.records
-    n = fast.n_records
-
-    def col(name: str) -> np.ndarray:
-        return r[name] if name in r else np.full(n, np.nan)
-
-    seconds = col("timestamp")
-    if (seconds[np.isfinite(seconds)] < RELATIVE_LIMIT_S).any():
-        return None  # fit.py dates these from the activity's local timestamp
-    keep = np.isfinite(seconds)
-    order = np.flatnonzero(keep)[np.argsort(seconds[keep], kind="stable")]
-    seconds = seconds[order]
-    foot = _record_is_foot(seconds, fast.messages)
-    fraction = col("fractional_cadence")[order]
-    cadence = col("cadence")[order] + np.where(np.isnan(fraction), 0.0, fraction)
-    lat, lon = col("position_lat")[order] * SEMICIRCLE_DEG, col("position_long")[order] * SEMICIRCLE_DEG
-    gps = (np.abs(lat) <= 90) & (np.abs(lon) <= 180)
-    ts = pd.DatetimeIndex(((seconds + FIT_EPOCH_UNIX_S) * 1e6).astype("datetime64[us]"), tz="UTC")
-    frame = {
-        "timestamp_utc": ts,
-        "elapsed_s": seconds - seconds[0] if len(seconds) else seconds,
-        "distance_m": col("distance")[order],
-        "speed_mps": _first_valid(col("enhanced_speed"), col("speed"))[order],
-        "altitude_m": _first_valid(col("enhanced_altitude"), col("altitude"))[order],
-        "heart_rate_bpm": col("heart_rate")[order],
-        "cadence_spm": np.where(foot, 2.0 * cadence, np.nan),
-        "cadence_rpm": np.where(foot, np.nan, cadence),
-        "step_length_m": col("step_length")[order] / 1000.0,
-        "stance_time_ms": col("stance_time")[order],
-        "vertical_oscillation_mm": col("vertical_oscillation")[order],
-        "vertical_ratio_pct": col("vertical_ratio")[order],
-        "stance_time_balance_pct": col("stance_time_balance")[order],
-        "power_w": col("power")[order],
-        "latitude_deg": np.where(gps, lat, np.nan),
-        "longitude_deg": np.where(gps, lon, np.nan),
-        "temperature_c": col("temperature")[order],
-    }
-    frame.update({k: v[order] for k, v in r.items() if k.startswith("dev_")})
-    return pd.DataFrame(frame)
-
-
-def fast_samples_and_messages(data: bytes) -> tuple[pd.DataFrame, dict[str, list[dict]]] | None:
-    """(``schemas.Samples`` frame of all records, the other messages) of a FIT file, or None when
-    the fast decoder refuses it — then fitparse decodes it.
-
-    The messages are ``{name: [{field: value}]}`` for file_id, device_info, lap, session,
-    activity, event and sport, valued as ``fit_recover`` gives fitparse's.
-    """
-    fast = decode_fit_fast(data)
-    if fast is None:
-        return None
-    samples = samples_from_fast(fast)
-    return None if samples is None else (samples, fast.messages)

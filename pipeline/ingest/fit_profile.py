@@ -1,5 +1,6 @@
-"""The FIT profile as the fast decoder needs it: base types as NumPy dtypes, the file CRC, and
-fitparse-identical values for the few non-record messages.
+"""The FIT profile as the fast decoder needs it: base types as NumPy dtypes, the file CRC, whole
+columns scaled at once, and fitparse-identical values for the few non-record messages and for the
+record components that need fitparse's message-by-message accumulation.
 
 Everything comes from fitparse's own tables (``fitparse.records.BASE_TYPES``,
 ``fitparse.profile.MESSAGE_TYPES``), so names, scales, offsets, units, sub-fields, components and
@@ -97,6 +98,45 @@ def fit_crc(data: bytes | memoryview) -> int:
     return int(crcs[0])
 
 
+# --- whole columns ------------------------------------------------------------------------
+
+def raw_column(block: np.ndarray, offset: int, code: int,
+               endian: str) -> tuple[np.ndarray, np.ndarray]:
+    """(raw values, valid mask) of a one-value numeric field."""
+    kind, width, invalid = NUMERIC[code]
+    raw = block[:, offset:offset + width].view(endian + kind)[:, 0]  # a strided view, no copy
+    valid = ~np.isnan(raw) if invalid is None else raw != invalid
+    return raw, valid
+
+
+def scaled_column(field, raw: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Raw values scaled and offset as the profile says, NaN where invalid."""
+    values = raw.astype(np.float64)
+    if field is not None and field.scale:
+        values = values / field.scale
+    if field is not None and field.offset:
+        values = values - field.offset
+    values[~valid] = np.nan
+    return values
+
+
+def renders_names(field, raw: np.ndarray, valid: np.ndarray) -> bool:
+    """Whether fitparse would turn some of these values into enum names (strings)."""
+    names = getattr(field.type, "values", None)
+    return bool(names) and bool(np.isin(raw[valid], list(names)).any())
+
+
+def all_invalid(block: np.ndarray, offset: int, size: int, code: int, endian: str) -> bool:
+    part = block[:, offset:offset + size]
+    if code == BYTE:
+        return bool((part == 0xFF).all())
+    if code not in NUMERIC:
+        return False
+    kind, width, invalid = NUMERIC[code]
+    values = part.view(endian + kind)
+    return bool(np.isnan(values).all() if invalid is None else (values == invalid).all())
+
+
 # --- one message, the way fitparse reads it --------------------------------------------------
 
 class Refused(Exception):
@@ -153,7 +193,8 @@ def _scaled(field, value):
 
 def _put(values: dict, name: str, value) -> None:
     if name in DATETIME_FIELDS:
-        value = float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        value = float(value) if number else None
     if name not in values or values[name] is None:
         values[name] = value
 
@@ -197,3 +238,68 @@ def dev_description(fields, raws: list) -> tuple[int, int, int, str] | None:
         return None
     name = raw.get(3)
     return index, num, code, name if isinstance(name, str) and name else f"unnamed_dev_field_{num}"
+
+
+def _unpacked(value: tuple) -> int:
+    """A multi-value raw field as one number, byte by byte as fitparse unpacks it."""
+    number = 0
+    for v in reversed(value):
+        if v is None:
+            raise Refused("component of an array with missing elements")
+        number = (number << 8) + v
+    return number
+
+
+def record_components(data: bytes, defs) -> dict:
+    """Values of the record components NumPy cannot expand column-wise: the accumulated ones
+    (compressed speed/distance, cycles, accumulated power) and those packed into byte arrays.
+
+    fitparse keeps one accumulator per target field, set to 0 at each record definition that
+    holds such a field and carried across the data messages in file order. Returns
+    ``{(id(definition), field number, target field number): values}`` (NaN where none).
+    """
+    mesg = MESSAGE_TYPES[20]
+    plans, events = {}, []
+    for d in defs:
+        plan, offset = [], 1
+        for num, size, code in d.fields:
+            field = mesg.fields.get(num)
+            comps = field.components if field is not None else ()
+            scalar = code in NUMERIC and size == NUMERIC[code][1]
+            if comps and (not scalar or any(c.accumulate for c in comps)):
+                plan.append((num, offset, size, code, comps))
+            offset += size
+        if plan:
+            plans[id(d)] = plan
+            events.append((d.pos, 0, d, -1))
+            events += [(row, 1, d, i) for i, row in enumerate(d.rows)]
+    acc: dict[int, int] = {}
+    out: dict = {}
+    for pos, kind, d, i in sorted(events, key=lambda e: (e[0], e[1])):
+        for num, offset, size, code, comps in plans[id(d)]:
+            if kind == 0:
+                for comp in comps:
+                    acc.update({comp.def_num: 0} if comp.accumulate else {})
+                    out[(id(d), num, comp.def_num)] = np.full(len(d.rows), np.nan)
+                continue
+            raw = _raw(data, pos + offset, d.endian, size, code)
+            for comp in comps:
+                if raw is None:
+                    continue
+                value = raw
+                if isinstance(value, tuple):
+                    if comp.bit_offset and comp.bit_offset >= len(value) << 3:
+                        continue
+                    value = _unpacked(value)
+                value = (value >> comp.bit_offset) & ((1 << comp.bits) - 1)
+                if comp.accumulate:
+                    last, top = acc[comp.def_num], 1 << comp.bits
+                    value += last & ~(top - 1)
+                    value += top if value - (last & ~(top - 1)) < (last & (top - 1)) else 0
+                    acc[comp.def_num] = value
+                target = mesg.fields[comp.def_num]
+                rendered = target.render(_scaled(comp, value))
+                if not isinstance(rendered, (int, float)) or target.subfields:
+                    raise Refused(f"record component {comp.name} is not a number")
+                out[(id(d), num, comp.def_num)][i] = rendered
+    return out

@@ -16,13 +16,13 @@ from fitparse.records import DevField
 from pipeline.demo.fit_encode import activity_fit_bytes, fit_crc
 from pipeline.demo.fit_file import fit_activity_bytes, fit_multisport_bytes
 from pipeline.ingest.fit import activities_from_messages
-from pipeline.ingest.fit_fast import MESSAGES, decode_fit_fast, fast_samples_and_messages
+from pipeline.ingest.fit_fast import MESSAGES, decode_fit_fast
+from pipeline.ingest.fit_fast_samples import fast_samples_and_messages
 from pipeline.ingest.fit_recover import DATETIME_FIELDS, decoded_fit, dev_column
 from pipeline.schemas import Samples
 
 # corpus files the fast path leaves to fitparse, and why (anything else it must decode)
 REFUSED = {
-    "compressed-speed-distance.fit": "accumulated compressed speed/distance component",
     "event_timestamp.fit": "hr messages (merged by the SDK path)",
     "garmin-fr935-cr.fit": "hr messages (merged by the SDK path)",
     "sample_mulitple_header.fit": "hr messages (merged by the SDK path)",
@@ -89,7 +89,8 @@ def assert_agrees(data: bytes) -> None:
             assert not bad, f"{name}: {bad}"
 
 
-def run_samples(n: int = 120, *, start: str = "2026-03-02 06:00:00", spm: float = 171.5) -> pd.DataFrame:
+def run_samples(n: int = 120, *, start: str = "2026-03-02 06:00:00",
+                spm: float = 171.5) -> pd.DataFrame:
     t = pd.date_range(start, periods=n, freq="1s", tz="UTC")
     i = np.arange(n, dtype=float)
     return pd.DataFrame({
@@ -180,6 +181,22 @@ def test_big_endian_records_and_compressed_timestamps_agree():
     fast = decode_fit_fast(data)
     assert fast.records["timestamp"].tolist() == [float(t0 + k) for k in range(70)]
     assert fast.records["enhanced_altitude"][5] == pytest.approx((2605) / 5 - 500)
+
+
+def test_compressed_speed_distance_accumulates_across_rollovers_and_redefinitions():
+    body = b""
+    t0, distance16 = 1_000_000_000, 0
+    for block in range(2):  # the redefinition restarts fitparse's accumulator
+        body += _definition(0, 20, [(253, 4, 0x86), (8, 3, 0x0D)])
+        for k in range(40):
+            distance16 = (distance16 + 300) % 4096  # 18.75 m a message: wraps every ~14
+            packed = (distance16 << 12) | (350 + k)  # speed 3.50 m/s upwards
+            body += struct.pack("<BI", 0, t0 + 40 * block + k) + packed.to_bytes(3, "little")
+    data = _file(body)
+    assert_agrees(data)
+    fast = decode_fit_fast(data)
+    assert fast.records["speed"][:3].tolist() == [3.5, 3.51, 3.52]
+    assert np.diff(fast.records["distance"][:40]) == pytest.approx(18.75)
 
 
 def test_chained_files_are_read_in_order():
