@@ -109,6 +109,16 @@ def recommendation(
         top = 2 * thresholds.return_run_km
         reasons.append(f"No run in the last 30 days: restart with short runs of at most "
                        f"{thresholds.return_run_km:g} km and watch the next mornings.")
+    elif top <= 0 and status in ("progress", "hold"):
+        km28 = float(d.loc[d.index > end - pd.Timedelta(days=28), "run_km"].sum())
+        top = max(2 * thresholds.return_run_km, km28 / 4 / 2)
+        if cap is not None:
+            top = min(top, cap)
+        reasons.append(f"No running in the last 7 days: restart at about half your average week "
+                       f"of the last 4 weeks ({km28 / 4:.1f} km), at most {top:.1f} km.")
+    elif top <= 0:
+        reasons.append("Pain is high even without running: pause running, keep cross-training, "
+                       "and see an athletic trainer if it does not settle.")
     last28 = d[d.index > end - pd.Timedelta(days=28)]
     runs = int(min(6, max(1, round(float(last28["n_runs"].sum()) / max(1.0, len(last28) / 7)))))
     frandsen = thresholds.single_run_cap * longest30 if longest30 > 0 else thresholds.return_run_km
@@ -141,7 +151,6 @@ def recommendation(
     reasons += _rest_reasons(hist, end=end, thresholds=thresholds)
     if flags:
         rules.append("red_flags")
-        reasons.insert(0, "Red flag: " + " ".join(f["message"] for f in flags[:1]))
         if top == 0:
             reasons.append("Running pauses until you have been assessed; keep moving with "
                            "cross-training, since complete rest is not advised.")

@@ -139,3 +139,13 @@ def test_what_if_says_why_when_history_is_too_short():
     daily, _ = simulate_daily(tolerated_km=25, weeks=2, seed=4)
     out = what_if(daily, [5, 5, 5], thresholds=TH)
     assert out["expected_0_10"] is None and out["reason"]
+
+
+def test_next_morning_pain_dated_with_the_run_is_paired_with_the_same_day():
+    daily, _ = simulate_daily(tolerated_km=25, weeks=20, seed=3)
+    daily["pain_next_morning_0_10"] = daily["pain_next_morning_0_10"].shift(-1)
+    est = tolerated_weekly_km(daily, thresholds=TH)
+    assert est.lag_days == 0
+    assert abs(est.value / 25 - 1) <= 0.20
+    assert tolerated_weekly_km(simulate_daily(tolerated_km=25, weeks=20, seed=3)[0],
+                               thresholds=TH).lag_days == 1
