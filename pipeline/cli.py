@@ -328,7 +328,8 @@ def os_error_text(e: OSError) -> str:
                                        (errno.EACCES, "Permission denied")) if name in str(e)), None)
     hint = OS_ERROR_HINTS.get(code, "a file-system error")
     where = f" ({e.filename})" if getattr(e, "filename", None) else ""
-    what = e.strerror or str(e) or type(e).__name__
+    what = os.strerror(code) if code in OS_ERROR_HINTS else (e.strerror or str(e)
+                                                             or type(e).__name__)
     return (f"{what}{where}: {hint}; then run the command again (every write is atomic: what was "
             "stored before is intact and finished steps are kept)")
 
