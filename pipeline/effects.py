@@ -75,10 +75,12 @@ def load_effects(daily: pd.DataFrame, *, thresholds: Thresholds = Thresholds(),
     feature's unit and an 80% week-block bootstrap interval), the time-ordered validation skill
     (1 - MAE / MAE of the training mean), and the weekly relation. ``reason`` when too little."""
     frame = lagged_features(daily).dropna(subset=["pain_0_10"])
-    if len(frame) < thresholds.min_pain_days or frame["week_start"].nunique() < thresholds.min_pain_weeks:
+    if (len(frame) < thresholds.min_pain_days
+            or frame["week_start"].nunique() < thresholds.min_pain_weeks):
         return {"effects": [], "weekly": None, "cv_skill": None, "n_rated_days": len(frame),
                 "reason": f"only {len(frame)} rated mornings; at least "
-                          f"{thresholds.min_pain_days} over {thresholds.min_pain_weeks} weeks are needed"}
+                          f"{thresholds.min_pain_days} over {thresholds.min_pain_weeks} weeks "
+                          "are needed"}
     usable = [f for f in FEATURES
               if frame[f].notna().mean() >= 0.7 and frame[f].std(skipna=True) > 1e-9]
     X, y = frame[usable].to_numpy(dtype=float), frame["pain_0_10"].to_numpy(dtype=float)
@@ -99,7 +101,8 @@ def load_effects(daily: pd.DataFrame, *, thresholds: Thresholds = Thresholds(),
                         "interval": [round(float(lo), 2), round(float(hi), 2)],
                         "clear": bool(lo > 0 or hi < 0)})
     effects.sort(key=lambda e: -abs(e["effect_0_10"]))
-    return {"effects": effects, "weekly": weekly_relation(daily, seed=seed, n=thresholds.bootstrap_resamples),
+    weekly = weekly_relation(daily, seed=seed, n=thresholds.bootstrap_resamples)
+    return {"effects": effects, "weekly": weekly,
             "cv_skill": None if skill is None else round(skill, 3), "alpha": alpha,
             "n_rated_days": len(frame), "reason": None}
 

@@ -39,13 +39,15 @@ CADENCE_CAVEAT = (
 )
 RULES = {
     "pain_monitoring": "Silbernagel 2007 pain-monitoring model, Thomee's zones (0-2, 2-5, > 5)",
-    "progress_step": "+10% a week: a convention only (the 10% rule did not prevent injuries, Buist 2008)",
+    "progress_step": "+10% a week: a convention only (the 10% rule did not prevent injuries, "
+                     "Buist 2008)",
     "two_week_increase": "no more than +30% over two weeks (Nielsen 2014, HR 1.59)",
     "single_run_cap": "no run above 110% of the longest of the previous 30 days (Frandsen 2025)",
     "long_run_share": "no single run above a third of the week (runload rule of thumb)",
     "tolerated_cap": "weekly km capped at your own tolerated load (runload estimate)",
     "red_flags": "SCIENCE.md red flags: see an athletic trainer",
-    "cross_training": "cross-training keeps aerobic minutes while running is reduced (no complete rest)",
+    "cross_training": "cross-training keeps aerobic minutes while running is reduced "
+                      "(no complete rest)",
 }
 
 
@@ -70,7 +72,8 @@ def recommendation(
     if estimate is None:
         estimate = tolerated_weekly_km(hist, weekly, thresholds=thresholds)
     baseline = calm_baseline_0_10(hist, thresholds=thresholds) if len(hist) else None
-    windows = weekly_pain(hist, end=as_of, baseline=baseline, thresholds=thresholds) if len(hist) else pd.DataFrame()
+    windows = (weekly_pain(hist, end=as_of, baseline=baseline, thresholds=thresholds)
+               if len(hist) else pd.DataFrame())
     flags = red_flags(hist, as_of=as_of, baseline=baseline, thresholds=thresholds,
                       windows=windows) if len(hist) else []
     last = windows.iloc[-1] if len(windows) else None
@@ -103,7 +106,8 @@ def recommendation(
         top = cap
         rules.append("tolerated_cap")
 
-    longest30 = float(d.loc[d.index > end - pd.Timedelta(days=30), "longest_run_km"].max()) if len(d) else 0.0
+    window30 = d.loc[d.index > end - pd.Timedelta(days=30), "longest_run_km"]
+    longest30 = float(window30.max()) if len(window30) else 0.0
     longest30 = 0.0 if np.isnan(longest30) else longest30
     if longest30 <= 0 and status in ("progress", "hold"):
         top = 2 * thresholds.return_run_km
@@ -131,18 +135,20 @@ def recommendation(
         rules.append("long_run_share")
     else:
         longest, runs = 0.0, 0
-    top = _floor1(max(0.0, top))
     longest = _floor1(longest)
+    top = _floor1(max(0.0, min(top, runs * longest) if top > 0 else 0.0))
     low = (1 - thresholds.range_width) * top if low is None else min(max(low, 0.0), top)
     if status != "progress":
         low = (1 - thresholds.range_width) * top
     cross = _cross_training_min(d, end=end, planned_km=(low + top) / 2, status=status, top=top)
     if cross > 0:
         rules.append("cross_training")
-        reasons.append(f"Cross-train about {cross} min (cycling, swimming or water running) to keep "
-                       "your aerobic minutes up; note in the pain log whether it provokes symptoms.")
+        reasons.append(f"Cross-train about {cross} min (cycling, swimming or water running) to "
+                       "keep your aerobic minutes up; note in the pain log whether it provokes "
+                       "symptoms.")
     if status == "progress":
-        reasons.append(f"Progress modestly: {top:.1f} km at most, +{thresholds.progress_step:.0%} on "
+        reasons.append(f"Progress modestly: {top:.1f} km at most, "
+                       f"+{thresholds.progress_step:.0%} on "
                        f"the last 7 days' {recent_km:.1f} km (a convention), and no more than "
                        f"+{thresholds.two_week_increase_flag:.0%} over two weeks.")
     reasons.append(f"Longest run at most {longest:.1f} km: 110% of your longest run of the last "
@@ -193,7 +199,8 @@ def _status(last, prev, flags, windows, thresholds) -> tuple[str, str]:
     if last is None or last["light"] is None:
         return "hold", "No pain ratings in the last 7 days: hold the load and log pain to progress."
     changes = windows["morning_change_0_10"].tail(2).to_numpy()
-    rising = len(changes) == 2 and np.all(changes > 0) and changes.sum() >= 2 * thresholds.pain_trend_rise
+    rising = (len(changes) == 2 and np.all(changes > 0)
+              and changes.sum() >= 2 * thresholds.pain_trend_rise)
     summary = _window_summary(last)
     if last["light"] == "red" or rising:
         extra = (f" Next-morning pain rose two weeks in a row (+{changes.sum():.1f} points)."
@@ -201,8 +208,8 @@ def _status(last, prev, flags, windows, thresholds) -> tuple[str, str]:
         return "reduce", f"Last 7 days were red: {summary}.{extra}"
     if last["light"] == "green" and (prev is None or prev["light"] in ("green", None)):
         return "progress", f"Last 7 days were green: {summary}."
-    return "hold", f"Last 7 days were {last['light']}" + (
-        f" after a {prev['light']} week" if prev is not None and prev["light"] else "") + f": {summary}."
+    after = f" after a {prev['light']} week" if prev is not None and prev["light"] else ""
+    return "hold", f"Last 7 days were {last['light']}{after}: {summary}."
 
 
 def _window_summary(w) -> str:
@@ -226,7 +233,8 @@ def _tolerated_cap(estimate: Estimate) -> float | None:
 
 def _last_tolerated_km(windows: pd.DataFrame, cap: float | None) -> float | None:
     """The km of the latest green seven-day window before the last one (capped)."""
-    green = windows.iloc[:-1][windows.iloc[:-1]["light"] == "green"] if len(windows) > 1 else windows.iloc[0:0]
+    before = windows.iloc[:-1]
+    green = before[before["light"] == "green"] if len(before) else before
     km = float(green["run_km"].iloc[-1]) if len(green) else None
     if cap is not None:
         km = cap if km is None else min(km, cap)
@@ -302,11 +310,15 @@ def _pain_zones(last, baseline) -> dict:
     return {
         "last_7_days": last["light"],
         "calm_baseline_0_10": None if baseline is None else round(baseline, 1),
-        "next_morning_mean_0_10": None if pd.isna(last["morning_mean_0_10"]) else round(float(last["morning_mean_0_10"]), 1),
-        "during_run_max_0_10": None if pd.isna(last["during_max_0_10"]) else float(last["during_max_0_10"]),
+        "next_morning_mean_0_10": _maybe(last["morning_mean_0_10"]),
+        "during_run_max_0_10": _maybe(last["during_max_0_10"]),
         "red_days": int(last["red_days"]),
         "amber_days": int(last["amber_days"]),
     }
+
+
+def _maybe(value) -> float | None:
+    return None if pd.isna(value) else round(float(value), 1)
 
 
 def cadence_experiment(d: pd.DataFrame, *, end) -> dict | None:

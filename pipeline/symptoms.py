@@ -135,14 +135,18 @@ def run_day_lights(
     out["pain_during_run_0_10"] = runs.get("pain_during_run_0_10")
     out["pain_after_run_0_10"] = runs.get("pain_after_run_0_10")
     out["pain_next_morning_0_10"] = morning_next.reindex(runs.index)
-    out["morning_rise_0_10"] = out["pain_next_morning_0_10"] - (baseline if baseline is not None else np.nan)
-    out["zone_during"] = [zone_during_run(p, thresholds=thresholds) for p in out["pain_during_run_0_10"]]
-    out["zone_after"] = [zone_after_run(p, thresholds=thresholds) for p in out["pain_after_run_0_10"]]
+    base = baseline if baseline is not None else np.nan
+    out["morning_rise_0_10"] = out["pain_next_morning_0_10"] - base
+    out["zone_during"] = [zone_during_run(p, thresholds=thresholds)
+                          for p in out["pain_during_run_0_10"]]
+    out["zone_after"] = [zone_after_run(p, thresholds=thresholds)
+                         for p in out["pain_after_run_0_10"]]
     out["zone_morning"] = [
         zone_next_morning(p, baseline=baseline, thresholds=thresholds)
         for p in out["pain_next_morning_0_10"]
     ]
-    out["light"] = [worst(z) for z in out[["zone_during", "zone_after", "zone_morning"]].itertuples(index=False)]
+    zones = out[["zone_during", "zone_after", "zone_morning"]]
+    out["light"] = [worst(z) for z in zones.itertuples(index=False)]
     return out.reset_index()
 
 
@@ -197,7 +201,8 @@ def weekly_pain(
     w = w.reset_index(drop=True)
     w["morning_change_0_10"] = w["morning_mean_0_10"].diff()
     w["sitting_change_0_10"] = w["sitting_mean_0_10"].diff()
-    w["light"] = [_window_light(r, baseline=baseline, thresholds=thresholds) for r in w.to_dict("records")]
+    w["light"] = [_window_light(r, baseline=baseline, thresholds=thresholds)
+                  for r in w.to_dict("records")]
     return w
 
 
@@ -251,7 +256,8 @@ def red_flags(
     Each is ``{"code", "message"}``; the list is empty when none apply."""
     d = by_date(daily)
     end = pd.Timestamp(as_of).normalize()
-    recent = d[(d.index > end - pd.Timedelta(days=thresholds.red_flag_window_days)) & (d.index <= end)]
+    start = end - pd.Timedelta(days=thresholds.red_flag_window_days)
+    recent = d[(d.index > start) & (d.index <= end)]
     see = "Please contact an athletic trainer (or physiotherapist) for an assessment."
     flags = []
     if "weakness" in recent and recent["weakness"].astype("boolean").fillna(False).any():
@@ -278,21 +284,24 @@ def red_flags(
             p = w[col].to_numpy()
             km = w["run_km"].to_numpy()
             if (not np.isnan(p).any() and p[1] > p[0] and p[2] > p[1]
-                    and p[2] - p[0] >= thresholds.pain_trend_rise and km[2] < km[0] and km[1] <= km[0]):
+                    and p[2] - p[0] >= thresholds.pain_trend_rise
+                    and km[2] < km[0] and km[1] <= km[0]):
                 flags.append({"code": "pain_rising_despite_less_load", "message": (
                     f"{label} pain rose for two weeks in a row ({p[0]:.1f} -> {p[1]:.1f} -> "
-                    f"{p[2]:.1f}/10) while your running fell ({km[0]:.0f} -> {km[2]:.0f} km). {see}")})
+                    f"{p[2]:.1f}/10) while your running fell ({km[0]:.0f} -> {km[2]:.0f} km). "
+                    f"{see}")})
                 break
     morning = morning_pain_0_10(daily)
     run_free = (d["run_km"] <= 0).astype(int)
     after_rest = run_free.shift(1).fillna(0).astype(bool) & run_free.shift(2).fillna(0).astype(bool)
-    limit = (baseline if baseline is not None else thresholds.pain_safe_max) + thresholds.morning_red_margin
+    calm = baseline if baseline is not None else thresholds.pain_safe_max
+    limit = calm + thresholds.morning_red_margin
     unsettled = morning[after_rest.reindex(morning.index, fill_value=False) & (morning > limit)]
-    unsettled = unsettled[(unsettled.index > end - pd.Timedelta(days=thresholds.red_flag_window_days))
-                          & (unsettled.index <= end)]
+    unsettled = unsettled[(unsettled.index > start) & (unsettled.index <= end)]
     if len(unsettled) >= 2:
         flags.append({"code": "morning_pain_not_settling", "message": (
-            f"Next-morning pain stayed at {unsettled.min():g}-{unsettled.max():g}/10 after rest days "
+            f"Next-morning pain stayed at {unsettled.min():g}-{unsettled.max():g}/10 after rest "
+            "days "
             f"({len(unsettled)} mornings since {unsettled.index[0].date()}), above your calm "
             f"level. {see}")})
     return flags

@@ -92,7 +92,8 @@ class HingeRegression(BaseEstimator, RegressorMixin):
         """Fit with and without the jump; keep the one with the lower BIC (the jump costs one
         parameter): a gradual rise is then not mistaken for a late jump, nor a jump for a slope."""
         fits = [HingeRegression(n_grid=self.n_grid, quantiles=self.quantiles,
-                                min_side=self.min_side, with_jump=j).fit(X, y) for j in (False, True)]
+                                min_side=self.min_side, with_jump=j).fit(X, y)
+                for j in (False, True)]
         n = len(y)
         bic = [n * np.log(max(f.sse_, 1e-12) / n) + (f.coef_.size + 1) * np.log(n) for f in fits]
         chosen = fits[int(np.argmin(bic))]
@@ -103,7 +104,8 @@ class HingeRegression(BaseEstimator, RegressorMixin):
         return self
 
     def _design(self, X: np.ndarray, c: float) -> np.ndarray:
-        return HingeRegression._design_for(X, c, self.jump_used_ if self.with_jump == "auto" else self.with_jump)
+        jump = self.jump_used_ if self.with_jump == "auto" else self.with_jump
+        return HingeRegression._design_for(X, c, jump)
 
     @staticmethod
     def _design_for(X: np.ndarray, c: float, jump: bool) -> np.ndarray:
@@ -180,7 +182,8 @@ def lagged_load_frame(daily: pd.DataFrame, *, lag_days: int = 1) -> pd.DataFrame
     where the next-morning rating was dated with the day of the run."""
     d = by_date(daily)
     km = d["run_km"].astype(float)
-    spike = d["spike_ratio"].astype(float) if "spike_ratio" in d else pd.Series(np.nan, index=d.index)
+    spike = (d["spike_ratio"].astype(float) if "spike_ratio" in d
+             else pd.Series(np.nan, index=d.index))
     out = pd.DataFrame(index=d.index)
     out["pain_0_10"] = morning_pain_0_10(daily)
     out["load_7d_km"] = km.rolling(7, min_periods=1).sum().shift(lag_days).fillna(0.0)
@@ -217,7 +220,8 @@ def tolerated_weekly_km(
             "are needed"), **base)
     if n_days < thresholds.min_pain_days:
         return Estimate(None, None, reason=(
-            f"only {n_days} rated mornings; at least {thresholds.min_pain_days} are needed"), **base)
+            f"only {n_days} rated mornings; at least {thresholds.min_pain_days} are needed"),
+            **base)
     x = rows["load_7d_km"].to_numpy()
     lo, hi = np.quantile(x, [0.1, 0.9])
     top = float(x.max())
@@ -324,7 +328,8 @@ def what_if(
     if estimate.model is None:
         return {**out, "expected_0_10": None, "interval_0_10": None, "reason": estimate.reason}
     X = np.array([[weekly_km, spike]])
-    preds = np.array([m.predict(X)[0] for m in estimate.boot_models] or [estimate.model.predict(X)[0]])
+    models = estimate.boot_models or [estimate.model]
+    preds = np.array([m.predict(X)[0] for m in models])
     preds = np.clip(preds, 0, 10)
     expected = float(np.clip(estimate.model.predict(X)[0], 0, 10))
     calm = float(np.clip(estimate.model.intercept_, 0, 10))

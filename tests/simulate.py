@@ -67,7 +67,8 @@ def simulate_daily(
         if run_km[i] > 0 and rng.random() < 0.04:
             run_km[i] = max(run_km[i], planned[i - 30:i].max() * rng.uniform(1.3, 1.8))
     prev30 = np.array([run_km[max(0, i - 30):i].max() if i else 0.0 for i in range(n)])
-    spike_ratio = np.where((run_km > 0) & (prev30 > 0), run_km / np.where(prev30 > 0, prev30, 1), np.nan)
+    spike_ratio = np.where((run_km > 0) & (prev30 > 0),
+                           run_km / np.where(prev30 > 0, prev30, 1), np.nan)
 
     km7_before = np.array([run_km[max(0, i - 7):i].sum() for i in range(n)])
     x = km7_before / tolerated_km
@@ -156,7 +157,8 @@ def simulate_daily(
 
 def weekly_from_daily(daily: pd.DataFrame) -> pd.DataFrame:
     """A minimal ``schemas.Weekly`` frame (Monday weeks) aggregated from a daily frame."""
-    d = daily.assign(week_start=daily["date"] - pd.to_timedelta(daily["date"].dt.day_of_week, unit="D"))
+    monday = daily["date"] - pd.to_timedelta(daily["date"].dt.day_of_week, unit="D")
+    d = daily.assign(week_start=monday)
     g = d.groupby("week_start")
     return pd.DataFrame({
         "run_km": g["run_km"].sum(),

@@ -138,7 +138,8 @@ def test_pain_rising_for_two_weeks_while_load_fell_is_a_red_flag():
         rows = daily.index[n - 21 + 7 * k: n - 14 + 7 * k]
         daily.loc[rows, "pain_next_morning_0_10"] = pain
         daily.loc[rows, "run_km"] = daily.loc[rows, "run_km"] * scale
-    codes = [f["code"] for f in red_flags(daily, as_of=last_day(daily), baseline=1.0, thresholds=TH)]
+    flags = red_flags(daily, as_of=last_day(daily), baseline=1.0, thresholds=TH)
+    codes = [f["code"] for f in flags]
     assert "pain_rising_despite_less_load" in codes
 
 
@@ -147,7 +148,8 @@ def test_morning_pain_that_does_not_settle_after_rest_days_is_a_red_flag():
     rows = daily.index[-5:]
     daily.loc[rows, "run_km"] = 0.0
     daily.loc[rows, "pain_next_morning_0_10"] = 5.0
-    codes = [f["code"] for f in red_flags(daily, as_of=last_day(daily), baseline=1.0, thresholds=TH)]
+    flags = red_flags(daily, as_of=last_day(daily), baseline=1.0, thresholds=TH)
+    codes = [f["code"] for f in flags]
     assert "morning_pain_not_settling" in codes
     daily.loc[rows, "pain_next_morning_0_10"] = 1.0  # settled after the rest: no flag
     assert red_flags(daily, as_of=last_day(daily), baseline=1.0, thresholds=TH) == []

@@ -49,7 +49,7 @@ def test_recovery_holds_across_response_shapes_noise_and_missing_days(
                                       weeks=weeks, response=response, noise_sd=noise_sd,
                                       missing=missing, persistence=persistence,
                                       rise_per_tolerated=rise, round_ratings=seed % 2 == 0)
-            est = tolerated_weekly_km(daily, thresholds=TH)
+            est = tolerated_weekly_km(daily, thresholds=Thresholds(bootstrap_resamples=60))
             errors.append(np.inf if est.value is None else abs(est.value / tolerated - 1))
     errors = np.array(errors)
     assert np.mean(errors <= 0.20) >= 7 / 9, errors
