@@ -31,6 +31,28 @@ class Thresholds:
     # Rule of thumb: 1 Hz or "smart" recording spaces samples <= ~10 s; a longer gap is a pause
     # (auto-pause, stop button) and counts only as one typical sample spacing, not as active time.
     max_sample_gap_s: float = 10.0
+    # GPS spikes (distance from positions): a step faster than max(factor x the activity's own
+    # median moving speed, the sport's ceiling) is not movement. Ceilings: the fastest human sprint
+    # is ~12.4 m/s (Bolt 2009); road-bike descents reach ~25 m/s (90 km/h).
+    gps_spike_speed_factor: float = 3.0
+    foot_speed_ceiling_mps: float = 12.0
+    cycling_speed_ceiling_mps: float = 25.0
+    # A position may wander this far between two fixes without moving (consumer GPS error ~5 m).
+    gps_position_slack_m: float = 5.0
+    # Across a pause, a straight-line jump faster than this x the median moving speed is a
+    # transfer (a car after the run), not part of the activity (rule of thumb).
+    gap_speed_factor: float = 2.0
+    # Sport of a GPX/TCX that does not state one, from its median moving speed. Running above
+    # 6.5 m/s (2:34 min/km) for half the moving time is faster than the marathon record pace
+    # (5.7 m/s), so it is a ride; above 20 m/s (72 km/h) it is no human-powered sport.
+    running_speed_ceiling_mps: float = 6.5
+    cycling_speed_median_ceiling_mps: float = 20.0
+    # Below ~1.6 m/s (5.8 km/h) people walk: comfortable walking is 1.3-1.5 m/s (Bohannon 1997)
+    # and the walk-run transition is near 2.0 m/s (Hreljac 1993).
+    walking_speed_ceiling_mps: float = 1.6
+    # Samples spanning less than this share of the session's timer time were cut short (a damaged
+    # file): the activity's times then come from the session too (rule of thumb).
+    min_sample_coverage: float = 0.9
     # Grade over this much distance (not per sample, which is GPS/barometer noise): 50 m resolves
     # hills while smoothing altitude noise of ~0.3 m to a grade error under ~1 %.
     grade_window_m: float = 50.0

@@ -12,6 +12,7 @@ import gpxpy
 import gpxpy.gpx
 import numpy as np
 
+from pipeline.config import Thresholds
 from pipeline.errors import NotAnActivity, UnreadableInput
 from pipeline.ingest.model import ParsedActivity
 from pipeline.ingest.trackpoints import samples_frame, sport_from_words
@@ -51,8 +52,9 @@ _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 GPS_EPOCH = dt.datetime(1980, 1, 6, tzinfo=dt.timezone.utc)
 
 
-def _sport(gpx: gpxpy.gpx.GPX, *, source: str, warnings: list[str]) -> str:
-    """The activity's sport from <type>; else from words in the track name or file name."""
+def _sport(gpx: gpxpy.gpx.GPX, *, source: str, warnings: list[str]) -> str | None:
+    """The activity's sport from <type>; else from words in the track name or file name; None
+    when nothing states it (``samples_frame`` then judges it by speed)."""
     stated = next((t.type.strip() for t in gpx.tracks if t.type and t.type.strip()), None)
     hints = " ".join(filter(None, [*(t.name for t in gpx.tracks), gpx.name, source]))
     if stated is not None:
@@ -64,13 +66,7 @@ def _sport(gpx: gpxpy.gpx.GPX, *, source: str, warnings: list[str]) -> str:
             return sport
         warnings.append(f"sport {stated!r} not recognised; stored as other")
         return "other"
-    sport = sport_from_words(hints)
-    if sport:
-        return sport
-    # GPX files without <type> are overwhelmingly runs for this product's users (phone apps, old
-    # watches); say so rather than hiding the guess.
-    warnings.append("sport not stated; assumed running")
-    return "running"
+    return sport_from_words(hints)
 
 
 def _extension_values(point: gpxpy.gpx.GPXTrackPoint) -> dict[str, float]:
@@ -120,8 +116,13 @@ def _utc(t: dt.datetime) -> dt.datetime:
     return t.replace(tzinfo=dt.timezone.utc) if t.tzinfo is None else t.astimezone(dt.timezone.utc)
 
 
-def read_gpx(data: bytes, *, source: str) -> list[ParsedActivity]:
+def read_gpx(
+    data: bytes, *, source: str, thresholds: Thresholds | None = None
+) -> list[ParsedActivity]:
     """The one activity in a GPX file (a list, like every reader), samples per ``schemas.Samples``.
+
+    Without a stated sport (<type>, or a sport word in the track or file name) the sport is judged
+    from the median moving speed, with a warning (``trackpoints.sport_from_speed``).
 
     Raises ``UnsafeInput`` for a DTD/entity, ``UnreadableInput`` for HTML, invalid XML or a
     non-GPX root, ``NotAnActivity`` when no track has two or more timed points.
@@ -166,9 +167,10 @@ def read_gpx(data: bytes, *, source: str) -> list[ParsedActivity]:
     cadence = ext_cols.pop("cadence", None)
     cols.update(ext_cols)
 
-    sport = _sport(gpx, source=source, warnings=warnings)
-    samples = samples_frame(
-        time_us=time_us, columns=cols, cadence=cadence, crank=sport == "cycling", warnings=warnings
+    samples, sport = samples_frame(
+        time_us=time_us, columns=cols, cadence=cadence,
+        sport=_sport(gpx, source=source, warnings=warnings), warnings=warnings,
+        thresholds=thresholds,
     )
     samples.attrs.pop("steps_per_count", None)
     if samples["timestamp_utc"].nunique() < 2:

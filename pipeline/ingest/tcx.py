@@ -11,6 +11,7 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pandas as pd
 
+from pipeline.config import Thresholds
 from pipeline.errors import NotAnActivity, UnreadableInput
 from pipeline.ingest.model import ParsedActivity
 from pipeline.ingest.trackpoints import samples_frame, sport_from_words
@@ -133,7 +134,9 @@ def _lap_totals(laps: list[ET.Element], *, cadence_factor: float, crank: bool) -
     return out
 
 
-def _sport(activity: ET.Element, *, source: str, warnings: list[str]) -> str:
+def _sport(activity: ET.Element, *, source: str) -> str | None:
+    """The stated sport (Running/Biking), else a sport word in the notes or file name, "other" for
+    Sport="Other"; None when nothing states it (``samples_frame`` then judges it by speed)."""
     stated = (activity.get("Sport") or "").strip()
     sport = TCX_SPORTS.get(stated.lower())
     if sport:
@@ -142,16 +145,14 @@ def _sport(activity: ET.Element, *, source: str, warnings: list[str]) -> str:
     guess = sport_from_words(" ".join(filter(None, [notes, source])))
     if guess:
         return guess
-    if stated:
-        return "other"
-    warnings.append("sport not stated; assumed running")
-    return "running"
+    return "other" if stated else None
 
 
-def _activity(activity: ET.Element, *, index: int, source: str) -> ParsedActivity:
+def _activity(
+    activity: ET.Element, *, index: int, source: str, thresholds: Thresholds | None
+) -> ParsedActivity:
     warnings: list[str] = []
-    sport = _sport(activity, source=source, warnings=warnings)
-    crank = sport == "cycling"
+    stated = _sport(activity, source=source)
     laps = _children(activity, "Lap")
     times, values = _trackpoints(laps)
     stamps = pd.to_datetime(
@@ -172,11 +173,13 @@ def _activity(activity: ET.Element, *, index: int, source: str) -> ParsedActivit
     cols = {k: np.asarray(v, dtype=float)[good] for k, v in values.items()}
     run_cad = cols.pop("run_cadence")
     cadence = cols.pop("cadence")
-    if not crank and np.isfinite(run_cad).any():
+    if stated != "cycling" and np.isfinite(run_cad).any():
         cadence = run_cad  # RunCadence is the running value; <Cadence> is meant for rides
-    samples = samples_frame(
-        time_us=time_us, columns=cols, cadence=cadence, crank=crank, warnings=warnings
+    samples, sport = samples_frame(
+        time_us=time_us, columns=cols, cadence=cadence, sport=stated, warnings=warnings,
+        thresholds=thresholds,
     )
+    crank = sport == "cycling"
     # the samples' unit decision applies to the laps' average cadence too; without samples,
     # Garmin's TCX schema says RunCadence is strides per minute
     factor = 1.0 if crank else samples.attrs.pop("steps_per_count", 2.0)
@@ -221,7 +224,9 @@ def _activity_start(activity: ET.Element, laps: list[ET.Element], samples: pd.Da
     return samples["timestamp_utc"].iloc[0] if len(samples) else None
 
 
-def read_tcx(data: bytes, *, source: str) -> list[ParsedActivity]:
+def read_tcx(
+    data: bytes, *, source: str, thresholds: Thresholds | None = None
+) -> list[ParsedActivity]:
     """One ParsedActivity per <Activity>, samples per ``schemas.Samples``, lap sums as ``session``.
 
     Raises ``UnsafeInput`` for a DTD/entity/external reference, ``UnreadableInput`` for HTML,
@@ -242,7 +247,7 @@ def read_tcx(data: bytes, *, source: str) -> list[ParsedActivity]:
     out, errors = [], []
     for i, activity in enumerate(activities):
         try:
-            out.append(_activity(activity, index=i, source=source))
+            out.append(_activity(activity, index=i, source=source, thresholds=thresholds))
         except NotAnActivity as e:
             errors.append(e)
     if not out:

@@ -19,9 +19,9 @@ import pandas as pd
 
 from pipeline.config import Thresholds
 from pipeline.ingest.model import ParsedActivity
+from pipeline.ingest.trackpoints import FOOT_SPORTS, pause_mask
 from pipeline.schemas import RUNNING_SPORTS
 
-FOOT_SPORTS = (*RUNNING_SPORTS, "walking")  # sports whose cadence counts steps
 HR_BINS = 256  # integer heart rates 0..255 bpm
 PERCENTILES = np.arange(101) / 100.0
 # Speed derived from distance or positions: change over a centred 10 s window. Over 10 s, GPS
@@ -52,10 +52,47 @@ def activity_values(parsed: ParsedActivity, *, thresholds: Thresholds) -> dict:
     """
     samples = _clean(parsed.samples)
     values = _sample_values(samples, sport=parsed.sport, thresholds=thresholds)
-    for key, value in _usable_session(parsed.session).items():
+    session = _usable_session(parsed.session)
+    if _samples_cover_session(values, session) < thresholds.min_sample_coverage:
+        # Samples cut short (a damaged file) would pair the session's distance with a fraction
+        # of its time: every time value comes from the session.
+        for key in ("elapsed_time_s", "timer_time_s", "moving_time_s"):
+            values[key] = None
+        session.setdefault("moving_time_s", session.get("timer_time_s"))
+    for key, value in session.items():
         values[key] = value
+    values.update(_sport_only(values, parsed.sport))
+    if values["moving_time_s"] and values["timer_time_s"]:
+        # moving time is part of the timer time (a sample's interval can straddle a device pause)
+        values["moving_time_s"] = min(values["moving_time_s"], values["timer_time_s"])
     values["avg_speed_mps"] = _avg_speed(values, parsed.session)
     return values
+
+
+def _samples_cover_session(values: dict, session: dict) -> float:
+    """Fraction (0-1) of the session's timer (else elapsed) time that the samples span; 1 when
+    there is no session time to compare with."""
+    for key in ("timer_time_s", "elapsed_time_s"):
+        if session.get(key):
+            return float((values.get(key) or 0.0) / session[key])
+    return 1.0
+
+
+# Values that exist only for some sports: a device writes step metrics for rides and crank
+# cadence for swims (strokes) and gym machines; those are not the schema's quantities.
+STEP_KEYS = ("avg_cadence_spm", "avg_step_length_m", "avg_stance_time_ms",
+             "avg_vertical_oscillation_mm", "avg_vertical_ratio_pct", "avg_stance_time_balance_pct")
+
+
+def _sport_only(values: dict, sport: str) -> dict:
+    """None for the values that ``sport`` cannot have: step metrics outside foot sports, crank
+    cadence outside cycling."""
+    out = {}
+    if sport not in FOOT_SPORTS:
+        out.update(dict.fromkeys(STEP_KEYS))
+    if sport != "cycling":
+        out["avg_cadence_rpm"] = None
+    return out
 
 
 def easy_speed_mps(activities: pd.DataFrame) -> float | None:
@@ -123,9 +160,11 @@ def _sample_values(samples: pd.DataFrame, *, sport: str, thresholds: Thresholds)
     t = _seconds(samples["timestamp_utc"])
     dt = np.diff(t, prepend=t[0])
     typical = float(np.median(dt[dt > 0])) if (dt > 0).any() else 0.0
-    gap_s = max(thresholds.max_sample_gap_s, 3.0 * typical)
-    in_gap = dt > gap_s
-    w = np.where(in_gap, min(typical, thresholds.max_sample_gap_s), dt)
+    in_gap = pause_mask(t, max_gap_s=thresholds.max_sample_gap_s)
+    # A gap the distance crossed at moving speed is lost signal while moving (a tunnel, a
+    # recorder that logs sparsely), not a pause: its time is moving time like its distance.
+    through = in_gap & (_gap_speed(t, _col(samples, "distance_m")) >= thresholds.moving_speed_min_mps)
+    w = np.where(in_gap & ~through, min(typical, thresholds.max_sample_gap_s), dt)
 
     values["elapsed_time_s"] = float(t[-1] - t[0])
     values["timer_time_s"] = float(w.sum())
@@ -135,6 +174,7 @@ def _sample_values(samples: pd.DataFrame, *, sport: str, thresholds: Thresholds)
         moving_min_mps=thresholds.moving_speed_min_mps,
     )
     if speed is not None:
+        speed = np.where(through, _gap_speed(t, _col(samples, "distance_m")), speed)
         moving = np.isfinite(speed) & (speed >= thresholds.moving_speed_min_mps)
         values["moving_time_s"] = float(w[moving].sum())
         mv = moving & np.isfinite(speed) & (w > 0)
@@ -224,6 +264,15 @@ def _distance_and_speed(samples, t, in_gap, has_position, lat, lon, *, moving_mi
     if not (np.nan_to_num(speed) > 0).any() or np.isfinite(speed).mean() < 0.5:
         return (cum if cum is not None and cum[-1] > 0 else None), None
     return cum, speed
+
+
+def _gap_speed(t: np.ndarray, dist: np.ndarray) -> np.ndarray:
+    """Speed (m/s) over the interval before each sample from the distance channel; NaN without."""
+    filled = pd.Series(dist).ffill().to_numpy()
+    dt = np.diff(t, prepend=t[0])
+    dd = np.diff(filled, prepend=filled[0]) if len(filled) else filled
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(dt > 0, dd / np.where(dt > 0, dt, 1.0), np.nan)
 
 
 def _distance_since_start(t: np.ndarray, dist: np.ndarray) -> np.ndarray:

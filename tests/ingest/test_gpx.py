@@ -175,15 +175,42 @@ def test_sport_from_type(type_, sport):
     assert a.sport == sport and a.warnings == []
 
 
-def test_unknown_type_is_other_and_missing_type_is_assumed_running_with_a_warning():
+def test_unknown_type_is_other_and_a_missing_type_is_judged_by_speed_with_a_warning():
     pts = "".join(trkpt(46 + i * 1e-5, f"2024-05-01T17:30:{i:02d}Z") for i in range(5))
     unknown = read_one(gpx_with_points(pts, type_="jkljkl"))
     assert unknown.sport == "other" and "not recognised" in unknown.warnings[0]
-    missing = read_one(gpx_with_points(pts, type_=None))
-    assert missing.sport == "running"
-    assert "sport not stated; assumed running" in missing.warnings
     named = read_one(gpx_with_points(pts, type_=None), source="Morning_Ride.gpx")
     assert named.sport == "cycling" and named.warnings == []
+
+
+@pytest.mark.parametrize(
+    ("speed", "sport", "said"),
+    [(3.0, "running", "assumed running"), (1.1, "walking", "assumed walking"),
+     (8.0, "cycling", "assumed cycling"), (30.0, "other", "motorised")],
+)
+def test_a_missing_type_is_judged_by_the_median_moving_speed(speed, sport, said):
+    # 60 points, 1 Hz, due north at ``speed`` m/s
+    pts = "".join(trkpt(46 + i * speed / M_PER_DEG_LAT, f"2024-05-01T17:{30 + i // 60:02d}:"
+                        f"{i % 60:02d}Z") for i in range(60))
+    a = read_one(gpx_with_points(pts, type_=None))
+    assert a.sport == sport
+    assert any(w.startswith("sport not stated; median moving speed") and said in w
+               for w in a.warnings)
+    # the same track with a stated type keeps it
+    assert read_one(gpx_with_points(pts, type_="running")).sport == "running"
+
+
+def test_a_gps_spike_does_not_add_distance():
+    # 3 m/s north for 120 s; every 20th point jumps 90 m east and the track comes back
+    pts = []
+    for i in range(120):
+        lon = 14.5 + (90 / 77_300 if i % 20 == 10 else 0.0)  # ~77.3 km per degree at 46 N
+        pts.append(f'<trkpt lat="{46 + i * 3.0 / M_PER_DEG_LAT}" lon="{lon}">'
+                   f'<time>2024-05-01T17:{30 + i // 60:02d}:{i % 60:02d}Z</time></trkpt>')
+    a = read_one(gpx_with_points("".join(pts)))
+    assert a.samples["distance_m"].iloc[-1] == pytest.approx(119 * 3.0, rel=0.02)
+    assert a.samples["latitude_deg"].isna().sum() == 6  # the spikes' positions are dropped
+    assert any("jump away and back" in w for w in a.warnings)
 
 
 # --- derived values and edge cases ----------------------------------------------------------

@@ -408,3 +408,67 @@ def test_a_three_hour_one_hertz_activity_takes_milliseconds():
         activity_values(parsed, thresholds=TH)
     assert (time.perf_counter() - begin) / 5 < 0.25  # ~30 ms measured; margin for a busy machine
     assert not math.isnan(activity_values(parsed, thresholds=TH)["ascent_m"])
+
+
+# --- consistency fixes found on the corpus ------------------------------------------------------
+
+
+def test_samples_cut_short_take_every_time_from_the_session():
+    # a damaged file: the session says 10 km in 3,600 s, the readable samples span 300 s
+    t = np.arange(0, 301)
+    frame = samples(t, speed_mps=3.0, distance_m=3.0 * t)
+    session = {"distance_m": 10_000.0, "timer_time_s": 3600.0, "elapsed_time_s": 3700.0}
+    v = activity_values(activity(frame, session=session), thresholds=TH)
+    assert (v["moving_time_s"], v["timer_time_s"], v["elapsed_time_s"]) == (3600, 3600, 3700)
+    assert v["avg_speed_mps"] == pytest.approx(10_000 / 3600)  # not 10 km in 300 s
+    # samples that cover the session keep their own moving time
+    full = activity(samples(np.arange(0, 3600), speed_mps=2.8, distance_m=2.8 * np.arange(3600)),
+                    session=session)
+    assert activity_values(full, thresholds=TH)["moving_time_s"] == pytest.approx(3599, abs=2)
+    # without a session everything comes from the samples
+    alone = activity_values(activity(frame), thresholds=TH)
+    assert alone["moving_time_s"] == pytest.approx(300, abs=1) and alone["distance_m"] == 900
+
+
+def test_moving_time_never_exceeds_the_timer_time():
+    t = np.arange(0, 600)
+    frame = samples(t, speed_mps=3.0, distance_m=3.0 * t)
+    session = {"timer_time_s": 590.0}  # the device paused ten one-second moments
+    v = activity_values(activity(frame, session=session), thresholds=TH)
+    assert v["moving_time_s"] == 590
+
+
+@pytest.mark.parametrize("sport", ["cycling", "swimming", "other"])
+def test_step_metrics_exist_only_for_foot_sports(sport):
+    t = np.arange(0, 300)
+    frame = samples(t, speed_mps=8.0, distance_m=8.0 * t, cadence_spm=170.0,
+                    stance_time_ms=250.0, vertical_oscillation_mm=80.0)  # fmt: skip
+    session = {"avg_step_length_m": 0.959, "avg_cadence_rpm": 88.0}
+    v = activity_values(activity(frame, sport=sport, session=session), thresholds=TH)
+    for key in ("avg_cadence_spm", "avg_step_length_m", "avg_stance_time_ms",
+                "avg_vertical_oscillation_mm", "avg_vertical_ratio_pct",
+                "avg_stance_time_balance_pct"):
+        assert v[key] is None, key
+    assert (v["avg_cadence_rpm"] == 88.0) == (sport == "cycling")
+
+
+def test_a_run_keeps_its_step_metrics_and_has_no_crank_cadence():
+    t = np.arange(0, 300)
+    frame = samples(t, speed_mps=3.0, distance_m=3.0 * t, cadence_spm=170.0, cadence_rpm=85.0)
+    v = activity_values(activity(frame, sport="walking"), thresholds=TH)
+    assert v["avg_cadence_spm"] == pytest.approx(170) and v["avg_cadence_rpm"] is None
+    assert v["avg_step_length_m"] == pytest.approx(3.0 / (170 / 60), rel=0.01)
+
+
+def test_a_gap_crossed_at_moving_speed_is_moving_time():
+    # a sparse recorder: 1 Hz, then no fix for 300 s while 900 m were covered (3 m/s), then 1 Hz
+    t = np.concatenate([np.arange(0, 300), np.arange(600, 900)])
+    frame = samples(t, distance_m=3.0 * t)
+    v = activity_values(activity(frame), thresholds=TH)
+    assert v["distance_m"] == pytest.approx(3.0 * 899)
+    assert v["moving_time_s"] == pytest.approx(899, abs=2)
+    assert v["avg_speed_mps"] == pytest.approx(3.0, rel=0.01)
+    # the same gap without distance covered is a pause
+    still = samples(t, distance_m=3.0 * np.where(t >= 600, t - 300, t))
+    assert activity_values(activity(still), thresholds=TH)["moving_time_s"] == pytest.approx(
+        599, abs=2)
