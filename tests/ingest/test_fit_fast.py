@@ -15,7 +15,8 @@ from fitparse.records import DevField
 
 from pipeline.demo.fit_encode import activity_fit_bytes, fit_crc
 from pipeline.demo.fit_file import fit_activity_bytes, fit_multisport_bytes
-from pipeline.ingest.fit import activities_from_messages
+from pipeline.errors import InputError
+from pipeline.ingest.fit import activities_from_messages, read_fit
 from pipeline.ingest.fit_fast import MESSAGES, decode_fit_fast
 from pipeline.ingest.fit_fast_samples import fast_samples_and_messages
 from pipeline.ingest.fit_recover import DATETIME_FIELDS, decoded_fit, dev_column
@@ -152,6 +153,39 @@ def test_fast_samples_equal_what_fit_py_makes_with_fitparse():
                                        rtol=1e-9, err_msg=column)
 
 
+ACTIVITY_FIELDS = ("format", "sport", "sub_sport", "start_time_utc", "session", "device",
+                   "utc_offset_min", "summary_only", "partial_reason", "warnings", "session_index")
+
+
+def assert_same_activities(data: bytes) -> None:
+    """fit.py's activities (fast path first, when wired in) equal those it makes from fitparse."""
+    def attempt(read):
+        try:
+            return read()
+        except InputError as exc:
+            return type(exc)
+
+    mine = attempt(lambda: read_fit(data, source="t.fit"))
+    reference_ = attempt(lambda: activities_from_messages(decoded_fit(data, source="t.fit"),
+                                                          source="t.fit"))
+    if not isinstance(mine, list) or not isinstance(reference_, list):
+        assert mine == reference_
+        return
+    assert len(mine) == len(reference_)
+    for a, b in zip(mine, reference_):
+        values = {f: (getattr(a, f), getattr(b, f)) for f in ACTIVITY_FIELDS}
+        assert all(x == y for x, y in values.values()), values
+        pd.testing.assert_frame_equal(a.samples.reset_index(drop=True),
+                                      b.samples.reset_index(drop=True), rtol=1e-9)
+
+
+def test_fit_py_activities_are_identical_through_either_decoder():
+    run, ride = run_samples(90), run_samples(90, start="2026-03-02 06:10:00")
+    assert_same_activities(fit_multisport_bytes([("running", run), ("cycling", ride)],
+                                                utc_offset_min=60, developer_power=True))
+    assert_same_activities(activity_fit_bytes(run_samples(), sport="running", utc_offset_min=-240))
+
+
 # --- hand-built edge cases -------------------------------------------------------------------
 
 
@@ -275,6 +309,12 @@ def test_small_corpus_files_agree_with_fitparse_or_are_knowingly_refused(corpus)
     small = [p for p in sorted((corpus / "fit").glob("*.fit")) if p.stat().st_size < SMALL_BYTES]
     assert small
     assert _check_corpus(small) == {p.name for p in small if p.name in REFUSED}
+
+
+def test_small_corpus_files_give_identical_activities(corpus):
+    for path in sorted((corpus / "fit").glob("*.fit")):
+        if path.stat().st_size < SMALL_BYTES:
+            assert_same_activities(path.read_bytes())
 
 
 @pytest.mark.slow
