@@ -5,7 +5,7 @@ the same functions without Prefect); here they become tasks with ``task(name=...
 
 * ``ingest``: what is new in ``data/raw/<athlete>/inbox/`` (or the given inputs) into the store;
   activity files are parsed by ``parse_files``, cached on the files' *content* hashes, in chunks
-  of ~``PARSE_CHUNK_BYTES`` so Prefect's per-task cost stays small next to the parsing.
+  of ``PARSE_CHUNK_BYTES`` so Prefect's per-task cost stays small next to the parsing.
 * ``analyze`` and ``report``: ``pipeline.analysis.analyze`` and ``pipeline.report.write_reports``.
 * ``athlete_pipeline`` (one athlete end to end) and ``all_athletes`` (every athlete under the data
   folder; on a Dask cluster with ``dask_address``).
@@ -15,8 +15,8 @@ console logging (the CLI prints its own summary; set ``RUNLOAD_VERBOSE=1`` to se
 telemetry off. Served flows still send their logs to the Prefect API for the UI.
 """
 
-from __future__ import annotations
-
+# no ``from __future__ import annotations``: Prefect validates a served flow's parameters from
+# its annotations, which must then be real types
 import os
 
 _VERBOSE = os.environ.get("RUNLOAD_VERBOSE", "") not in ("", "0")
@@ -32,6 +32,7 @@ for _key, _value in {
 }.items():
     os.environ.setdefault(_key, _value)
 
+import contextlib  # noqa: E402
 import hashlib  # noqa: E402
 import inspect  # noqa: E402
 import logging  # noqa: E402
@@ -44,7 +45,7 @@ from prefect import flow, task  # noqa: E402
 
 from pipeline import store as st  # noqa: E402
 from pipeline.analysis import analyze  # noqa: E402
-from pipeline.config import Settings, Thresholds, valid_athlete_id  # noqa: E402
+from pipeline.config import Settings, Thresholds  # noqa: E402
 from pipeline.errors import PainLogError, RunloadError, UsageError  # noqa: E402
 from pipeline.ingest import run as ingest_run  # noqa: E402
 from pipeline.ingest.run import ParseOutcome, parse_leaf  # noqa: E402
@@ -53,7 +54,7 @@ from pipeline.report import write_reports  # noqa: E402
 
 logging.getLogger("sqlalchemy").setLevel(logging.CRITICAL)  # same shutdown noise, other logger
 
-PARSE_CHUNK_BYTES = 2 * 2**20  # ~2 MiB of input per parse task (a 1 Hz hour-long run is ~0.2)
+PARSE_CHUNK_BYTES = 512 * 2**10  # ~8 one-hour 1 Hz FIT runs: seconds of work per task
 CACHE_EXPIRATION = timedelta(days=60)
 DASK_LOCAL_WORKERS = 2
 
@@ -332,12 +333,14 @@ def demo_cli(settings: Settings, *, demo_dir: Path, athlete: str) -> dict:
 def serve_cli(settings: Settings, *, athlete: str | None, interval_minutes: float) -> None:
     """``runload serve``: the run flow as a Prefect deployment on an interval schedule.
 
-    Without ``PREFECT_API_URL`` Prefect starts a temporary local server for as long as this
-    runs; with it (e.g. ``prefect server start``) the runs and their logs show in the UI."""
+    With ``PREFECT_API_URL`` set (e.g. to a ``prefect server start``), the deployment, its runs
+    and their logs show in that server's UI. Without it, a private Prefect server is started on a
+    free local port for as long as this runs (Prefect's temporary in-process server cannot
+    schedule), and its UI address is printed."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
     if interval_minutes <= 0:
         raise UsageError("--interval-minutes must be positive")
-    if athlete is not None and not valid_athlete_id(athlete):
-        raise UsageError(f"invalid athlete id {athlete!r}")
     data_dir = str(Path(settings.data_dir).resolve())
     reports_dir = str(Path(settings.reports_dir).resolve())
     if athlete is None:
@@ -346,9 +349,69 @@ def serve_cli(settings: Settings, *, athlete: str | None, interval_minutes: floa
     else:
         f, name = athlete_pipeline, f"runload-{athlete}"
         parameters = {"data_dir": data_dir, "reports_dir": reports_dir, "athlete": athlete}
-    print(f"serving {name} every {interval_minutes:g} min (Ctrl-C to stop)", flush=True)
-    f.serve(name=name, interval=timedelta(minutes=interval_minutes), parameters=parameters,
-            print_starting_message=False)
+
+    def serve() -> None:
+        print(f"serving deployment {f.name}/{name}: a run every {interval_minutes:g} min"
+              " (Ctrl-C stops)", flush=True)
+        f.serve(name=name, interval=timedelta(minutes=interval_minutes), parameters=parameters,
+                print_starting_message=False)
+
+    if PREFECT_API_URL.value():
+        print(f"Prefect API: {PREFECT_API_URL.value()}")
+        serve()
+        return
+    import signal
+
+    def stop(signum, frame):  # a service manager's SIGTERM: stop the private server too
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    with local_prefect_server() as url, temporary_settings({PREFECT_API_URL: url}):
+        os.environ["PREFECT_API_URL"] = url  # the runs execute in child processes
+        print(f"Prefect UI: {url.removesuffix('/api')}  (a private server; stops with this)")
+        serve()
+
+
+@contextlib.contextmanager
+def local_prefect_server(*, timeout_s: float = 120.0):
+    """A ``prefect server start`` on a free local port for the duration; yields its API URL."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    prefect_cli = Path(sys.executable).with_name("prefect")
+    command = [str(prefect_cli)] if prefect_cli.exists() else [sys.executable, "-m", "prefect"]
+    proc = subprocess.Popen(
+        [*command, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,  # Ctrl-C reaches us; we stop it in order
+    )
+    url = f"http://127.0.0.1:{port}/api"
+    try:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RunloadError("could not start a local Prefect server; start one with"
+                                   " `prefect server start` and set PREFECT_API_URL")
+            time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 def run_text(result: dict) -> str:
