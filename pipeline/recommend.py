@@ -28,7 +28,14 @@ import numpy as np
 import pandas as pd
 
 from pipeline.config import Thresholds
-from pipeline.symptoms import by_date, calm_baseline_0_10, red_flags, rest_streaks, weekly_pain
+from pipeline.symptoms import (
+    by_date,
+    calm_baseline_0_10,
+    red_flags,
+    rest_streaks,
+    run_day_lights,
+    weekly_pain,
+)
 from pipeline.tolerance import Estimate, tolerated_weekly_km
 
 CROSS_FLOOR_MIN = 30  # reduce / seek_care: at least two short sessions of cycling or swimming
@@ -179,6 +186,8 @@ def recommendation(
         "confidence": confidence(estimate),
         "rules_applied": [{"rule": r, "source": RULES[r]} for r in dict.fromkeys(rules)],
         "pain_zones": _pain_zones(last, baseline),
+        "pain_weeks": pain_weeks(windows),
+        "pain_days": pain_days(hist, end=end, baseline=baseline, thresholds=thresholds),
         "tolerance": estimate.as_dict(),
         "cadence_experiment": cadence_experiment(d, end=end),
     }
@@ -302,6 +311,33 @@ def confidence(estimate: Estimate) -> str:
     if estimate.n_weeks >= 12 and narrow and (estimate.cv_skill or 0) > 0:
         return "high"
     return "medium"
+
+
+def pain_weeks(windows: pd.DataFrame, *, n: int = 8) -> list[dict]:
+    """The last ``n`` seven-day windows ending on ``as_of``: start, km, mean next-morning and
+    sitting pain, their change on the window before, and the traffic light (None: unrated)."""
+    rows = []
+    for w in windows.tail(n).to_dict("records"):
+        rows.append({"week_start": w["week_start"].date().isoformat(),
+                     "run_km": round(float(w["run_km"]), 1),
+                     "next_morning_mean_0_10": _maybe(w["morning_mean_0_10"]),
+                     "next_morning_change_0_10": _maybe(w["morning_change_0_10"]),
+                     "sitting_mean_0_10": _maybe(w["sitting_mean_0_10"]),
+                     "light": w["light"]})
+    return rows
+
+
+def pain_days(hist: pd.DataFrame, *, end, baseline, thresholds: Thresholds,
+              days: int = 28) -> list[dict]:
+    """Run days of the last ``days`` days with their zones and light (Silbernagel)."""
+    if not len(hist):
+        return []
+    lights = run_day_lights(hist, baseline=baseline, thresholds=thresholds)
+    lights = lights[lights["date"] > end - pd.Timedelta(days=days)]
+    return [{"date": r["date"].date().isoformat(), "run_km": round(float(r["run_km"]), 1),
+             "pain_during_run_0_10": _maybe(r["pain_during_run_0_10"]),
+             "pain_next_morning_0_10": _maybe(r["pain_next_morning_0_10"]),
+             "light": r["light"]} for r in lights.to_dict("records")]
 
 
 def _pain_zones(last, baseline) -> dict:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
@@ -48,6 +48,7 @@ def test_a_flare_at_the_end_reduces_or_sends_to_care(tolerated, seed):
     flare, _ = simulate_daily(tolerated_km=tolerated, seed=seed, weeks=18, flare_days=7)
     before, after = recommend(calm), recommend(flare)
     assert after["status"] in ("reduce", "seek_care")
+    assert after["pain_weeks"][-1]["light"] == "red"
     assert after["weekly_run_km"]["max"] < flare["run_km"].tail(7).sum()
     assert after["weekly_run_km"]["max"] <= before["weekly_run_km"]["max"]
     assert after["cross_training_min"] > 0
@@ -80,6 +81,10 @@ def test_output_has_exactly_the_contract_keys_and_is_json():
     week_start = date.fromisoformat(rec["week_start"])
     assert week_start.weekday() == 0 and 1 <= (week_start - as_of).days <= 7
     assert {r["rule"] for r in rec["rules_applied"]} >= {"pain_monitoring", "single_run_cap"}
+    weeks = rec["pain_weeks"]
+    assert len(weeks) == 8 and weeks[-1]["week_start"] == (as_of - timedelta(days=6)).isoformat()
+    assert weeks[-1]["light"] == rec["pain_zones"]["last_7_days"]
+    assert all(d["run_km"] > 0 for d in rec["pain_days"])
 
 
 def test_progress_is_modest_and_respects_the_two_week_cap():
