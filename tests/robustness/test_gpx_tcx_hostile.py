@@ -84,3 +84,25 @@ def test_zero_distance_is_kept_with_duration_and_a_null_distance(sandbox, good_f
     assert pd.isna(row["distance_m"])  # no movement measured: null, never a made-up 0
     assert row["elapsed_time_s"] == pytest.approx(119, abs=1)
     assert row["avg_hr_bpm"] == pytest.approx(145)
+
+
+FAR_DATE_FIX = (
+    "GPX/TCX readers keep a point dated a year before or after the rest (a typo'd year, a clock "
+    "glitch): the activity then spans a year, and values._ascent's time grid grows with the span "
+    "(see test_fuzz). Fix in pipeline/ingest/trackpoints.py: drop points dated after now + 1 day, "
+    "and points more than ~1 day from the run's median time, with a warning")
+
+
+@pytest.mark.xfail(strict=True, reason=FAR_DATE_FIX)
+@pytest.mark.parametrize("kind", ["gpx", "tcx"])
+@pytest.mark.parametrize("days", [-365, 365])
+def test_a_sample_dated_a_year_away_is_dropped_with_a_warning(sandbox, good_fit, kind, days):
+    s = run_samples(START, minutes=2)
+    i = 0 if days < 0 else 119
+    s.loc[i, "timestamp_utc"] = s.loc[i, "timestamp_utc"] + pd.Timedelta(days=days)
+    bad = sandbox.write(f"typo.{kind}", recording(kind, s))
+    code, summary, _ = sandbox.ingest(bad, good_fit)
+    assert code == 0 and summary["new"] == 2
+    assert [w for w in summary["warnings"] if w["source"] == str(bad) and "date" in w["warning"]]
+    row = sandbox.activities().set_index("start_time_utc").loc[pd.Timestamp(START)]
+    assert row["elapsed_time_s"] < 200
