@@ -76,11 +76,11 @@ def plausible_track(
 
     Walks the positions keeping an anchor (the last good point). A point that the athlete could
     not have reached from the anchor (farther than ``max_speed_mps`` x the time since it, or than
-    ``slack_m`` when almost no time passed) is a spike when one of the next ``lookahead`` points comes back (reachable from
-    the anchor but not from the point): it is dropped (``kept`` False). Otherwise the track really
-    jumped (drift corrected, a transfer): the point becomes the anchor but the jump to it is not
-    counted (``counted`` False). ``counted[i]`` says whether the step from the previous kept point
-    to point ``i`` counts as distance.
+    ``slack_m`` when almost no time passed) is a spike when one of the next ``lookahead`` points
+    comes back (reachable from the anchor but not from the point): it is dropped (``kept``
+    False). Otherwise the track really jumped (drift corrected, a transfer): the point becomes the
+    anchor but the jump to it is not counted (``counted`` False). ``counted[i]`` says whether the
+    step from the previous kept point to point ``i`` counts as distance.
     """
     n = len(elapsed_s)
     kept = np.zeros(n, dtype=bool)

@@ -80,8 +80,10 @@ def _samples_cover_session(values: dict, session: dict) -> float:
 
 # Values that exist only for some sports: a device writes step metrics for rides and crank
 # cadence for swims (strokes) and gym machines; those are not the schema's quantities.
-STEP_KEYS = ("avg_cadence_spm", "avg_step_length_m", "avg_stance_time_ms",
-             "avg_vertical_oscillation_mm", "avg_vertical_ratio_pct", "avg_stance_time_balance_pct")
+STEP_KEYS = (
+    "avg_cadence_spm", "avg_step_length_m", "avg_stance_time_ms", "avg_vertical_oscillation_mm",
+    "avg_vertical_ratio_pct", "avg_stance_time_balance_pct",
+)  # fmt: skip
 
 
 def _sport_only(values: dict, sport: str) -> dict:
@@ -163,7 +165,8 @@ def _sample_values(samples: pd.DataFrame, *, sport: str, thresholds: Thresholds)
     in_gap = pause_mask(t, max_gap_s=thresholds.max_sample_gap_s)
     # A gap the distance crossed at moving speed is lost signal while moving (a tunnel, a
     # recorder that logs sparsely), not a pause: its time is moving time like its distance.
-    through = in_gap & (_gap_speed(t, _col(samples, "distance_m")) >= thresholds.moving_speed_min_mps)
+    gap_speed = _gap_speed(t, _col(samples, "distance_m"))
+    through = in_gap & (gap_speed >= thresholds.moving_speed_min_mps)
     w = np.where(in_gap & ~through, min(typical, thresholds.max_sample_gap_s), dt)
 
     values["elapsed_time_s"] = float(t[-1] - t[0])
@@ -174,7 +177,7 @@ def _sample_values(samples: pd.DataFrame, *, sport: str, thresholds: Thresholds)
         moving_min_mps=thresholds.moving_speed_min_mps,
     )
     if speed is not None:
-        speed = np.where(through, _gap_speed(t, _col(samples, "distance_m")), speed)
+        speed = np.where(through, gap_speed, speed)
         moving = np.isfinite(speed) & (speed >= thresholds.moving_speed_min_mps)
         values["moving_time_s"] = float(w[moving].sum())
         mv = moving & np.isfinite(speed) & (w > 0)

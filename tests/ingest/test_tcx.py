@@ -202,3 +202,14 @@ def test_corpus_garmin_tcx_device_and_lap_cadence(corpus):
 def test_corpus_malformed_tcx_is_unreadable_with_the_line(corpus):
     with pytest.raises(UnreadableInput, match=r"invalid XML at line 4653: unbound prefix"):
         read_tcx((corpus / "broken" / "malformed.tcx").read_bytes(), source="malformed.tcx")
+
+
+def test_an_activity_without_a_sport_is_judged_by_its_median_speed():
+    ride = run_samples(300, speed=8.0)  # 29 km/h
+    data = tcx_activity_bytes(ride, sport="Running", lap_m=None).replace(b' Sport="Running"', b"")
+    [a] = read_all(data)
+    assert a.sport == "cycling"
+    assert any("median moving speed 8.0 m/s" in w and "assumed cycling" in w for w in a.warnings)
+    run = tcx_activity_bytes(run_samples(300), sport="Running", lap_m=None)
+    [r] = read_all(run.replace(b' Sport="Running"', b""))
+    assert r.sport == "running" and any("assumed running" in w for w in r.warnings)
