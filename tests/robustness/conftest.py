@@ -62,7 +62,10 @@ class Sandbox:
         before = listing(self.root, skip=self.data)
         parent_before = sorted(p.name for p in self.root.parent.iterdir())
         self.capsys.readouterr()
-        code = cli.main([*args, "--data-dir", str(self.data)])
+        try:
+            code = cli.main([*args, "--data-dir", str(self.data)])
+        except SystemExit as e:  # argparse's own usage errors (exit 2)
+            code = e.code
         out, err = self.capsys.readouterr()
         assert "Traceback" not in err and "Traceback" not in out
         assert listing(self.root, skip=self.data) == before, "written outside the data folder"
