@@ -42,6 +42,7 @@ from functools import cache  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from prefect import flow, task  # noqa: E402
+from prefect.context import FlowRunContext  # noqa: E402
 
 from pipeline import store as st  # noqa: E402
 from pipeline.analysis import analyze  # noqa: E402
@@ -123,11 +124,16 @@ def cached_parse(batch: list[Leaf], *, profile_timezone: str | None, thresholds:
     """Outcomes for ``batch`` in its order, parsed by cached ``parse-files`` tasks."""
     parse = parse_files_task.with_options(result_storage=Path(cache_dir))
     groups = chunks(batch, max_bytes=max_bytes)
-    futures = [parse.submit(group, profile_timezone=profile_timezone, thresholds=thresholds)
-               for group in groups]
+    kwargs = dict(profile_timezone=profile_timezone, thresholds=thresholds)
+    context = FlowRunContext.get()
+    if context is not None and context.task_runner is not None:  # side by side on its runner
+        futures = [parse.submit(group, **kwargs) for group in groups]
+        results = [future.result() for future in futures]
+    else:  # called from a task on a worker, or outside a flow: one after the other
+        results = [parse(group, **kwargs) for group in groups]
     by_sha: dict[str, ParseOutcome] = {}
-    for group, future in zip(groups, futures):
-        for leaf, outcome in zip(group, future.result()):
+    for group, outcomes in zip(groups, results):
+        for leaf, outcome in zip(group, outcomes):
             by_sha[leaf.sha256] = outcome
     return [_rebound(by_sha[leaf.sha256], leaf) for leaf in batch]
 

@@ -217,3 +217,33 @@ def test_runload_demo_end_to_end(harness, tmp_path, capsys):
     (tmp_path / "mine" / "thesis.txt").write_text("keep")
     assert cli.main(["demo", "--dir", str(tmp_path / "mine")]) == 2
     assert (tmp_path / "mine" / "thesis.txt").read_text() == "keep"
+
+
+def test_the_ingest_parses_through_the_cache_when_it_takes_a_parse_step(harness, demo_files,
+                                                                         tmp_path, monkeypatch):
+    """``ingest_inputs`` hands ``cached_parse`` to an ingest that accepts ``parse=``."""
+    from pipeline.config import Thresholds
+    from pipeline.ingest import run as ingest_run
+    from pipeline.ingest.sources import Leaf, leaves, top_inputs
+
+    seen = {}
+
+    def ingest_paths(paths, store, *, thresholds, progress=False, parse=None):
+        batch = [leaf for top in top_inputs(paths) for leaf in leaves(top, thresholds=thresholds)
+                 if isinstance(leaf, Leaf)]
+        for _ in range(2):
+            seen.setdefault("outcomes", []).append(
+                parse(batch, profile_timezone=None, thresholds=thresholds))
+        return ingest_run.IngestSummary()
+
+    calls = []
+    real = flows.parse_leaf
+    monkeypatch.setattr(flows, "parse_leaf", lambda leaf, **kw: calls.append(1) or real(leaf, **kw))
+    monkeypatch.setattr(ingest_run, "ingest_paths", ingest_paths)
+    flows.ingest_inputs([str(p) for p in demo_files.fit_files[:2]], data_dir=tmp_path / "data",
+                        athlete="me", thresholds=Thresholds())
+    first, second = seen["outcomes"]
+    assert [o.status for o in first] == ["ok", "ok"] and len(calls) == 2  # once, then cached
+    assert [o.activities[0][0]["activity_id"] for o in second] == \
+        [o.activities[0][0]["activity_id"] for o in first]
+    assert any(st.parse_cache_dir(tmp_path / "data").iterdir())
