@@ -193,7 +193,22 @@ def recommendation(
     }
     if effects is not None:
         out["load_effects"] = effects
-    return out
+    return _json_ready(out)
+
+
+def _json_ready(obj):
+    """NaN and missing values become None (valid JSON); numpy scalars become Python ones."""
+    if isinstance(obj, dict):
+        return {k: _json_ready(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_json_ready(v) for v in obj]
+    if isinstance(obj, (np.integer, np.bool_)):
+        return obj.item()
+    if isinstance(obj, (float, np.floating)):
+        return None if not np.isfinite(obj) else float(obj)
+    if obj is pd.NA or obj is pd.NaT:
+        return None
+    return obj
 
 
 def _floor1(km: float) -> float:

@@ -206,7 +206,9 @@ def tolerated_weekly_km(
     thresholds: Thresholds = Thresholds(),
     seed: int = 0,
 ) -> Estimate:
-    """The athlete's tolerated weekly km from their own history (see the module docstring)."""
+    """The athlete's tolerated weekly km (km per 7 days) from their own history, or None with
+    the reason (see the module docstring). Everything is derived from ``daily``; ``weekly`` is
+    accepted so callers can pass the pair they hold."""
     frame = lagged_load_frame(daily)
     rows = _supported_rows(frame)
     weeks_rated = rows.groupby("week_start")["pain_0_10"].count()

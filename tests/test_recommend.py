@@ -76,7 +76,7 @@ def test_output_has_exactly_the_contract_keys_and_is_json():
     rec = recommend(daily)
     assert CONTRACT_KEYS <= set(rec)
     assert set(rec["weekly_run_km"]) == {"min", "max"}
-    assert json.loads(json.dumps(rec)) == rec
+    assert json.loads(json.dumps(rec, allow_nan=False)) == rec
     as_of = date.fromisoformat(rec["as_of"])
     week_start = date.fromisoformat(rec["week_start"])
     assert week_start.weekday() == 0 and 1 <= (week_start - as_of).days <= 7
@@ -158,7 +158,7 @@ def test_invariants_hold_for_any_athlete(daily):
     if rec["tolerated_weekly_km"] is None:
         assert rec["confidence"] == "low"
     assert rec["status"] in ("progress", "hold", "reduce", "seek_care")
-    json.dumps(rec)
+    json.dumps(rec, allow_nan=False)
 
 
 def test_estimate_can_be_passed_in_and_is_used():
