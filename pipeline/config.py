@@ -101,6 +101,7 @@ class Thresholds:
     calm_week_quantile: float = 0.4  # calm weeks: weekly morning pain at or below this quantile
     pain_trend_rise: float = 0.5  # weekly mean rise (points) that counts as "pain increasing"
     red_flag_window_days: int = 14  # red flags look at the last two weeks
+    weakness_window_days: int = 28  # reported weakness stays a red flag for four weeks
     rest_stretch_days: int = 7  # complete rest this long is flagged (not advised; SCIENCE.md)
 
     # --- symptom relation and recommendation (rules of thumb, labelled as such) ---------------

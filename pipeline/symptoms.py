@@ -248,8 +248,8 @@ def red_flags(
     daily: pd.DataFrame, *, as_of: date, baseline: float | None, thresholds: Thresholds,
     windows: pd.DataFrame | None = None,
 ) -> list[dict]:
-    """SCIENCE.md's reasons to see an athletic trainer, over the last ``red_flag_window_days``:
-    ``weakness_reported``, ``pain_above_7``, ``pain_rising_despite_less_load`` (next-morning or
+    """SCIENCE.md's reasons to see an athletic trainer, over the last ``red_flag_window_days``
+    (``weakness_window_days`` for weakness): ``weakness_reported``, ``pain_above_7``, ``pain_rising_despite_less_load`` (next-morning or
     sitting pain up in each of the last two weeks while the weekly km fell) and
     ``morning_pain_not_settling`` (two or more mornings after two run-free days with pain above
     baseline + red margin). ``windows`` is ``weekly_pain`` up to ``as_of`` if already computed.
@@ -260,8 +260,11 @@ def red_flags(
     recent = d[(d.index > start) & (d.index <= end)]
     see = "Please contact an athletic trainer (or physiotherapist) for an assessment."
     flags = []
-    if "weakness" in recent and recent["weakness"].astype("boolean").fillna(False).any():
-        day = recent.index[recent["weakness"].astype("boolean").fillna(False).to_numpy()][-1]
+    weak_since = end - pd.Timedelta(days=thresholds.weakness_window_days)
+    weak = (d.loc[(d.index > weak_since) & (d.index <= end), "weakness"].astype("boolean")
+            .fillna(False) if "weakness" in d else pd.Series(dtype=bool))
+    if weak.any():
+        day = weak.index[weak.to_numpy(dtype=bool)][-1]
         flags.append({"code": "weakness_reported", "message": (
             f"You reported weakness in the hip or hamstring (last on {day.date()}). {see}")})
     worst_pain = None

@@ -124,10 +124,18 @@ def test_weakness_and_pain_above_seven_are_red_flags_that_name_an_athletic_train
     assert "8/10" in flags[1]["message"]
 
 
+def test_weakness_three_weeks_ago_is_still_a_flag():
+    daily = calm(weeks=6)
+    daily["weakness"] = daily["weakness"].astype("boolean")
+    daily.loc[daily.index[-21], "weakness"] = True
+    flags = red_flags(daily, as_of=last_day(daily), baseline=1.0, thresholds=TH)
+    assert [f["code"] for f in flags] == ["weakness_reported"]
+
+
 def test_old_weakness_is_no_longer_a_flag():
     daily = calm(weeks=6)
     daily["weakness"] = daily["weakness"].astype("boolean")
-    daily.loc[daily.index[-30], "weakness"] = True
+    daily.loc[daily.index[-30], "weakness"] = True  # more than four weeks ago
     assert red_flags(daily, as_of=last_day(daily), baseline=1.0, thresholds=TH) == []
 
 
