@@ -14,7 +14,7 @@ import shutil
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -116,24 +116,24 @@ class IngestSummary:
 # --- parsing (runs in worker processes for bulk imports) -------------------------------------
 
 
-def _reader(kind: str):
-    if kind == "fit":
+def _read(leaf: Leaf, thresholds: Thresholds) -> list[ParsedActivity]:
+    if leaf.kind == "fit":
         from pipeline.ingest.fit import read_fit
 
-        return read_fit
-    if kind == "gpx":
+        return read_fit(leaf.data, source=leaf.source)
+    if leaf.kind == "gpx":
         from pipeline.ingest.gpx import read_gpx
 
-        return read_gpx
+        return read_gpx(leaf.data, source=leaf.source, thresholds=thresholds)
     from pipeline.ingest.tcx import read_tcx
 
-    return read_tcx
+    return read_tcx(leaf.data, source=leaf.source, thresholds=thresholds)
 
 
 def parse_leaf(leaf: Leaf, *, profile_timezone: str | None, thresholds: Thresholds) -> ParseOutcome:
     """Parse one activity file into activity rows and samples; never raises for bad input."""
     try:
-        parsed = _reader(leaf.kind)(leaf.data, source=leaf.source)
+        parsed = _read(leaf, thresholds)
     except NotAnActivity as e:
         return ParseOutcome(leaf, "not_activity", e.reason)
     except UnsafeInput as e:
@@ -164,14 +164,16 @@ def parse_leaf(leaf: Leaf, *, profile_timezone: str | None, thresholds: Threshol
 def activity_row(parsed: ParsedActivity, *, leaf: Leaf, profile_timezone: str | None,
                  thresholds: Thresholds) -> tuple[dict, pd.DataFrame]:
     """One ``schemas.Activities`` row (``fast_time_fraction`` filled later) and its samples."""
+    meta = leaf.metadata or {}
+    if meta.get("sport"):  # the type the athlete gave on Strava outranks the file's guess
+        parsed = replace(parsed, sport=meta["sport"])
     parsed = on_utc_clock(parsed, profile_timezone=profile_timezone)
     offset, local_date, date_source = local_start(parsed, profile_timezone=profile_timezone)
-    meta = leaf.metadata or {}
     row = {
         "activity_id": f"{leaf.sha256[:16]}-{parsed.session_index}",
         "source_files": [leaf.source],
         "format": parsed.format,
-        "sport": meta.get("sport") or parsed.sport,
+        "sport": parsed.sport,
         "sub_sport": parsed.sub_sport,
         "name": meta.get("name") or parsed.name,
         "gear": meta.get("gear"),

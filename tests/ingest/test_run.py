@@ -171,13 +171,26 @@ def test_whole_corpus_quarantines_only_broken_files(data_dir, corpus, capsys):
     code = cli.main(["ingest", "--data-dir", str(data_dir), "--json", "--athlete", "corpus",
                      str(corpus)])
     out = json.loads(capsys.readouterr().out)
-    quarantined = {r["source"].split("corpus/", 1)[1] for r in out["quarantined"]}
-    broken = {f"broken/{p.name}" for p in (corpus / "broken").iterdir()}
-    damaged_unreadable = {q for q in quarantined if q.startswith("fit-damaged/")}
-    assert code == 1
-    assert quarantined - damaged_unreadable == broken
+    assert code == 1  # the broken files are listed
     assert not out["refused"]
-    not_activity = {r["source"].split("corpus/", 1)[1] for r in out["not_activity"]}
-    assert {f"not-activity/{p.name}" for p in (corpus / "not-activity").iterdir()} <= not_activity
-    assert out["new"] >= 25 + 17 + 12 + 68 - 1 - len(damaged_unreadable)
+    rel = lambda source: source.split("corpus/", 1)[1]  # noqa: E731
+    quarantined = {rel(r["source"]) for r in out["quarantined"]}
+    assert quarantined == {f"broken/{p.name}" for p in (corpus / "broken").iterdir()}
+    ledger = st.read_sources(st.Store(data_dir, "corpus"))
+    status = {rel(s): v for s, v in zip(ledger["source_file"], ledger["status"])}
+    for folder in ("fit", "gpx", "tcx", "history"):
+        for p in (corpus / folder).iterdir():
+            if p.name == "Mojstrovka.gpx":  # every point stamped 1901-12-13: a course, no run
+                assert status[f"gpx/{p.name}"] == "not_activity"
+                continue
+            assert status[f"{folder}/{p.name}"] in ("ok", "duplicate"), p.name
+    for p in (corpus / "fit-damaged").iterdir():
+        assert status[f"fit-damaged/{p.name}"] in ("partial", "duplicate"), p.name
+    for p in (corpus / "not-activity").iterdir():
+        assert status[f"not-activity/{p.name}"] == "not_activity", p.name
+    # the byte-identical GPX pair is one activity that lists both files
+    activities = st.read_activities(st.Store(data_dir, "corpus"))
+    pair = [s for s in activities["source_files"] if any("strava_export.gpx" in x for x in s)]
+    assert len(pair) == 1 and any("stopped_example.gpx" in x for x in pair[0])
+    assert activities["start_time_utc"].min() > pd.Timestamp("2000-01-01", tz="UTC")
     assert len(out["partial"]) >= 2  # the COROS file and the truncated ride at least
