@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from pipeline.errors import InputError, NotAnActivity, UnreadableInput
-from pipeline.ingest.fit_recover import Decoded, decoded_fit
+from pipeline.ingest.fit_fast import decode_fit_fast
+from pipeline.ingest.fit_recover import WANTED, Decoded, decoded_fit
 from pipeline.ingest.model import ParsedActivity
 from pipeline.schemas import Samples
 
@@ -82,13 +83,34 @@ def read_fit(data: bytes, *, source: str) -> list[ParsedActivity]:
     monitoring, weight) and ``UnreadableInput`` when nothing usable can be read; no other error.
     """
     try:
-        return activities_from_messages(decoded_fit(data, source=source), source=source)
+        decoded = fast_decoded(data) or decoded_fit(data, source=source)
+        return activities_from_messages(decoded, source=source)
     except InputError:
         raise
     except Exception as exc:  # a decoder or a value we did not foresee: never a traceback
         raise UnreadableInput(
             f"FIT file could not be read ({type(exc).__name__}: {exc})", source=source
         ) from exc
+
+
+def fast_decoded(data: bytes) -> Decoded | None:
+    """The fast decoder's messages with the records as columns (``record_columns``, and the first
+    timed record alone under ``record``), or None when the file is left to fitparse: when the
+    fast decoder refuses it, or there is no session (then fitparse's records name the sport)."""
+    try:
+        fast = decode_fit_fast(data)
+    except Exception:  # noqa: BLE001 - the fast path never decides a file's fate
+        return None
+    if fast is None or not fast.messages["session"]:
+        return None
+    if set(WANTED) - {"record", "hr"} - set(fast.messages):  # a message it does not read
+        return None
+    ts = fast.records["timestamp"]
+    timed = ts[np.isfinite(ts)]
+    first = [{"timestamp": float(timed[0])}] if len(timed) else []
+    # "hr": the fast decoder refuses files with hr messages
+    messages = {**fast.messages, "hr": [], "record": first, "record_columns": fast.records}
+    return Decoded(messages, "fit_fast")
 
 
 def fit_name(value, kind: str) -> str | None:
@@ -178,14 +200,25 @@ def _latest() -> pd.Timestamp:
     return pd.Timestamp.now(tz="UTC") + pd.Timedelta(days=1)
 
 
-def record_columns(records: list[dict], shift: float, warnings: list[str]) -> dict[str, np.ndarray]:
-    """Record messages as column arrays in SI units, implausible values cleaned to NaN/dropped.
+def record_columns(
+    records: list[dict] | dict[str, np.ndarray], shift: float, warnings: list[str]
+) -> dict[str, np.ndarray]:
+    """Record messages (dicts, or fit_fast's columns) as column arrays in SI units, implausible
+    values cleaned to NaN/dropped.
 
     ``cadence_raw`` (cadence + fractional, device units) is converted per sport later.
     """
 
-    def col(key):
-        return _floats([r.get(key) for r in records])
+    if isinstance(records, dict):  # fit_fast's columns: fitparse's names and units
+        timed = np.isfinite(records["timestamp"])
+        n = int(timed.sum())
+
+        def col(key):
+            return records[key][timed] if key in records else np.full(n, np.nan)
+    else:
+
+        def col(key):
+            return _floats([r.get(key) for r in records])
 
     ts = _utc(col("timestamp"), shift)
     cols: dict[str, np.ndarray] = {"timestamp": ts}
@@ -201,7 +234,8 @@ def record_columns(records: list[dict], shift: float, warnings: list[str]) -> di
         np.where(bad, np.nan, lat),
         np.where(bad, np.nan, lon),
     )
-    dev_keys = sorted({k for r in records for k in r if k.startswith("dev_")})
+    names = records if isinstance(records, dict) else {k for r in records for k in r}
+    dev_keys = sorted(k for k in names if k.startswith("dev_"))
     for key in dev_keys:
         values = col(key)
         if np.isfinite(values).any():
@@ -380,9 +414,10 @@ def activities_from_messages(decoded: Decoded, *, source: str) -> list[ParsedAct
     _check_is_activity(decoded, source)
     warnings: list[str] = []
     shift, offset = _clock(messages, warnings, source)
-    cols = record_columns(
-        [r for r in messages["record"] if r.get("timestamp") is not None], shift, warnings
-    )
+    records = messages.get("record_columns")
+    if records is None:
+        records = [r for r in messages["record"] if r.get("timestamp") is not None]
+    cols = record_columns(records, shift, warnings)
     sessions = _distinct_sessions(messages["session"])
     if not sessions:  # truncated before the session was written: one activity, no totals
         sport_fit, sub = _fallback_sport(messages)
