@@ -146,7 +146,7 @@ class Estimate:
     method: str
     reason: str | None = None
     outcome: str = "pain_next_morning_0_10"
-    lag_days: int = 1  # 1: a rating answers the 7 days before it; 0: up to its own date
+    pairing: str = "7_days_before"  # which week's km a rating answers (see PAIRINGS)
     rise_0_10: float | None = None
     rise_interval: tuple[float, float] | None = None
     cv_skill: float | None = None
@@ -173,22 +173,40 @@ def _rounded(obj):
     return obj
 
 
-def lagged_load_frame(daily: pd.DataFrame, *, lag_days: int = 1) -> pd.DataFrame:
-    """Per date: ``pain_0_10`` (the morning rating), ``load_7d_km`` (running km of the seven
-    days ending ``lag_days`` before: ``d-7 .. d-1`` by default), ``spike_excess`` (that last
-    day's spike ratio above 1, else 0) and ``week_start`` (Monday); every calendar day.
+PAIRINGS = {
+    "7_days_before": "the 7 days before the rating (d-7 .. d-1)",
+    "7_days_to_date": "the 7 days up to and including the rating's date",
+    "calendar_week": "the rating's own calendar week (Monday to Sunday)",
+    "previous_calendar_week": "the calendar week before the rating's week",
+}
 
-    ``lag_days=0`` pairs a rating with the load up to and including its own date, for logs
-    where the next-morning rating was dated with the day of the run."""
+
+def lagged_load_frame(daily: pd.DataFrame, *, pairing: str = "7_days_before") -> pd.DataFrame:
+    """Per date: ``pain_0_10`` (the morning rating), ``load_7d_km`` (running km of the week
+    the rating is paired with, see ``PAIRINGS``; by default the seven days ``d-7 .. d-1``),
+    ``spike_excess`` (the spike ratio above 1 of the day before, or of the same day for
+    ``7_days_to_date``, else 0) and ``week_start`` (Monday); every calendar day, rated or not.
+
+    The other pairings serve logs that date a next-morning rating with the day of the run,
+    or whose pain follows the calendar week's km."""
     d = by_date(daily)
     km = d["run_km"].astype(float)
     spike = (d["spike_ratio"].astype(float) if "spike_ratio" in d
              else pd.Series(np.nan, index=d.index))
+    lag = 0 if pairing == "7_days_to_date" else 1
     out = pd.DataFrame(index=d.index)
     out["pain_0_10"] = morning_pain_0_10(daily)
-    out["load_7d_km"] = km.rolling(7, min_periods=1).sum().shift(lag_days).fillna(0.0)
-    out["spike_excess"] = (spike.shift(lag_days) - 1).clip(lower=0).fillna(0.0)
     out["week_start"] = out.index - pd.to_timedelta(out.index.day_of_week, unit="D")
+    if pairing in ("7_days_before", "7_days_to_date"):
+        out["load_7d_km"] = km.rolling(7, min_periods=1).sum().shift(lag).fillna(0.0)
+    elif pairing in ("calendar_week", "previous_calendar_week"):
+        weekly = km.groupby(out["week_start"]).sum()
+        if pairing == "previous_calendar_week":
+            weekly = weekly.shift(1, freq="7D")
+        out["load_7d_km"] = out["week_start"].map(weekly).fillna(0.0).to_numpy()
+    else:
+        raise ValueError(f"unknown pairing {pairing!r}; one of {sorted(PAIRINGS)}")
+    out["spike_excess"] = (spike.shift(lag) - 1).clip(lower=0).fillna(0.0)
     return out
 
 
@@ -232,17 +250,20 @@ def tolerated_weekly_km(
             f"your 7-day km barely varied ({lo:.0f}-{hi:.0f} km), so the load at which pain "
             "rises cannot be told apart"), load_range_km=(float(lo), float(hi)), **base)
 
-    # Which load a rating answers: runload's convention is the morning after (lag 1); a log
-    # that dates next-morning pain with the run's day fits lag 0 better. Same rows, same
-    # number of parameters, so the lower squared error decides.
+    # Which load a rating answers: runload's convention is the 7 days before the morning; a
+    # log that dates next-morning pain with the run's day, or whose pain follows calendar weeks,
+    # fits another pairing better. Same rows and parameters, so the least squared error decides
+    # (ties keep the convention).
     fits = {}
-    for lag in (1, 0):
-        lag_rows = _supported_rows(lagged_load_frame(daily, lag_days=lag)).loc[rows.index]
-        X = lag_rows[["load_7d_km", "spike_excess"]].to_numpy()
-        fits[lag] = (HingeRegression().fit(X, rows["pain_0_10"].to_numpy()), lag_rows)
-    lag = min(fits, key=lambda k: fits[k][0].sse_ - (1e-9 if k == 1 else 0.0))
-    model, rows = fits[lag]
-    base["lag_days"] = lag
+    y_all = rows["pain_0_10"].to_numpy()
+    for pairing in PAIRINGS:
+        paired = _supported_rows(lagged_load_frame(daily, pairing=pairing)).loc[rows.index]
+        X = paired[["load_7d_km", "spike_excess"]].to_numpy()
+        if np.ptp(X[:, 0]) > 0:
+            fits[pairing] = (HingeRegression().fit(X, y_all), paired)
+    pairing = min(fits, key=lambda k: fits[k][0].sse_ * (1 - 1e-9 * (k == "7_days_before")))
+    model, rows = fits[pairing]
+    base["pairing"] = pairing
     x = rows["load_7d_km"].to_numpy()
     lo, hi = np.quantile(x, [0.1, 0.9])
     top = float(x.max())

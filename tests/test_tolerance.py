@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.base import clone
 
@@ -145,7 +146,21 @@ def test_next_morning_pain_dated_with_the_run_is_paired_with_the_same_day():
     daily, _ = simulate_daily(tolerated_km=25, weeks=20, seed=3)
     daily["pain_next_morning_0_10"] = daily["pain_next_morning_0_10"].shift(-1)
     est = tolerated_weekly_km(daily, thresholds=TH)
-    assert est.lag_days == 0
+    assert est.pairing == "7_days_to_date"
     assert abs(est.value / 25 - 1) <= 0.20
     assert tolerated_weekly_km(simulate_daily(tolerated_km=25, weeks=20, seed=3)[0],
-                               thresholds=TH).lag_days == 1
+                               thresholds=TH).pairing == "7_days_before"
+
+
+def test_pain_that_follows_the_calendar_weeks_km_is_paired_with_that_week():
+    tolerated = 30.0
+    daily, _ = simulate_daily(tolerated_km=tolerated, weeks=20, seed=12)
+    rng = np.random.default_rng(12)
+    monday = daily["date"] - pd.to_timedelta(daily["date"].dt.day_of_week, unit="D")
+    week_km = daily.groupby(monday)["run_km"].transform("sum")
+    pain = 1 + 2.0 * (week_km > tolerated) + rng.normal(0, 0.6, len(daily))
+    daily["pain_next_morning_0_10"] = np.where(rng.random(len(daily)) < 0.3, np.nan,
+                                               np.clip(np.round(pain), 0, 10))
+    est = tolerated_weekly_km(daily, thresholds=TH)
+    assert est.pairing == "calendar_week"
+    assert abs(est.value / tolerated - 1) <= 0.20
