@@ -66,15 +66,23 @@ def _wait_for(condition, proc: subprocess.Popen, timeout: float = 120) -> None:
         time.sleep(0.005)
 
 
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory) -> tuple[Path, dict]:
+    """The watch folder of N_FILES runs and the store state of one uninterrupted ingest of it."""
+    root = tmp_path_factory.mktemp("uninterrupted")
+    folder = many_runs(root / "watch")
+    assert cli.main(["ingest", "--data-dir", str(root / "data"), str(folder)]) == 0
+    expected = store_state(root / "data")
+    assert len(expected) == N_FILES
+    return folder, expected
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("moment", ["after_first_flush", "while_writing_samples"])
 def test_kill_9_in_the_middle_of_an_ingest_then_rerun_equals_an_uninterrupted_run(
-        tmp_path, moment, capsys):
-    folder = many_runs(tmp_path / "watch")
-    reference, killed = tmp_path / "reference", tmp_path / "killed"
-    assert cli.main(["ingest", "--data-dir", str(reference), str(folder)]) == 0
-    expected = store_state(reference)
-    assert len(expected) == N_FILES
+        tmp_path, moment, capsys, uninterrupted):
+    folder, expected = uninterrupted
+    killed = tmp_path / "killed"
 
     store = st.Store(killed, "me")
     proc = _runload("ingest", "--data-dir", str(killed), "--no-progress", str(folder))

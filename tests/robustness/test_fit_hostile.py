@@ -196,3 +196,23 @@ def test_a_record_dated_a_year_before_the_session_is_dropped(sandbox, good_fit):
     stored = pd.read_parquet(sandbox.store.samples_path(row["activity_id"]))
     assert stored["timestamp_utc"].dt.year.eq(2026).all()
     assert any("implausible dates dropped" in w["warning"] for w in summary["warnings"])
+
+
+def with_array_field(data: bytes) -> bytes:
+    """The record's distance declared as two uint16 instead of one uint32 (a one-bit change of
+    its base type; same size, valid CRC): FIT allows arrays, so decoders give a tuple."""
+    b = bytearray(data)
+    definition = b.find(bytes([0x42, 0, 0, 20, 0]))  # local 2 = record (global 20)
+    field = b.find(b"\x05\x04\x86", definition)
+    b[field + 2] = 0x84
+    body = bytes(b[:-2])
+    return body + struct.pack("<H", fit_crc(body))
+
+
+def test_a_field_decoding_as_an_array_does_not_lose_the_file(sandbox, good_fit):
+    # the fuzz found it: one flipped bit quarantined a whole readable file (fixed in 5d97fc6)
+    bad = sandbox.write("array.fit", with_array_field(fit_run(START)))
+    code, summary, _ = sandbox.ingest(bad, good_fit)
+    assert code == 0 and summary["new"] == 2
+    row = sandbox.activities().set_index("start_time_utc").loc[pd.Timestamp(START)]
+    assert row["avg_hr_bpm"] == pytest.approx(145)

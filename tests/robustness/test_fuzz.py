@@ -32,7 +32,7 @@ from tests.robustness.conftest import fit_run
 ROOT = Path(__file__).resolve().parents[2]
 
 SEED = 20261124
-CASES = {"fit": 100, "gpx": 80, "tcx": 80}
+CASES = {"fit": 80, "gpx": 80, "tcx": 80}
 PER_CASE_S = 10  # a case slower than this counts as a hang
 MEMORY_LIMIT = 3 * 2**30  # address space of the fuzzing process: a blow-up fails fast
 OUTCOMES = {"ok", "partial", "not_activity", "quarantined", "refused"}
