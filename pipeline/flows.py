@@ -47,7 +47,14 @@ from prefect.context import FlowRunContext  # noqa: E402
 from pipeline import store as st  # noqa: E402
 from pipeline.analysis import analyze  # noqa: E402
 from pipeline.config import Settings, Thresholds  # noqa: E402
-from pipeline.errors import PainLogError, RunloadError, UsageError  # noqa: E402
+from pipeline import painlog  # noqa: E402
+from pipeline.errors import (  # noqa: E402
+    InputError,
+    PainLogError,
+    RunloadError,
+    StoreLockedError,
+    UsageError,
+)
 from pipeline.ingest import run as ingest_run  # noqa: E402
 from pipeline.ingest.run import ParseOutcome, parse_leaf  # noqa: E402
 from pipeline.ingest.sources import Leaf  # noqa: E402
@@ -168,12 +175,12 @@ def ingest_inputs(inputs: list[str], *, data_dir: Path, athlete: str,
         rejected += summary.rejected
     pain_logs = []
     for path in pain_inputs:
-        from pipeline import painlog
-
         try:
             pain_logs.append(painlog.import_csv(store, path).as_dict())
         except PainLogError as e:
             rejected.append((path, str(e).split(": ", 1)[-1]))
+        except InputError as e:
+            rejected.append((path, e.reason))
     return {"ingest": summary.as_dict() if summary else None, "pain_logs": pain_logs,
             "rejected": rejected}
 
@@ -195,9 +202,21 @@ def analyze_athlete(data_dir: Path, athlete: str, *, as_of: date | None,
     return analyze(store, as_of=as_of, thresholds=thresholds)
 
 
-# inputs can sit on a synced folder mid-copy, or another runload may hold the store's lock for a
-# moment: ingesting is idempotent (content hashes), so retrying is safe. Nothing else retries.
-ingest_task = task(name="ingest", retries=2, retry_delay_seconds=3)(ingest_inputs)
+def retry_can_help(task, task_run, state) -> bool:
+    """Retry only failures a second try can pass: OS errors (an inbox on a synced folder
+    mid-copy, a network drive) and another runload holding the store's lock for a moment."""
+    try:
+        state.result()
+    except (OSError, StoreLockedError):
+        return True
+    except BaseException:
+        return False
+    return False
+
+
+# ingesting is idempotent (content hashes), so a retry is safe. Nothing else retries.
+ingest_task = task(name="ingest", retries=2, retry_delay_seconds=3,
+                   retry_condition_fn=retry_can_help)(ingest_inputs)
 inbox_task = task(name="inbox")(inbox_inputs)
 analyze_task = task(name="analyze")(analyze_athlete)
 report_task = task(name="report")(write_reports)

@@ -208,7 +208,10 @@ def test_runload_demo_end_to_end(harness, tmp_path, capsys):
         f"report: {(demo / 'reports' / 'me' / 'report.html').resolve()}"
     assert "Traceback" not in out.err and "prefect" not in out.err.lower()
     activities = st.read_activities(st.Store(demo / "data", "me"))
-    assert len(activities) > 90 and activities["source_files"].map(len).max() == 2
+    n_files = sum(1 for p in (demo / "files").rglob("*") if p.suffix in (".fit", ".gpx", ".tcx"))
+    fit_files = len(list((demo / "files" / "garmin").glob("*.fit")))
+    assert len(activities) == fit_files > 90  # every twin merged into its FIT activity
+    assert activities["source_files"].map(len).sum() == n_files
     rec = json.loads((demo / "data" / "processed" / "me" / "recommendation.json").read_text())
     assert rec["athlete"] == "me"
     # a second run replaces the demo's own folder; a foreign folder is refused
