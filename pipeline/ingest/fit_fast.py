@@ -8,8 +8,11 @@ fitparse's rules (``fit_profile.message_values``).
 
 fitparse stays the reference: whatever this decoder cannot read with certainty — a CRC mismatch,
 truncation, an unknown base type, a field size that is not a multiple of its type, a data message
-without a definition, a header that lies, an accumulated component (compressed speed/distance)
-with values — makes it refuse (return None), and the caller decodes the file with fitparse.
+without a definition, an undescribed developer field, a header that lies, trailing bytes, ``hr``
+messages — makes it refuse (return None), and the caller decodes the file with fitparse.
+Accumulated components (compressed speed/distance) follow fitparse message by message
+(``fit_profile.record_components``); compressed-timestamp headers, big-endian definitions and
+chained files (several headers) are read as fitparse reads them.
 """
 
 from __future__ import annotations
@@ -70,7 +73,7 @@ def decode_fit_fast(data: bytes) -> FastFit | None:
     """The file's records as columns and its other messages, or None when fitparse must decide."""
     try:
         return _decode(bytes(data))
-    except Exception:  # Refused, or bytes no decoder should trust: fitparse will say why
+    except Exception:  # noqa: BLE001 - Refused, or bytes to leave to fitparse, which says why
         return None
 
 
