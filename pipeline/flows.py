@@ -28,6 +28,7 @@ for _key, _value in {
     "PREFECT_SERVER_LOGGING_LEVEL": "WARNING" if _VERBOSE else "CRITICAL",
     "PREFECT_INTERNAL_LOGGING_LEVEL": "ERROR" if _VERBOSE else "CRITICAL",
     "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "INFO" if _VERBOSE else "CRITICAL",
+    "PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW": "ignore",
     "DASK_LOGGING__DISTRIBUTED": "warning" if _VERBOSE else "error",
 }.items():
     os.environ.setdefault(_key, _value)

@@ -250,3 +250,22 @@ def test_the_ingest_parses_through_the_cache_when_it_takes_a_parse_step(harness,
     assert [o.activities[0][0]["activity_id"] for o in second] == \
         [o.activities[0][0]["activity_id"] for o in first]
     assert any(st.parse_cache_dir(tmp_path / "data").iterdir())
+
+
+def test_serve_refuses_a_non_positive_interval(tmp_path):
+    from pipeline.config import Settings
+    from pipeline.errors import UsageError
+
+    with pytest.raises(UsageError, match="positive"):
+        flows.serve_cli(Settings(data_dir=tmp_path), athlete="me", interval_minutes=0)
+
+
+@pytest.mark.slow
+def test_the_private_prefect_server_for_serve_starts_and_stops():
+    import urllib.request
+
+    with flows.local_prefect_server() as url:
+        with urllib.request.urlopen(f"{url}/health", timeout=5) as response:
+            assert response.status == 200
+    with pytest.raises(OSError):
+        urllib.request.urlopen(f"{url}/health", timeout=5)
