@@ -48,9 +48,10 @@ def test_about_twenty_weeks_of_runs_rides_and_swims(athlete):
 
 
 def test_local_times_follow_daylight_saving(athlete):
-    offsets = {a.start_local.date() < date(2026, 11, 1): a.utc_offset_min
-               for a in athlete.activities}
-    assert offsets == {True: -360, False: -420}  # MDT, then MST
+    dst_end = date(2026, 11, 1)
+    before = {a.utc_offset_min for a in athlete.activities if a.start_local.date() < dst_end}
+    after = {a.utc_offset_min for a in athlete.activities if a.start_local.date() > dst_end}
+    assert (before, after) == ({-360}, {-420})  # MDT, then MST
     a = athlete.activities[0]
     assert a.start_utc.tz_convert("America/Denver").tz_localize(None) == pd.Timestamp(a.start_local)
 
