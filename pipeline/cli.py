@@ -122,7 +122,7 @@ LIMIT_VARIABLES = {
 
 
 def thresholds_from_environment(environ=os.environ) -> Thresholds:
-    """``Thresholds`` with the input limits set by ``RUNLOAD_MAX_*`` variables (MiB, ratio, levels)."""
+    """``Thresholds`` with the input limits the ``RUNLOAD_MAX_*`` variables set (MiB, ratio)."""
     defaults = Thresholds()
     changes = {}
     for variable, (name, unit) in LIMIT_VARIABLES.items():
@@ -309,13 +309,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 OS_ERROR_HINTS = {
-    errno.ENOSPC: "the disk is full: free some space",
-    errno.EDQUOT: "the disk quota is used up: free some space",
-    errno.EROFS: "the folder is on a read-only file system: use a writable --data-dir",
-    errno.EACCES: "permission denied: make the folder writable for this user or use another "
-                  "--data-dir",
-    errno.EPERM: "operation not permitted: make the folder writable for this user or use another "
-                 "--data-dir",
+    errno.ENOSPC: "free some space",
+    errno.EDQUOT: "free some space",
+    errno.EROFS: "use a writable --data-dir",
+    errno.EACCES: "make the folder writable for this user or use another --data-dir",
+    errno.EPERM: "make the folder writable for this user or use another --data-dir",
 }
 
 
@@ -323,10 +321,10 @@ def os_error_text(e: OSError) -> str:
     """One line for a file-system error: what failed, where, and what to do."""
     code = e.errno
     if code is None:  # pyarrow's errors carry the errno only in their text
-        code = next((c for c, name in ((errno.ENOSPC, "No space left"),
-                                       (errno.EROFS, "Read-only file system"),
-                                       (errno.EACCES, "Permission denied")) if name in str(e)), None)
-    hint = OS_ERROR_HINTS.get(code, "a file-system error")
+        names = ((errno.ENOSPC, "No space left"), (errno.EROFS, "Read-only file system"),
+                 (errno.EACCES, "Permission denied"))
+        code = next((c for c, name in names if name in str(e)), None)
+    hint = OS_ERROR_HINTS.get(code, "the command stopped")
     where = f" ({e.filename})" if getattr(e, "filename", None) else ""
     what = os.strerror(code) if code in OS_ERROR_HINTS else (e.strerror or str(e)
                                                              or type(e).__name__)

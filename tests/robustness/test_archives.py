@@ -129,7 +129,8 @@ def test_a_symbolic_link_member_inside_a_zip_is_refused(sandbox, good_fit):
 
 
 def test_a_corrupt_zip_is_quarantined_and_the_rest_goes_on(sandbox, good_fit):
-    broken = sandbox.write("broken.zip", zip_bytes({"a.fit": fit_run("2026-03-12T07:00:00Z")})[:-40])
+    whole = zip_bytes({"a.fit": fit_run("2026-03-12T07:00:00Z")})
+    broken = sandbox.write("broken.zip", whole[:-40])
     code, summary, _ = sandbox.ingest(broken, good_fit)
     assert code == 1
     assert "not a valid zip archive" in reasons(summary, "quarantined")[str(broken)]

@@ -262,7 +262,7 @@ def test_a_full_disk_gives_a_clear_error_and_the_next_run_completes(sandbox, goo
 def test_pyarrow_style_errors_without_an_errno_get_the_same_clear_line():
     text = cli.os_error_text(OSError("Error writing bytes to file. Detail: [errno 28] No space "
                                      "left on device"))
-    assert text.startswith("No space left on device: the disk is full: free some space")
+    assert text.startswith("No space left on device: free some space; then run the command again")
     assert "every write is atomic" in text
 
 

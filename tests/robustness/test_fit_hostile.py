@@ -82,7 +82,8 @@ def _one_partial(sandbox, bad, good_fit, reason_part: str) -> dict:
     assert reason_part in row["partial_reason"]
     assert pd.isna(activities.loc[False]["partial_reason"])
     # the damaged file is kept unchanged among the raw files, not in quarantine
-    assert any(p.read_bytes() == bad.read_bytes() for p in sandbox.store.raw_files_dir.rglob("*.fit"))
+    raw = sandbox.store.raw_files_dir.rglob("*.fit")
+    assert any(p.read_bytes() == bad.read_bytes() for p in raw)
     assert not sandbox.store.quarantine_dir.exists()
     return row
 

@@ -194,11 +194,12 @@ FIT_ARRAYS = ("; and fit.record_columns fails on a field that decodes as a tuple
 ])
 def test_mutated_files_are_ingested_or_quarantined_never_an_exception_or_a_hang(kind):
     # a separate process with bounded memory: a crash or a blow-up fails this test, not pytest
-    code = f"import json; from tests.robustness.test_fuzz import fuzz; print(json.dumps(fuzz({kind!r})))"
+    code = ("import json; from tests.robustness.test_fuzz import fuzz; "
+            f"print(json.dumps(fuzz({kind!r})))")
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=600, cwd=ROOT, preexec_fn=_limit_memory)
-    assert done.returncode == 0, f"the fuzzing process died ({done.returncode}): {done.stderr[-500:]}"
+    assert done.returncode == 0, f"the fuzz process died ({done.returncode}): {done.stderr[-500:]}"
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["problems"] == {}
     seen = result["seen"]

@@ -76,7 +76,8 @@ def test_archive_depth_and_compression_ratio_are_configurable(sandbox, monkeypat
     nested = sandbox.write("garmin.zip", _zip({"uploads.zip": _zip({"a.fit": BIG})}))
     # a GPX padded with a comment of hex digits: compresses about 2:1, over 1 MiB expanded
     gpx = gpx_activity_bytes(run_samples("2026-05-03T07:00:00Z", minutes=2))
-    padded = gpx.replace(b"<gpx ", b"<!-- " + os.urandom(600_000).hex().encode() + b" -->\n<gpx ", 1)
+    comment = b"<!-- " + os.urandom(600_000).hex().encode() + b" -->\n"
+    padded = gpx.replace(b"<gpx ", comment + b"<gpx ", 1)
     ratio = sandbox.write("strava.zip", _zip({"run.gpx": padded}))
     monkeypatch.setenv("RUNLOAD_MAX_ARCHIVE_DEPTH", "1")
     monkeypatch.setenv("RUNLOAD_MAX_COMPRESSION_RATIO", "1.5")

@@ -22,7 +22,8 @@ ROOTS = {"gpx": (b'<gpx version="1.1" creator="x">', b"</gpx>", b"gpx"),
                  b"TrainingCenterDatabase")}
 # a name the entities land in; GPX and TCX both have one
 NAME = {"gpx": (b"<trk><name>", b"</name></trk>"),
-        "tcx": (b"<Activities><Activity Sport=\"Running\"><Notes>", b"</Notes></Activity></Activities>")}
+        "tcx": (b'<Activities><Activity Sport="Running"><Notes>',
+                b"</Notes></Activity></Activities>")}
 
 
 def document(kind: str, dtd: bytes, body: bytes) -> bytes:
@@ -43,7 +44,8 @@ def quadratic_blowup(kind: str) -> bytes:
 
 
 def external_entity(kind: str, secret: Path) -> bytes:
-    return document(kind, b'[<!ENTITY xxe SYSTEM "file://' + str(secret).encode() + b'">]', b"&xxe;")
+    url = b"file://" + str(secret).encode()
+    return document(kind, b'[<!ENTITY xxe SYSTEM "' + url + b'">]', b"&xxe;")
 
 
 def external_dtd(kind: str) -> bytes:
@@ -51,7 +53,8 @@ def external_dtd(kind: str) -> bytes:
 
 
 def parameter_entity(kind: str, secret: Path) -> bytes:
-    return document(kind, b'[<!ENTITY % p SYSTEM "file://' + str(secret).encode() + b'"> %p;]', b"x")
+    url = b"file://" + str(secret).encode()
+    return document(kind, b'[<!ENTITY % p SYSTEM "' + url + b'"> %p;]', b"x")
 
 
 def _attacks(kind: str, secret: Path) -> dict[str, bytes]:
