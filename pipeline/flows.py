@@ -35,7 +35,6 @@ for _key, _value in {
 
 import contextlib  # noqa: E402
 import hashlib  # noqa: E402
-import inspect  # noqa: E402
 import logging  # noqa: E402
 from dataclasses import replace  # noqa: E402
 from datetime import date, timedelta  # noqa: E402
@@ -161,18 +160,14 @@ def ingest_inputs(inputs: list[str], *, data_dir: Path, athlete: str,
     summary = None
     rejected: list[tuple[str, str]] = []
     if activity_inputs:
-        kwargs = {}
-        # the ingest's parse seam, when present: its parsing then goes through the cache
-        if "parse" in inspect.signature(ingest_run.ingest_paths).parameters:
-            cache_dir = st.parse_cache_dir(Path(data_dir))
+        cache_dir = st.parse_cache_dir(Path(data_dir))
 
-            def parse(batch, *, profile_timezone, thresholds):
-                return cached_parse(batch, profile_timezone=profile_timezone,
-                                    thresholds=thresholds, cache_dir=cache_dir)
+        def parse(batch, *, profile_timezone, thresholds):
+            return cached_parse(batch, profile_timezone=profile_timezone,
+                                thresholds=thresholds, cache_dir=cache_dir)
 
-            kwargs["parse"] = parse
         summary = ingest_run.ingest_paths(activity_inputs, store, thresholds=thresholds,
-                                          progress=False, **kwargs)
+                                          progress=False, parse=parse)
         rejected += summary.rejected
     pain_logs = []
     for path in pain_inputs:

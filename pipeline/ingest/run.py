@@ -376,8 +376,13 @@ def _sha(data: bytes) -> str:
 
 
 def ingest_paths(paths: list[str], store: st.Store, *, thresholds: Thresholds,
-                 progress: bool = False, workers: int | None = None) -> IngestSummary:
-    """Import files, folders and archives into ``store``; see the module docstring."""
+                 progress: bool = False, workers: int | None = None,
+                 parse=None) -> IngestSummary:
+    """Import files, folders and archives into ``store``; see the module docstring.
+
+    ``parse(leaves, *, profile_timezone, thresholds) -> list[ParseOutcome]`` replaces the
+    built-in parallel parse (the Prefect flow passes one cached on each file's content hash).
+    """
     started = time.perf_counter()
     workers = workers or min(os.cpu_count() or 1, 8)
     with st.locked(store):
@@ -391,10 +396,15 @@ def ingest_paths(paths: list[str], store: st.Store, *, thresholds: Thresholds,
             nonlocal pool, batch, batch_bytes
             if not batch:
                 return
-            if pool is None and workers > 1 and len(batch) >= PARALLEL_MIN_FILES:
-                pool = _pool(workers)
-            outcomes = _parse_batch([b[0] for b in batch], profile_timezone=job.profile_timezone,
-                                    thresholds=thresholds, pool=pool)
+            leaves_ = [b[0] for b in batch]
+            if parse is not None:
+                outcomes = parse(leaves_, profile_timezone=job.profile_timezone,
+                                 thresholds=thresholds)
+            else:
+                if pool is None and workers > 1 and len(batch) >= PARALLEL_MIN_FILES:
+                    pool = _pool(workers)
+                outcomes = _parse_batch(leaves_, profile_timezone=job.profile_timezone,
+                                        thresholds=thresholds, pool=pool)
             for outcome, (_, top) in zip(outcomes, batch):
                 job.absorb(outcome, top=top)
             job.flush()
