@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from typing import Optional
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+from pandera import errors as pa_errors
 from pandera.typing import Series
 
 SPORTS = (
@@ -228,3 +230,79 @@ class Weekly(pa.DataFrameModel):
     class Config:
         strict = False
         coerce = True
+
+
+# --- fast validation of samples --------------------------------------------------------------
+# pandera spends ~45 ms on one samples frame, longer than decoding the file; a bulk import writes
+# thousands. The same rules, read from ``Samples.to_schema()`` (one source of truth), are applied
+# here with NumPy on whole columns. tests/test_schemas.py feeds both validators the same frames.
+
+_BOUNDS = {  # pandera check name -> (statistic, test that a value passes)
+    "greater_than_or_equal_to": ("min_value", lambda v, b: v >= b),
+    "greater_than": ("min_value", lambda v, b: v > b),
+    "less_than_or_equal_to": ("max_value", lambda v, b: v <= b),
+    "less_than": ("max_value", lambda v, b: v < b),
+}
+
+
+def _column_rules(model) -> list[tuple[str, object, bool, list]]:
+    """(name, pandera dtype, nullable, [(check name, bound, test)]) for each column of ``model``."""
+    rules = []
+    for name, column in model.to_schema().columns.items():
+        if column.unique or column.regex:
+            raise NotImplementedError(f"fast validation does not handle {name}'s rules")
+        checks = []
+        for check in column.checks:
+            if check.name not in _BOUNDS:
+                raise NotImplementedError(f"fast validation does not handle {check.name}")
+            stat, test = _BOUNDS[check.name]
+            checks.append((check.name, check.statistics[stat], test))
+        rules.append((name, column.dtype, column.nullable, checks))
+    return rules
+
+
+_SAMPLE_RULES = None
+
+
+def validate_samples(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` checked against ``Samples`` as ``Samples.validate`` would (same columns, dtypes
+    coerced, nulls and value ranges), in NumPy; raises pandera's ``SchemaError`` on failure.
+
+    Returns ``df`` itself when nothing needed coercing, else a copy with coerced columns.
+    """
+    global _SAMPLE_RULES
+    if _SAMPLE_RULES is None:
+        _SAMPLE_RULES = _column_rules(Samples)
+    out = df
+    for name, dtype, nullable, checks in _SAMPLE_RULES:
+        if name not in df.columns:
+            raise pa_errors.SchemaError(
+                Samples.to_schema(), df, f"column {name!r} not in dataframe. "
+                f"Columns in dataframe: {list(df.columns)}")
+        series = df[name]
+        if str(series.dtype) != str(dtype):
+            try:
+                series = dtype.try_coerce(series)
+            except pa_errors.ParserError as e:
+                raise pa_errors.SchemaError(
+                    Samples.to_schema(), df, f"column {name!r}: {e}") from None
+            if out is df:
+                out = df.copy()
+            out[name] = series
+        if series.dtype.kind == "f":
+            values = series.to_numpy()
+            null = np.isnan(values)
+        else:
+            values = series.to_numpy()
+            null = series.isna().to_numpy()
+        if not nullable and null.any():
+            raise pa_errors.SchemaError(
+                Samples.to_schema(), df, f"non-nullable column {name!r} contains null values")
+        for check_name, bound, test in checks:
+            with np.errstate(invalid="ignore"):
+                failed = ~test(values, bound) & ~null
+            if failed.any():
+                raise pa_errors.SchemaError(
+                    Samples.to_schema(), df, f"column {name!r} failed {check_name}({bound}): "
+                    f"{int(failed.sum())} values, e.g. {values[failed][:3].tolist()}")
+    return out

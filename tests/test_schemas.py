@@ -1,0 +1,124 @@
+"""``schemas.validate_samples`` accepts and rejects exactly what ``Samples.validate`` does."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from pandera.errors import SchemaError, SchemaErrors
+
+from pipeline import schemas
+
+
+def good_samples(n: int = 50) -> pd.DataFrame:
+    """A valid samples frame: every channel in range, some nulls where allowed."""
+    rng = np.random.default_rng(7)
+    df = pd.DataFrame({c: rng.uniform(1, 50, n) for c in schemas.SAMPLE_CHANNELS})
+    df.insert(0, "timestamp_utc", pd.date_range("2024-05-01", periods=n, freq="s", tz="UTC",
+                                                unit="us"))
+    df["elapsed_s"] = np.arange(n, dtype=float)
+    df.loc[3, "heart_rate_bpm"] = np.nan
+    df.loc[4, "latitude_deg"] = np.nan
+    df["dev_extra"] = 1.0  # extra columns are allowed (strict=False)
+    return df
+
+
+def _edit(column, value, row=5):
+    def apply(df):
+        df[column] = df[column].astype(object) if isinstance(value, str) else df[column]
+        df.loc[row, column] = value
+        return df
+    return apply
+
+
+def _drop(column):
+    return lambda df: df.drop(columns=[column])
+
+
+def _retype(column, dtype):
+    def apply(df):
+        df[column] = df[column].astype(dtype)
+        return df
+    return apply
+
+
+def _naive_timestamps(df):
+    df["timestamp_utc"] = df["timestamp_utc"].dt.tz_localize(None)
+    return df
+
+
+def _ns_timestamps(df):
+    df["timestamp_utc"] = df["timestamp_utc"].dt.as_unit("ns")
+    return df
+
+
+# frames both validators must reject, and frames both must accept (after coercion)
+BAD = {
+    "hr zero": _edit("heart_rate_bpm", 0.0),
+    "hr above 255": _edit("heart_rate_bpm", 255.5),
+    "negative speed": _edit("speed_mps", -0.1),
+    "negative elapsed": _edit("elapsed_s", -1.0),
+    "null elapsed": _edit("elapsed_s", np.nan),
+    "null timestamp": _edit("timestamp_utc", pd.NaT),
+    "latitude 91": _edit("latitude_deg", 91.0),
+    "longitude -181": _edit("longitude_deg", -181.0),
+    "balance 101": _edit("stance_time_balance_pct", 101.0),
+    "minus infinity": _edit("power_w", -np.inf),
+    "missing column": _drop("temperature_c"),
+    "missing timestamp": _drop("timestamp_utc"),
+    "text in a float column": _edit("cadence_spm", "fast"),
+}
+GOOD = {
+    "as built": lambda df: df,
+    "hr exactly 255": _edit("heart_rate_bpm", 255.0),
+    "latitude -90": _edit("latitude_deg", -90.0),
+    "zero speed": _edit("speed_mps", 0.0),
+    "plus infinity distance": _edit("distance_m", np.inf),
+    "all-null channel": _edit("power_w", np.nan, row=slice(None)),
+    "integer channel": _retype("cadence_spm", "int64"),
+    "nullable Float64 channel": _retype("altitude_m", "Float64"),
+    "naive timestamps": _naive_timestamps,
+    "nanosecond timestamps": _ns_timestamps,
+    "negative altitude and temperature": lambda df: df.assign(altitude_m=-30.0, temperature_c=-5.0),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_both_validators_reject(case):
+    df = BAD[case](good_samples())
+    with pytest.raises((SchemaError, SchemaErrors)):  # pandera collects coercion errors
+        schemas.Samples.validate(df.copy())
+    with pytest.raises(SchemaError):
+        schemas.validate_samples(df.copy())
+
+
+@pytest.mark.parametrize("case", sorted(GOOD))
+def test_both_validators_accept_with_the_same_result(case):
+    df = GOOD[case](good_samples())
+    expected = schemas.Samples.validate(df.copy())
+    got = schemas.validate_samples(df.copy())
+    pd.testing.assert_frame_equal(got, expected)
+
+
+def test_a_valid_frame_is_returned_without_a_copy():
+    df = good_samples()
+    assert schemas.validate_samples(df) is df
+
+
+def test_an_empty_frame_is_valid_for_both():
+    df = good_samples().iloc[:0]
+    pd.testing.assert_frame_equal(schemas.validate_samples(df), schemas.Samples.validate(df))
+
+
+def test_rules_come_from_the_pandera_schema():
+    rules = {name: (nullable, [(c, b) for c, b, _ in checks])
+             for name, _, nullable, checks in schemas._column_rules(schemas.Samples)}
+    assert set(rules) == set(schemas.Samples.to_schema().columns)
+    assert rules["heart_rate_bpm"] == (True, [("greater_than", 0),
+                                              ("less_than_or_equal_to", 255)])
+    assert rules["elapsed_s"] == (False, [("greater_than_or_equal_to", 0)])
+
+
+def test_rules_refuse_a_check_they_cannot_apply():
+    with pytest.raises(NotImplementedError):
+        schemas._column_rules(schemas.Activities)  # isin and unique are pandera's job
