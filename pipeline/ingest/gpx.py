@@ -1,7 +1,9 @@
 """GPX files -> parsed activities (gpxpy), with Garmin TrackPointExtension heart rate and cadence.
 
 One file is one activity: its tracks and segments are joined in time order. Safety: the prolog is
-scanned for a DTD first (refused), so gpxpy's parser never sees an entity definition.
+scanned for a DTD first (refused), so gpxpy's parser never sees an entity definition, and the
+nesting depth is checked (gpxpy recurses over <extensions> in C: a stack overflow kills the
+process).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pipeline.ingest.trackpoints import samples_frame, sport_from_words
 from pipeline.ingest.xml_safety import (
     local_name,
     parse_error,
+    refuse_deep_nesting,
     refuse_dtd,
     refuse_html,
     xml_start,
@@ -124,16 +127,19 @@ def read_gpx(
     Without a stated sport (<type>, or a sport word in the track or file name) the sport is judged
     from the median moving speed, with a warning (``trackpoints.sport_from_speed``).
 
-    Raises ``UnsafeInput`` for a DTD/entity, ``UnreadableInput`` for HTML, invalid XML or a
+    Raises ``UnsafeInput`` for a DTD/entity or nesting deeper than ``xml_safety.MAX_XML_DEPTH``, ``UnreadableInput`` for HTML, invalid XML or a
     non-GPX root, ``NotAnActivity`` when no track has two or more timed points.
     """
     data = xml_start(data)
     refuse_html(data, kind="GPX", source=source)
-    root = refuse_dtd(data, source=source)
+    # every check reads the text gpxpy gets (expat cannot read multi-byte encodings' bytes)
+    text = xml_text(data, source=source)
+    root = refuse_dtd(text, source=source)
     if root != "gpx":
         raise UnreadableInput(f"not a GPX file: its root element is <{root}>", source=source)
+    refuse_deep_nesting(text, source=source)  # gpxpy's recursion would crash the process
     try:
-        gpx = gpxpy.parse(xml_text(data, source=source))
+        gpx = gpxpy.parse(text)
     except gpxpy.gpx.GPXXMLSyntaxException as e:
         raise parse_error(e.__cause__ or e, source=source) from None
     except gpxpy.gpx.GPXException as e:

@@ -15,6 +15,14 @@ from pipeline.errors import UnreadableInput, UnsafeInput
 _BOM = codecs.BOM_UTF8
 _ENCODING = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 _CHUNK = 64 * 1024
+# GPX and TCX nest about 7-9 levels (gpx/trk/trkseg/trkpt/extensions/TrackPointExtension/hr).
+# Far deeper nesting is an attack or garbage: gpxpy deep-copies <extensions> recursively in C,
+# and 200,000 levels overflow the C stack and kill the process (SIGSEGV), which no except catches.
+MAX_XML_DEPTH = 100
+
+
+class _TooDeep(Exception):
+    """Raised by the depth scan at the first element nested deeper than the limit."""
 
 
 class _RootReached(Exception):
@@ -55,7 +63,7 @@ def _unsafe(what: str, source: str) -> UnsafeInput:
     )
 
 
-def refuse_dtd(data: bytes, *, source: str) -> str:
+def refuse_dtd(data: bytes | str, *, source: str) -> str:
     """The root element's name; raises ``UnsafeInput`` when the prolog holds a DTD or entity.
 
     Reads only up to the root element with expat (a DTD can only precede it), so it costs nothing
@@ -88,6 +96,57 @@ def refuse_dtd(data: bytes, *, source: str) -> str:
     raise UnreadableInput("invalid XML: no root element", source=source)
 
 
+def refuse_deep_nesting(
+    data: bytes | str, *, source: str, max_depth: int = MAX_XML_DEPTH
+) -> None:
+    """Raise ``UnsafeInput`` when elements nest deeper than ``max_depth`` levels.
+
+    ``data`` is what the reader's parser will get: bytes (their declared encoding applies) or
+    text (read as such, whatever the declaration says, as ElementTree does).
+
+    One expat pass that only counts start and end tags (about 30 ms per MB; a few ms for a
+    one-hour GPX), before any parser that recurses over the tree sees the data. A DTD or entity
+    is refused as in ``refuse_dtd``, so nothing is expanded. Invalid XML ends the scan quietly:
+    the reader's own parser then reports it, and it stops at the same place.
+    """
+    parser = expat.ParserCreate()
+    depth = 0
+
+    def start(*_args):
+        nonlocal depth
+        depth += 1
+        if depth > max_depth:
+            raise _TooDeep()
+
+    def end(_name):
+        nonlocal depth
+        depth -= 1
+
+    def doctype(*_args):
+        raise _unsafe("a document type (<!DOCTYPE>)", source)
+
+    def entity(*_args):
+        raise _unsafe("an entity (<!ENTITY>)", source)
+
+    parser.ordered_attributes = True  # lists: cheaper than a dict per element
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.StartDoctypeDeclHandler = doctype
+    parser.EntityDeclHandler = entity
+    try:
+        for i in range(0, len(data), _CHUNK):
+            parser.Parse(data[i : i + _CHUNK], False)
+        parser.Parse(b"", True)
+    except _TooDeep:
+        raise UnsafeInput(
+            f"refused for safety: elements nested more than {max_depth} levels deep (GPX and "
+            "TCX need under 10); such nesting can crash the XML reader",
+            source=source,
+        ) from None
+    except (expat.ExpatError, ValueError):  # ValueError: a multi-byte encoding expat cannot read
+        return
+
+
 def xml_text(data: bytes, *, source: str) -> str:
     """The document as text, decoded with the encoding its XML declaration names (UTF-8 if none)."""
     m = _ENCODING.match(data[:300])
@@ -116,11 +175,13 @@ def parse_error(e: Exception, *, source: str) -> UnreadableInput:
 def safe_root(data: bytes, *, kind: str, source: str) -> ET.Element:
     """The root element of an XML document parsed with defusedxml (no DTD, entities, externals).
 
-    Tolerates a byte-order mark and whitespace before the declaration; an HTML page, invalid XML
-    and any DTD are refused with ``UnreadableInput`` / ``UnsafeInput``.
+    Tolerates a byte-order mark and whitespace before the declaration; an HTML page, invalid XML,
+    any DTD and nesting deeper than ``MAX_XML_DEPTH`` are refused with ``UnreadableInput`` /
+    ``UnsafeInput``.
     """
     data = xml_start(data)
     refuse_html(data, kind=kind, source=source)
+    refuse_deep_nesting(data, source=source)
     try:
         return DET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except defusedxml.DTDForbidden:

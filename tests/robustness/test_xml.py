@@ -12,8 +12,11 @@ from pathlib import Path
 import pytest
 
 from pipeline.config import Thresholds
+from pipeline.errors import UnsafeInput
+from pipeline.ingest.gpx import read_gpx
 from pipeline.ingest.run import parse_leaf
 from pipeline.ingest.sources import Leaf, bytes_sha256
+from pipeline.ingest.xml_safety import MAX_XML_DEPTH, refuse_deep_nesting
 from tests.robustness.conftest import reasons
 
 ROOTS = {"gpx": (b'<gpx version="1.1" creator="x">', b"</gpx>", b"gpx"),
@@ -136,18 +139,61 @@ def deeply_nested(kind: str, depth: int = 200_000) -> bytes:
             b"</Trackpoint></Track></Lap></Activity></Activities></TrainingCenterDatabase>")
 
 
-@pytest.mark.parametrize("kind", [
-    pytest.param("gpx", marks=pytest.mark.xfail(strict=True, reason=(
-        "gpxpy deep-copies <extensions> recursively in C: 200,000 nested elements overflow the "
-        "C stack and kill the process (SIGSEGV). Fix in pipeline/ingest/xml_safety.py (GPX "
-        "helper): refuse nesting deeper than ~100 levels with UnsafeInput before gpxpy parses"))),
-    "tcx",
-])
+@pytest.mark.parametrize("kind", ["gpx", "tcx"])
 def test_deeply_nested_elements_never_crash_the_process(kind, tmp_path):
+    # gpxpy deep-copies <extensions> recursively in C: 200,000 levels overflowed the C stack and
+    # killed the process (SIGSEGV) before xml_safety refused nesting deeper than 100 levels
     result = _outcome_in_subprocess(kind, deeply_nested(kind), tmp_path)
     assert result.returncode == 0, f"process died: {result.returncode} {result.stderr[-300:]}"
     outcome = json.loads(result.stdout)
-    assert outcome["status"] in ("ok", "partial", "not_activity", "quarantined", "refused")
+    assert outcome["status"] == "refused"
+    assert "nested more than 100 levels" in outcome["reason"]
+
+
+@pytest.mark.parametrize("kind", ["gpx", "tcx"])
+def test_nesting_just_over_the_limit_is_refused_and_at_the_limit_read(kind):
+    # the root and the path to <extensions> take 5 (GPX) or 7 (TCX) levels
+    base = 5 if kind == "gpx" else 7
+    deep = deeply_nested(kind, depth=MAX_XML_DEPTH - base + 1)
+    at_limit = deeply_nested(kind, depth=MAX_XML_DEPTH - base)
+    outcomes = {}
+    for label, data in (("deep", deep), ("at_limit", at_limit)):
+        leaf = Leaf(source=f"{label}.{kind}", kind=kind, data=data, sha256=bytes_sha256(data))
+        outcomes[label] = parse_leaf(leaf, profile_timezone=None, thresholds=Thresholds())
+    assert outcomes["deep"].status == "refused"
+    assert "nested more than 100 levels" in outcomes["deep"].reason
+    assert outcomes["at_limit"].status == "ok", outcomes["at_limit"].reason
+
+
+def test_a_declared_encoding_expat_cannot_read_does_not_skip_the_depth_check():
+    # expat cannot read Shift-JIS bytes, but gpxpy is handed decoded text: the check reads the
+    # same text, so the declaration cannot be used to slip deep nesting past it
+    data = deeply_nested("gpx").replace(b'<?xml version="1.0"?>',
+                                        b'<?xml version="1.0" encoding="shift_jis"?>')
+    with pytest.raises(UnsafeInput, match="nested more than 100 levels"):
+        read_gpx(data, source="sjis.gpx")
+
+
+def test_a_gpx_in_a_multi_byte_encoding_is_read():
+    # the checks read the decoded text: a Shift-JIS GPX (Japanese loggers) is not lost to expat
+    gpx = ('<?xml version="1.0" encoding="shift_jis"?>\n<gpx version="1.1" creator="x"><trk>'
+           "<name>朝ラン</name><type>running</type><trkseg>"
+           '<trkpt lat="35.0" lon="139.0"><time>2026-01-01T00:00:00Z</time></trkpt>'
+           '<trkpt lat="35.001" lon="139.0"><time>2026-01-01T00:00:40Z</time></trkpt>'
+           "</trkseg></trk></gpx>").encode("shift_jis")
+    [activity] = read_gpx(gpx, source="sjis.gpx")
+    assert activity.name == "朝ラン" and len(activity.samples) == 2
+
+
+def test_the_depth_check_costs_a_few_milliseconds_on_real_recordings(corpus):
+    files = [p.read_bytes() for p in sorted((corpus / "history").glob("*.gpx"))]
+    if not files:
+        pytest.skip("no GPX in the corpus history")
+    started = time.perf_counter()
+    for data in files:
+        refuse_deep_nesting(data, source="real.gpx")  # real files pass
+    per_file_s = (time.perf_counter() - started) / len(files)
+    assert per_file_s < 0.03  # ~4 ms measured on these (300 KB one-hour runs)
 
 
 def test_xinclude_is_not_processed(sandbox, good_fit):
