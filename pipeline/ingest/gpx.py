@@ -127,8 +127,9 @@ def read_gpx(
     Without a stated sport (<type>, or a sport word in the track or file name) the sport is judged
     from the median moving speed, with a warning (``trackpoints.sport_from_speed``).
 
-    Raises ``UnsafeInput`` for a DTD/entity or nesting deeper than ``xml_safety.MAX_XML_DEPTH``, ``UnreadableInput`` for HTML, invalid XML or a
-    non-GPX root, ``NotAnActivity`` when no track has two or more timed points.
+    Raises ``UnsafeInput`` for a DTD/entity or nesting deeper than ``xml_safety.MAX_XML_DEPTH``,
+    ``UnreadableInput`` for HTML, invalid XML or a non-GPX root, ``NotAnActivity`` when no track
+    has two or more timed points.
     """
     data = xml_start(data)
     refuse_html(data, kind="GPX", source=source)
