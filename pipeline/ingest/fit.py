@@ -267,6 +267,9 @@ def record_columns(
     order = np.argsort(cols["timestamp"], kind="stable")
     cols = {k: v[order] for k, v in cols.items()}
     # a chained FIT file can hold the same records twice: keep one of each identical record
+    # (sorted, identical records share a timestamp: strictly rising times need no search)
+    if (np.diff(cols["timestamp"]) > np.timedelta64(0)).all():
+        return cols
     repeated = pd.DataFrame(cols).duplicated().to_numpy()
     return {k: v[~repeated] for k, v in cols.items()} if repeated.any() else cols
 
@@ -468,6 +471,7 @@ def activities_from_messages(decoded: Decoded, *, source: str) -> list[ParsedAct
                 summary_only=samples.empty,
                 partial_reason=decoded.problem,
                 warnings=local_warnings,
+                decoder=decoded.decoder,
                 session_index=index,
             )
         )

@@ -31,3 +31,4 @@ class ParsedActivity:
     partial_reason: str | None = None  # set when recovered from a damaged file
     warnings: list[str] = field(default_factory=list)
     session_index: int = 0  # position in a multisport file
+    decoder: str | None = None  # FIT: "fit_fast", or "fitparse"/"garmin-fit-sdk" (the fallback)

@@ -45,6 +45,7 @@ class ParseOutcome:
     reason: str | None = None
     activities: list[tuple[dict, pd.DataFrame]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    fallback: bool = False  # a FIT file the fast decoder left to fitparse
 
 
 @dataclass
@@ -60,6 +61,7 @@ class IngestSummary:
     refused: list[tuple[str, str]] = field(default_factory=list)  # unsafe inputs
     warnings: list[tuple[str, str]] = field(default_factory=list)  # (source, values cleaned...)
     skipped: int = 0  # files in folders/archives that are not activity files
+    fallback: list[str] = field(default_factory=list)  # FIT files the fast decoder left to fitparse
     seconds: float = 0.0
 
     @property
@@ -78,6 +80,7 @@ class IngestSummary:
             "refused": pairs(self.refused),
             "warnings": [{"source": s, "warning": w} for s, w in self.warnings],
             "skipped": self.skipped,
+            "fitparse_fallback": len(self.fallback),
             "seconds": round(self.seconds, 2),
             "new_activity_ids": self.new,
         }
@@ -90,6 +93,8 @@ class IngestSummary:
             + (f", {len(self.not_activity)} not activities" if self.not_activity else "")
             + (f", {len(self.updated)} updated from a richer source" if self.updated else "")
             + (f", {self.skipped} other files skipped" if self.skipped else "")
+            + (f", decoded by the fitparse fallback: {len(self.fallback)} files"
+               if self.fallback else "")
             + (f", {len(self.warnings)} warnings" if self.warnings else "")
             + f" in {self.seconds:.1f} s"
         )
@@ -156,6 +161,7 @@ def parse_leaf(leaf: Leaf, *, profile_timezone: str | None, thresholds: Threshol
             return ParseOutcome(leaf, "quarantined",
                                 f"could not be summarised ({type(e).__name__}: {e})")
         outcome.warnings += p.warnings
+        outcome.fallback = outcome.fallback or p.decoder not in (None, "fit_fast")
         if p.partial_reason:
             outcome.status, outcome.reason = "partial", p.partial_reason
     return outcome
@@ -302,6 +308,8 @@ class _Import:
         if outcome.status == "partial":
             self.summary.partial.append((leaf.source, outcome.reason))
         self.summary.warnings += [(leaf.source, w) for w in dict.fromkeys(outcome.warnings)]
+        if outcome.fallback:
+            self.summary.fallback.append(leaf.source)
         ids = []
         for row, samples in outcome.activities:
             twin = self.index.twin_of(row, thresholds=self.thresholds)

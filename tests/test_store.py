@@ -1,0 +1,78 @@
+"""Samples written through ``store.write_samples`` and the fallback count of an import."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from pandera.errors import SchemaError
+
+from pipeline import schemas
+from pipeline import store as st
+from pipeline.config import Thresholds
+from pipeline.demo.fit_encode import activity_fit_bytes
+from pipeline.ingest import fit as fit_module
+from pipeline.ingest.run import ingest_paths
+
+
+def run_samples(start: str, n: int = 120) -> pd.DataFrame:
+    t = np.arange(n, dtype=float)
+    return pd.DataFrame({
+        "timestamp_utc": pd.Timestamp(start) + pd.to_timedelta(t, unit="s"),
+        "distance_m": 3.0 * t,
+        "speed_mps": np.full(n, 3.0),
+        "heart_rate_bpm": 140 + t % 7,
+        "cadence_spm": np.full(n, 170.0),
+    })
+
+
+def samples_frame(n: int = 30) -> pd.DataFrame:
+    df = pd.DataFrame({c: np.full(n, np.nan) for c in schemas.SAMPLE_CHANNELS})
+    df.insert(0, "timestamp_utc", pd.date_range("2024-05-01", periods=n, freq="s", tz="UTC",
+                                                unit="us"))
+    df["elapsed_s"] = np.arange(n, dtype=float)
+    df["heart_rate_bpm"] = 150.0
+    df["dev_power_zone"] = 2.0
+    return df
+
+
+def test_write_samples_round_trips(tmp_path):
+    store = st.Store(tmp_path, "a")
+    df = samples_frame()
+    st.write_samples(store, "x-0", df)
+    back = st.read_samples(store, "x-0")
+    pd.testing.assert_frame_equal(back, df)
+    schemas.Samples.validate(back)
+
+
+def test_write_samples_refuses_an_invalid_frame_and_writes_nothing(tmp_path):
+    store = st.Store(tmp_path, "a")
+    df = samples_frame()
+    df.loc[2, "heart_rate_bpm"] = 300.0
+    with pytest.raises(SchemaError):
+        st.write_samples(store, "x-0", df)
+    assert not store.samples_path("x-0").exists()
+
+
+def test_files_left_to_fitparse_are_counted(tmp_path, monkeypatch):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for i, day in enumerate(("2024-05-01T07:00Z", "2024-05-03T07:00Z", "2024-05-05T07:00Z")):
+        (inputs / f"run{i}.fit").write_bytes(activity_fit_bytes(run_samples(day)))
+    store = st.Store(tmp_path / "data", "a")
+    real = fit_module.decode_fit_fast
+    refused = {"count": 0}
+
+    def refuse_the_second(data):  # the fast decoder returns None for a file it will not read
+        refused["count"] += 1
+        return None if refused["count"] == 2 else real(data)
+
+    monkeypatch.setattr(fit_module, "decode_fit_fast", refuse_the_second)
+    summary = ingest_paths([str(inputs)], store, thresholds=Thresholds(), workers=1)
+    assert len(summary.new) == 3
+    assert len(summary.fallback) == 1
+    assert summary.as_dict()["fitparse_fallback"] == 1
+    assert "decoded by the fitparse fallback: 1 files" in summary.text()
+    again = ingest_paths([str(inputs)], st.Store(tmp_path / "data2", "a"),
+                         thresholds=Thresholds(), workers=1)
+    assert again.fallback == [] and "fallback" not in again.text()
