@@ -451,9 +451,7 @@ def _ascent(t: np.ndarray, smooth: np.ndarray, *, width_s: float, hysteresis_m: 
     if not ok.any():
         return None
     tt, aa = t[ok], smooth[ok]
-    grid = np.arange(tt[0], tt[-1] + width_s / 2, width_s / 2)
-    picks = np.unique(np.minimum(np.searchsorted(tt, grid, side="left"), len(tt) - 1))
-    points = aa[np.unique(np.concatenate([picks, [len(tt) - 1]]))].tolist()
+    points = aa[_first_of_each_bin(tt, width_s / 2)].tolist()
     # A loop over one point per half window (~240 an hour), not over samples.
     gained, low = 0.0, points[0]
     for altitude in points[1:]:
@@ -463,6 +461,22 @@ def _ascent(t: np.ndarray, smooth: np.ndarray, *, width_s: float, hysteresis_m: 
             gained += altitude - low
             low = altitude
     return gained
+
+
+def _first_of_each_bin(t: np.ndarray, step_s: float) -> np.ndarray:
+    """Indices of the first sample at or after each time ``t[0] + k * step_s`` (k = 0, 1, ...),
+    and of the last sample; ``t`` ascending (s).
+
+    The first sample of each occupied ``step_s`` bin: O(n) in the samples, whatever the span (a
+    grid over the span needs gigabytes when one sample is dated years away).
+    """
+    step = (t[0] + step_s) - t[0]  # the edges exactly as np.arange(t[0], ..., step_s) has them
+    k = np.floor((t - t[0]) / step)
+    k -= t < t[0] + k * step  # a sample within rounding of an edge: on the edge's side
+    k += t >= t[0] + (k + 1) * step
+    first = np.concatenate([[True], k[1:] > k[:-1]])
+    first[-1] = True
+    return np.flatnonzero(first)
 
 
 def _grade(cum: np.ndarray, smooth: np.ndarray, window_m: float) -> np.ndarray:
