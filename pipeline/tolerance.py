@@ -147,6 +147,7 @@ class Estimate:
     reason: str | None = None
     outcome: str = "pain_next_morning_0_10"
     pairing: str = "7_days_before"  # which week's km a rating answers (see PAIRINGS)
+    shift_p_value: float | None = None  # see week_shift_p_value
     rise_0_10: float | None = None
     rise_interval: tuple[float, float] | None = None
     cv_skill: float | None = None
@@ -173,6 +174,7 @@ def _rounded(obj):
     return obj
 
 
+PAIRING_MARGIN = 0.10  # another pairing must cut the squared error by 10% (rule of thumb)
 PAIRINGS = {
     "7_days_before": "the 7 days before the rating (d-7 .. d-1)",
     "7_days_to_date": "the 7 days up to and including the rating's date",
@@ -252,18 +254,23 @@ def tolerated_weekly_km(
 
     # Which load a rating answers: runload's convention is the 7 days before the morning; a
     # log that dates next-morning pain with the run's day, or whose pain follows calendar weeks,
-    # fits another pairing better. Same rows and parameters, so the least squared error decides
-    # (ties keep the convention).
+    # fits another pairing better. Same rows and parameters; another pairing replaces the
+    # convention only when clearly better (PAIRING_MARGIN less squared error), since with short
+    # histories a chance alignment can win by a little.
+    frames = {p: lagged_load_frame(daily, pairing=p) for p in PAIRINGS}
     fits = {}
     y_all = rows["pain_0_10"].to_numpy()
-    for pairing in PAIRINGS:
-        paired = _supported_rows(lagged_load_frame(daily, pairing=pairing)).loc[rows.index]
+    for pairing, frame in frames.items():
+        paired = _supported_rows(frame).loc[rows.index]
         X = paired[["load_7d_km", "spike_excess"]].to_numpy()
         if np.ptp(X[:, 0]) > 0:
             fits[pairing] = (HingeRegression().fit(X, y_all), paired)
-    pairing = min(fits, key=lambda k: fits[k][0].sse_ * (1 - 1e-9 * (k == "7_days_before")))
+    pairing = min(fits, key=lambda k: fits[k][0].sse_
+                  * (1 - PAIRING_MARGIN if k == "7_days_before" else 1.0))
     model, rows = fits[pairing]
     base["pairing"] = pairing
+    shift_p = week_shift_p_value(frames)
+    base["shift_p_value"] = shift_p
     x = rows["load_7d_km"].to_numpy()
     lo, hi = np.quantile(x, [0.1, 0.9])
     top = float(x.max())
@@ -282,10 +289,50 @@ def tolerated_weekly_km(
         return Estimate(None, None, reason=(
             f"next-morning pain did not rise consistently with load within the range you ran "
             f"(up to {top:.0f} km in 7 days); your tolerated load is not yet known"), **common)
+    if shift_p is None or shift_p > 1 / (1 + n_week_shifts(frames)) + 1e-9:
+        return Estimate(None, None, reason=(
+            "your pain followed your running no more closely than it follows the same running "
+            f"shifted by whole weeks (p = {shift_p:.2f}), so the rise could be chance"
+            if shift_p is not None else "too few weeks to test the relation against chance"),
+            **common)
     supported = bps[rises > 0]
     value = float(np.median(supported))
     interval = (float(np.quantile(supported, 0.1)), float(np.quantile(supported, 0.9)))
     return Estimate(value, interval, **common)
+
+
+def _fit_share(frames: dict, pain: np.ndarray) -> float:
+    """The best share of pain variance explained by a hinge fit over all pairings."""
+    best = 0.0
+    for frame in frames.values():
+        rows = _supported_rows(frame.assign(pain_0_10=pain))
+        X = rows[["load_7d_km", "spike_excess"]].to_numpy()
+        y = rows["pain_0_10"].to_numpy()
+        flat = float(((y - y.mean()) ** 2).sum())
+        if len(y) > 8 and np.ptp(X[:, 0]) > 0 and flat > 0:
+            best = max(best, 1 - HingeRegression().fit(X, y).sse_ / flat)
+    return best
+
+
+def n_week_shifts(frames: dict) -> int:
+    """Number of whole-week shifts tried by ``week_shift_p_value`` (2 .. n_weeks - 2)."""
+    return max(0, len(next(iter(frames.values()))) // 7 - 3)
+
+
+def week_shift_p_value(frames: dict) -> float | None:
+    """How often the pain log, shifted in time by whole weeks (2 .. n-2, circularly) against
+    the load, is explained as well as the real log by the same search (all pairings, every
+    breakpoint): (1 + count) / (1 + shifts). Shifting by whole weeks keeps the weekly rhythm of
+    both series and breaks only their alignment, so this is an honest null for chance fits.
+    An estimate needs the real alignment to beat every shift (the smallest possible p).
+    None with fewer than 4 shifts."""
+    pain = next(iter(frames.values()))["pain_0_10"].to_numpy()
+    shifts = range(2, 2 + n_week_shifts(frames))
+    if len(shifts) < 4:
+        return None
+    observed = _fit_share(frames, pain)
+    beaten = sum(_fit_share(frames, np.roll(pain, 7 * k)) >= observed - 1e-12 for k in shifts)
+    return (1 + beaten) / (1 + len(shifts))
 
 
 def _bootstrap(rows: pd.DataFrame, *, n: int, seed: int) -> list[HingeRegression]:
