@@ -30,6 +30,7 @@ def test_planted_tolerated_km_is_recovered_within_20_percent(tolerated):
         lo, hi = est.interval
         assert lo <= est.value <= hi
         assert est.n_weeks >= 6 and est.rise_0_10 > 0
+        assert est.shift_p_value < 0.1  # the real alignment beats every whole-week shift
 
 
 @pytest.mark.slow
@@ -71,6 +72,18 @@ def test_no_dose_response_gives_no_estimate():
         est = tolerated_weekly_km(daily, thresholds=TH)
         assert est.value is None, est
         assert "did not rise" in est.reason
+
+
+@pytest.mark.slow
+def test_chance_estimates_are_rare_without_any_dose_response():
+    made_up = 0
+    for noise in (0.5, 1.0, 1.5):
+        for seed in range(8):
+            daily, _ = simulate_daily(tolerated_km=25, weeks=20, seed=900 + seed,
+                                      rise_per_tolerated=0, spike_effect=0, noise_sd=noise,
+                                      round_ratings=seed % 2 == 0)
+            made_up += tolerated_weekly_km(daily, thresholds=TH).value is not None
+    assert made_up <= 2
 
 
 def test_load_that_never_varies_gives_no_estimate():
