@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
+from pandera.errors import SchemaError
 
 from pipeline import schemas
 from pipeline import store as st
@@ -135,8 +136,13 @@ def _read(leaf: Leaf, thresholds: Thresholds) -> list[ParsedActivity]:
     return read_tcx(leaf.data, source=leaf.source, thresholds=thresholds)
 
 
-def parse_leaf(leaf: Leaf, *, profile_timezone: str | None, thresholds: Thresholds) -> ParseOutcome:
-    """Parse one activity file into activity rows and samples; never raises for bad input."""
+def parse_leaf(leaf: Leaf, *, profile_timezone: str | None, thresholds: Thresholds,
+               store: st.Store | None = None) -> ParseOutcome:
+    """Parse one activity file into activity rows and samples; never raises for bad input.
+
+    With ``store``, each activity's samples are written here (in the worker that holds them) under
+    the row's own id and the outcome carries ``None`` instead of the frame (``_Import.absorb``).
+    """
     try:
         parsed = _read(leaf, thresholds)
     except NotAnActivity as e:
@@ -164,6 +170,13 @@ def parse_leaf(leaf: Leaf, *, profile_timezone: str | None, thresholds: Threshol
         outcome.fallback = outcome.fallback or p.decoder not in (None, "fit_fast")
         if p.partial_reason:
             outcome.status, outcome.reason = "partial", p.partial_reason
+    if store is not None:
+        try:
+            for row, samples in outcome.activities:
+                st.write_samples(store, row["activity_id"], samples)
+        except SchemaError as e:
+            return ParseOutcome(leaf, "quarantined", f"samples out of range ({e})")
+        outcome.activities = [(row, None) for row, _ in outcome.activities]
     return outcome
 
 
@@ -199,12 +212,13 @@ def activity_row(parsed: ParsedActivity, *, leaf: Leaf, profile_timezone: str | 
     return row, parsed.samples
 
 
-def _parse_batch(batch: list[Leaf], *, profile_timezone, thresholds, pool) -> list[ParseOutcome]:
+def _parse_batch(batch: list[Leaf], *, profile_timezone, thresholds, pool,
+                 store: st.Store | None = None) -> list[ParseOutcome]:
     if pool is None:
-        return [parse_leaf(x, profile_timezone=profile_timezone, thresholds=thresholds)
-                for x in batch]
+        return [parse_leaf(x, profile_timezone=profile_timezone, thresholds=thresholds,
+                           store=store) for x in batch]
     futures = [pool.submit(parse_leaf, x, profile_timezone=profile_timezone,
-                           thresholds=thresholds) for x in batch]
+                           thresholds=thresholds, store=store) for x in batch]
     return [f.result() for f in futures]
 
 
@@ -322,8 +336,10 @@ class _Import:
                 continue
             combined, use_new = merged(twin, row)
             if use_new:
-                self._write_samples(combined["activity_id"], samples)
+                self._write_samples(combined["activity_id"], samples, staged=row["activity_id"])
                 self.summary.updated.append(combined["activity_id"])
+            elif samples is None:  # the worker wrote the poorer twin's samples: not wanted
+                self.store.samples_path(row["activity_id"]).unlink(missing_ok=True)
             self.rows[combined["activity_id"]] = combined
             self.index.replace(combined["activity_id"], combined)
             self.summary.duplicates.append(leaf.source)
@@ -346,8 +362,14 @@ class _Import:
                     activity_ids=previous["activity_ids"] if previous["activity_ids"] is not None
                     else [])
 
-    def _write_samples(self, activity_id: str, samples: pd.DataFrame) -> None:
-        st.write_samples(self.store, activity_id, samples)
+    def _write_samples(self, activity_id: str, samples: pd.DataFrame | None, *,
+                       staged: str | None = None) -> None:
+        """Samples stored under ``activity_id``; ``None``: the worker wrote them under ``staged``
+        (the row's own id), moved here when a twin keeps its older id."""
+        if samples is not None:
+            st.write_samples(self.store, activity_id, samples)
+        elif staged is not None and staged != activity_id:
+            os.replace(self.store.samples_path(staged), self.store.samples_path(activity_id))
 
     def flush(self) -> None:
         """Write activities and the ledger (activities first: a re-run re-parses, never loses)."""
@@ -412,7 +434,7 @@ def ingest_paths(paths: list[str], store: st.Store, *, thresholds: Thresholds,
                 if pool is None and workers > 1 and len(batch) >= PARALLEL_MIN_FILES:
                     pool = _pool(workers)
                 outcomes = _parse_batch(leaves_, profile_timezone=job.profile_timezone,
-                                        thresholds=thresholds, pool=pool)
+                                        thresholds=thresholds, pool=pool, store=store)
             for outcome, (_, top) in zip(outcomes, batch):
                 job.absorb(outcome, top=top)
             job.flush()
