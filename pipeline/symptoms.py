@@ -249,8 +249,9 @@ def red_flags(
     windows: pd.DataFrame | None = None,
 ) -> list[dict]:
     """SCIENCE.md's reasons to see an athletic trainer, over the last ``red_flag_window_days``
-    (``weakness_window_days`` for weakness): ``weakness_reported``, ``pain_above_7``, ``pain_rising_despite_less_load`` (next-morning or
-    sitting pain up in each of the last two weeks while the weekly km fell) and
+    (``weakness_window_days`` for weakness): ``weakness_reported``, ``pain_above_7``,
+    ``pain_rising_despite_less_load`` (next-morning or sitting pain up in each of the last two
+    weeks while the weekly km fell) and
     ``morning_pain_not_settling`` (two or more mornings after two run-free days with pain above
     baseline + red margin). ``windows`` is ``weekly_pain`` up to ``as_of`` if already computed.
     Each is ``{"code", "message"}``; the list is empty when none apply."""
