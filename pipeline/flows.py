@@ -30,6 +30,9 @@ for _key, _value in {
     "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "INFO" if _VERBOSE else "CRITICAL",
     "PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW": "ignore",
     "DASK_LOGGING__DISTRIBUTED": "warning" if _VERBOSE else "error",
+    # the temporary API server can take well over Prefect's default to start on a busy 2-core
+    # machine (seen here: a demo failing with "Timed out ... ephemeral Prefect API server")
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "300",
 }.items():
     os.environ.setdefault(_key, _value)
 
