@@ -102,8 +102,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=200, help="number of FIT runs (default 200)")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--ingest-only", action="store_true",
+                        help="skip the fitparse loop (time and peak memory of the ingest alone)")
     args = parser.parse_args()
     folder = archive(args.n)
+    if args.ingest_only:
+        with tempfile.TemporaryDirectory() as data_dir:
+            new, ours_s, ours_kb, rejected = _run(INGEST, str(folder), data_dir)
+        print(json.dumps({"files": args.n, "runload_ingest_s": round(float(ours_s), 2),
+                          "runload_peak_mib": round(int(ours_kb) / 1024),
+                          "activities": int(new), "rejected": int(rejected)}))
+        return
     records, base_s, base_kb = _run(BASELINE, str(folder))
     with tempfile.TemporaryDirectory() as data_dir:
         new, ours_s, ours_kb, rejected = _run(INGEST, str(folder), data_dir)

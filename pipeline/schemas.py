@@ -292,8 +292,8 @@ def validate_samples(df: pd.DataFrame) -> pd.DataFrame:
         if series.dtype.kind == "f":
             values = series.to_numpy()
             null = np.isnan(values)
-        else:
-            values = series.to_numpy()
+        else:  # timestamps: no range checks; to_numpy would build one Timestamp per row
+            values = series.to_numpy() if checks else None
             null = series.isna().to_numpy()
         if not nullable and null.any():
             raise pa_errors.SchemaError(

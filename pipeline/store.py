@@ -152,7 +152,8 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 def atomic_write_parquet(df: pd.DataFrame, path: Path) -> None:
     """Write ``df`` as Parquet atomically; naive date columns become ``date32``."""
-    table = pa.Table.from_pandas(_dates_to_date32(df), preserve_index=False)
+    # one thread: the frames are small and a bulk import already runs one process per core
+    table = pa.Table.from_pandas(_dates_to_date32(df), preserve_index=False, nthreads=1)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)

@@ -12,6 +12,7 @@ import multiprocessing
 import os
 import shutil
 import sys
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -223,6 +224,11 @@ def _parse_batch(batch: list[Leaf], *, profile_timezone, thresholds, pool,
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
+    if threading.active_count() == 1:  # the CLI: fork inherits the imports (~2 s of start-up)
+        import pipeline.ingest.fit  # noqa: F401 - imported once here, not in every worker
+
+        return ProcessPoolExecutor(max_workers=workers,
+                                   mp_context=multiprocessing.get_context("fork"))
     # forkserver: safe when called from a thread (Prefect tasks), modules imported once
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["pipeline.ingest.run", "pipeline.ingest.fit",
