@@ -147,7 +147,8 @@ def recommendation(
     low = (1 - thresholds.range_width) * top if low is None else min(max(low, 0.0), top)
     if status != "progress":
         low = (1 - thresholds.range_width) * top
-    cross = _cross_training_min(d, end=end, planned_km=(low + top) / 2, status=status, top=top)
+    cross = _cross_training_min(d, end=end, planned_km=(low + top) / 2, status=status, top=top,
+                                default_min_per_km=thresholds.default_min_per_km)
     if cross > 0:
         rules.append("cross_training")
         reasons.append(f"Cross-train about {cross} min (cycling, swimming or water running) to "
@@ -272,12 +273,15 @@ def _reduce_reason(top: float, recent_km: float, last_tolerated: float | None) -
     return f"Reduce to {top:.1f} km at most, below the last 7 days' {recent_km:.1f} km."
 
 
-def _cross_training_min(d: pd.DataFrame, *, end, planned_km: float, status: str, top: float) -> int:
+def _cross_training_min(d: pd.DataFrame, *, end, planned_km: float, status: str, top: float,
+                        default_min_per_km: float) -> int:
+    """Minutes of cross-training a week: usual aerobic minutes minus planned running minutes."""
     last28 = d[d.index > end - pd.Timedelta(days=28)]
     weeks = max(1.0, len(last28) / 7)
     aerobic = float(last28["aerobic_min"].sum()) / weeks if "aerobic_min" in last28 else 0.0
     km = float(last28["run_km"].sum())
-    pace = float(last28["run_min"].sum()) / km if km > 0 and "run_min" in last28 else 6.0
+    pace = (float(last28["run_min"].sum()) / km if km > 0 and "run_min" in last28
+            else default_min_per_km)
     gap = max(0.0, aerobic - planned_km * pace)
     if status in ("reduce", "seek_care"):
         gap = max(gap, CROSS_FLOOR_MIN)
