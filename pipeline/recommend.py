@@ -102,6 +102,18 @@ def recommendation(
         low = recent_km
     elif status == "hold":
         top = low = recent_km
+        # Holding a jump would keep the load that may be provoking the amber signs: after a week
+        # well above the three before (Nielsen 2014: > 30 %), hold at their average instead.
+        before = d.loc[(d.index > end - pd.Timedelta(days=28))
+                       & (d.index <= end - pd.Timedelta(days=7)), "run_km"]
+        usual = float(before.sum()) / 3 if len(before) >= 21 else 0.0
+        if usual > 0 and recent_km > usual * (1 + thresholds.two_week_increase_flag):
+            top = low = usual
+            rules.append("two_week_increase")
+            reasons.append(f"The last 7 days ({recent_km:.1f} km) were more than "
+                           f"{thresholds.two_week_increase_flag:.0%} above your usual "
+                           f"{usual:.1f} km a week (the 3 weeks before): hold at the usual "
+                           "level rather than the jump.")
     else:
         top = min(last_tolerated if last_tolerated is not None else recent_km,
                   (1 - thresholds.range_width) * recent_km)
@@ -145,7 +157,7 @@ def recommendation(
     longest = _floor1(longest)
     top = _floor1(max(0.0, min(top, runs * longest) if top > 0 else 0.0))
     low = (1 - thresholds.range_width) * top if low is None else min(max(low, 0.0), top)
-    if status != "progress":
+    if status != "progress" or low >= top:  # a range, never a single number
         low = (1 - thresholds.range_width) * top
     cross = _cross_training_min(d, end=end, planned_km=(low + top) / 2, status=status, top=top,
                                 default_min_per_km=thresholds.default_min_per_km)

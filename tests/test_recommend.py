@@ -167,3 +167,21 @@ def test_estimate_can_be_passed_in_and_is_used():
     rec = recommend(daily, estimate=est)
     assert rec["tolerated_weekly_km"] == round(est.value, 1)
     assert rec["tolerance"]["interval"] == [round(v, 2) for v in est.interval]
+
+
+def test_hold_after_a_jump_holds_at_the_usual_level_not_the_jump():
+    from pipeline.features import daily_features, weekly_features
+    from tests.features.factories import activities_frame, activity, pain_entry, pain_frame
+
+    days = pd.date_range("2026-09-01", "2026-10-25", freq="D")
+    # 30 km weeks (6 km on weekdays), then a 45 km week with mornings up from 1 to 2/10 (amber)
+    jump = days[-7:]
+    runs = [activity(str(d.date()), km=9.0 if d in jump else 6.0) for d in days if d.weekday() < 5]
+    pain = [pain_entry(str(d.date()), 2.0 if d in jump else 1.0, "next_morning") for d in days]
+    daily = daily_features(activities_frame(runs), pain_frame(pain), as_of=days[-1],
+                           profile={}, thresholds=Thresholds())
+    rec = recommendation(daily, weekly_features(daily), athlete="me", as_of=days[-1].date(),
+                         thresholds=Thresholds())
+    assert rec["status"] == "hold", rec["reasons"]
+    assert rec["weekly_run_km"]["max"] <= 30.0 + 1e-9
+    assert rec["weekly_run_km"]["min"] < rec["weekly_run_km"]["max"]
