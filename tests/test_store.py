@@ -76,3 +76,23 @@ def test_files_left_to_fitparse_are_counted(tmp_path, monkeypatch):
     again = ingest_paths([str(inputs)], st.Store(tmp_path / "data2", "a"),
                          thresholds=Thresholds(), workers=1)
     assert again.fallback == [] and "fallback" not in again.text()
+
+
+@pytest.mark.parametrize("richer_first", [False, True])
+def test_twins_leave_one_samples_file_under_the_kept_id(tmp_path, richer_first):
+    from pipeline.demo.gpx_file import gpx_activity_bytes
+    from tests.factories import run_samples as factory_samples
+
+    samples = factory_samples("2026-03-03T17:00:00Z", minutes=30)
+    gpx = tmp_path / "run.gpx"
+    gpx.write_bytes(gpx_activity_bytes(samples.drop(columns=["step_length_m"])))
+    fit = tmp_path / "run.fit"
+    fit.write_bytes(activity_fit_bytes(samples))
+    store = st.Store(tmp_path / "data", "a")
+    order = (fit, gpx) if richer_first else (gpx, fit)
+    first = ingest_paths([str(order[0])], store, thresholds=Thresholds())
+    ingest_paths([str(order[1])], store, thresholds=Thresholds())
+    kept = first.new[0]
+    assert sorted(p.name for p in store.samples_dir.iterdir()) == [f"{kept}.parquet"]
+    stored = st.read_samples(store, kept)
+    assert stored["step_length_m"].notna().any()  # the FIT's samples, whichever came first
