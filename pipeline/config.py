@@ -31,6 +31,11 @@ class Thresholds:
     # Rule of thumb: 1 Hz or "smart" recording spaces samples <= ~10 s; a longer gap is a pause
     # (auto-pause, stop button) and counts only as one typical sample spacing, not as active time.
     max_sample_gap_s: float = 10.0
+    # No recording pauses a whole day between two samples: samples a day or more from the rest
+    # (GPX/TCX) or outside a FIT session are wrongly dated and dropped (rule of thumb).
+    far_sample_gap_s: float = 86_400.0
+    # A GPX/TCX recording spanning 12 h or more, mostly pauses, is an app left running: warned.
+    idle_recording_span_s: float = 43_200.0
     # GPS spikes (distance from positions): a step faster than max(factor x the activity's own
     # median moving speed, the sport's ceiling) is not movement. Ceilings: the fastest human sprint
     # is ~12.4 m/s (Bolt 2009); road-bike descents reach ~25 m/s (90 km/h).

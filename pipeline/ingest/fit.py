@@ -14,10 +14,12 @@ import math
 import numpy as np
 import pandas as pd
 
+from pipeline.config import Thresholds
 from pipeline.errors import InputError, NotAnActivity, UnreadableInput
 from pipeline.ingest.fit_fast import decode_fit_fast
 from pipeline.ingest.fit_recover import WANTED, Decoded, decoded_fit
 from pipeline.ingest.model import ParsedActivity
+from pipeline.ingest.sample_dates import near_session
 from pipeline.schemas import Samples
 
 FIT_EPOCH_UNIX_S = 631065600  # 1989-12-31T00:00:00Z
@@ -274,6 +276,31 @@ def record_columns(
     return {k: v[~repeated] for k, v in cols.items()} if repeated.any() else cols
 
 
+def _near_session(cols: dict, session: dict, start: np.datetime64, shift: float,
+                  warnings: list[str]) -> dict:
+    """One session's record columns without the records dated more than a day outside it (a
+    damaged record with a plausible date); its start and end where known, else the main stretch
+    of records (``sample_dates.near_session``)."""
+    ts = cols["timestamp"].astype("datetime64[us]").astype(np.int64)
+    start_us = None if np.isnat(start) else int(start.astype("datetime64[us]").astype(np.int64))
+    end = session.get("timestamp")
+    if end is not None:
+        end = _utc(_floats([end]), shift)[0]
+    elif start_us is not None and session.get("total_elapsed_time") is not None:
+        end = start + np.timedelta64(int(1000 * float(session["total_elapsed_time"])), "ms")
+    end_us = None if end is None or np.isnat(end) else int(
+        end.astype("datetime64[us]").astype(np.int64))
+    if start_us is not None and end_us is not None and end_us < start_us:
+        end_us = None  # a damaged end: the records decide
+    margin = Thresholds.far_sample_gap_s
+    keep = near_session(ts, start_us=start_us, end_us=end_us, margin_s=margin)
+    if keep.all():
+        return cols
+    warnings.append(f"{int((~keep).sum()):,} records dated more than a day outside the session: "
+                    "implausible dates dropped")
+    return {k: v[keep] for k, v in cols.items()}
+
+
 def _clean(cols: dict, name: str, bad: np.ndarray, what: str, warnings: list[str]) -> None:
     if bad.any():
         warnings.append(f"{int(bad.sum()):,} {what} set to null")
@@ -445,6 +472,7 @@ def activities_from_messages(decoded: Decoded, *, source: str) -> list[ParsedAct
         sub_fit = fit_name(session.get("sub_sport"), "sub_sport")
         sport = activity_sport(sport_fit, sub_fit)
         local_warnings = list(warnings)
+        part = _near_session(part, session, starts[index], shift, local_warnings)
         samples = samples_frame(part, sport_fit, sport, local_warnings)
         start = (
             pd.Timestamp(starts[index]).tz_localize("UTC") if not np.isnat(starts[index]) else None

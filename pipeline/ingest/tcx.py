@@ -168,7 +168,7 @@ def _activity(
             offset = pd.Timestamp(t).utcoffset()
             offset_min = offset.total_seconds() / 60 if offset is not None else None
             break
-    epoch = pd.Timestamp(0, tz="UTC")
+    epoch = pd.Timestamp(0, tz="UTC").as_unit("us")  # ns would overflow for a year like 3026
     time_us = ((stamps[good] - epoch) // pd.Timedelta(microseconds=1)).to_numpy(dtype=np.int64)
     cols = {k: np.asarray(v, dtype=float)[good] for k, v in values.items()}
     run_cad = cols.pop("run_cadence")
@@ -196,8 +196,13 @@ def _activity(
         warnings.append("no trackpoints: only the laps' totals")
         samples = samples.iloc[0:0]
     else:
-        last = samples["timestamp_utc"].iloc[-1]
-        first = min(start, samples["timestamp_utc"].iloc[0])
+        last, first = samples["timestamp_utc"].iloc[-1], samples["timestamp_utc"].iloc[0]
+        far = (thresholds or Thresholds()).far_sample_gap_s
+        if abs((start - first).total_seconds()) > far:
+            warnings.append(f"the lap's start time is dated more than {far / 3600:g} h away "
+                            "from its trackpoints (a wrong date): the first trackpoint's used")
+            start = first
+        first = min(start, first)
         session["elapsed_time_s"] = (last - first).total_seconds()
     return ParsedActivity(
         format="tcx",

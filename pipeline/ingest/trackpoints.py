@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.config import Thresholds
+from pipeline.ingest.sample_dates import far_dates_warning, idle_recording_warning, in_main_stretch
 from pipeline.schemas import RUNNING_SPORTS, SAMPLE_CHANNELS, UTC
 
 EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG), metres
@@ -339,16 +340,25 @@ def samples_frame(
     activity's sport: ``sport`` when the file states one, else inferred from the median moving
     speed (``sport_from_speed``, with a warning).
 
-    ``time_us`` are UTC microseconds since the epoch, in file order. Points whose time goes
-    backwards (earlier than a point before them) are dropped with a warning. Distance comes from
-    positions when not given, with GPS spikes removed (``track_distance_m``; spike positions become
-    null), speed from distance where not given, an all-zero altitude is treated as missing, heart
-    rates outside 1-255 bpm are null. ``cadence`` is the file's raw count per minute: crank rpm for
-    rides, else converted to steps per minute with ``steps_per_count`` (the factor used is left in
-    ``attrs["steps_per_count"]``).
+    ``time_us`` are UTC microseconds since the epoch, in file order. Points dated a day or more
+    away from the rest (``sample_dates.in_main_stretch``), then points whose time goes backwards
+    (earlier than a point before them) are dropped with a warning; a recording left running for
+    hours is warned about. Distance comes from positions when not given, with GPS spikes removed
+    (``track_distance_m``; spike positions become null), speed from distance where not given, an
+    all-zero altitude is treated as missing, heart rates outside 1-255 bpm are null. ``cadence``
+    is the file's raw count per minute: crank rpm for rides, else converted to steps per minute
+    with ``steps_per_count`` (the factor used is left in ``attrs["steps_per_count"]``).
     """
     thresholds = thresholds or Thresholds()
     time_us = np.asarray(time_us, dtype=np.int64)
+    # before the order check: a point dated a year late would make every later one go "backwards"
+    near = in_main_stretch(time_us, max_gap_s=thresholds.far_sample_gap_s)
+    if not near.all():
+        warnings.append(far_dates_warning(int((~near).sum()), what="the rest of the recording",
+                                          margin_s=thresholds.far_sample_gap_s))
+        time_us = time_us[near]
+        columns = {k: np.asarray(v)[near] for k, v in columns.items()}
+        cadence = None if cadence is None else np.asarray(cadence)[near]
     running_max = np.maximum.accumulate(time_us) if len(time_us) else time_us
     keep = time_us >= running_max
     if not keep.all():
@@ -359,6 +369,10 @@ def samples_frame(
     cols = {k: np.asarray(v, dtype=float)[keep] for k, v in columns.items()}
     n = len(time_us)
     elapsed = (time_us - time_us[0]) / 1e6 if n else np.zeros(0)
+    idle = idle_recording_warning(elapsed, max_gap_s=thresholds.max_sample_gap_s,
+                                  min_span_s=thresholds.idle_recording_span_s)
+    if idle:
+        warnings.append(idle)
     lat = cols.get("latitude_deg", np.full(n, np.nan))
     lon = cols.get("longitude_deg", np.full(n, np.nan))
     bad_pos = ~((np.abs(lat) <= 90) & (np.abs(lon) <= 180))

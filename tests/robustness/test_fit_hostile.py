@@ -179,12 +179,6 @@ def test_a_file_dated_entirely_out_of_range_is_quarantined(sandbox, good_fit, st
     assert summary["new"] == 1
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "fit.record_columns keeps a record dated a year before the session (any date from 2000 to "
-    "now + 1 day passes): a damaged record decoded with a plausible date makes the activity span "
-    "a year (and values._ascent's grid explodes, see test_fuzz). Fix in fit.py: drop records "
-    "more than ~1 day outside the session's start..end (or, with no session, from the median "
-    "record time), with the same 'implausible dates dropped' warning"))
 def test_a_record_dated_a_year_before_the_session_is_dropped(sandbox, good_fit):
     s = run_samples(START, minutes=2)
     s["timestamp_utc"] = s["timestamp_utc"].astype(object)
@@ -197,6 +191,24 @@ def test_a_record_dated_a_year_before_the_session_is_dropped(sandbox, good_fit):
     stored = pd.read_parquet(sandbox.store.samples_path(row["activity_id"]))
     assert stored["timestamp_utc"].dt.year.eq(2026).all()
     assert any("implausible dates dropped" in w["warning"] for w in summary["warnings"])
+
+
+def test_a_record_dated_months_after_the_session_is_dropped_and_the_rest_kept(sandbox, good_fit):
+    s = run_samples(START, minutes=2)
+    s["timestamp_utc"] = s["timestamp_utc"].astype(object)
+    # months later, yet before today: only the session tells it is wrong
+    s.loc[30, "timestamp_utc"] = pd.Timestamp(START) + pd.Timedelta(days=200)
+    s["timestamp_utc"] = pd.to_datetime(s["timestamp_utc"], utc=True)
+    bad = sandbox.write("late.fit", activity_fit_bytes(s, sport="running"))
+    code, summary, _ = sandbox.ingest(bad, good_fit)
+    assert code == 0 and summary["new"] == 2
+    row = sandbox.activities().set_index("start_time_utc").loc[pd.Timestamp(START)]
+    stored = pd.read_parquet(sandbox.store.samples_path(row["activity_id"]))
+    assert len(stored) == 119 and stored["timestamp_utc"].max() < pd.Timestamp(START) + \
+        pd.Timedelta(minutes=3)
+    assert row["elapsed_time_s"] < 200
+    warned = [w["warning"] for w in summary["warnings"] if w["source"] == str(bad)]
+    assert any(w.startswith("1 records dated more than a day outside the session") for w in warned)
 
 
 def with_array_field(data: bytes) -> bytes:

@@ -177,23 +177,8 @@ def _limit_memory():
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
 
 
-FAR_DATES = (
-    "a sample dated years away from the rest (a digit changed in a GPX/TCX time, or a damaged FIT "
-    "record) is kept by the readers, and values._ascent then builds a time grid over the whole "
-    "span (np.arange in half-window steps: 10^8-10^9 points, GBs, minutes). Fixes: "
-    "values._ascent picks one sample per half-window bin (np.unique of the bin index, O(n)) "
-    "instead of a dense grid; the readers drop samples dated far from the rest (see "
-    "test_*_a_sample_dated_a_year_away_is_dropped)")
-FIT_ARRAYS = ("; and fit.record_columns fails on a field that decodes as a tuple (2-D column): "
-              "_floats should give NaN for non-scalars")
-
-
 @pytest.mark.slow
-@pytest.mark.parametrize("kind", [
-    pytest.param("fit", marks=pytest.mark.xfail(strict=True, reason=FAR_DATES)),
-    pytest.param("gpx", marks=pytest.mark.xfail(strict=True, reason=FAR_DATES)),
-    pytest.param("tcx", marks=pytest.mark.xfail(strict=True, reason=FAR_DATES)),
-])
+@pytest.mark.parametrize("kind", ["fit", "gpx", "tcx"])
 def test_mutated_files_are_ingested_or_quarantined_never_an_exception_or_a_hang(kind):
     # a separate process with bounded memory: a crash or a blow-up fails this test, not pytest
     code = ("import json; from tests.robustness.test_fuzz import fuzz; "
@@ -206,9 +191,14 @@ def test_mutated_files_are_ingested_or_quarantined_never_an_exception_or_a_hang(
     assert result["problems"] == {}
     seen = result["seen"]
     assert sum(seen.values()) == CASES[kind]
-    # the fuzz reached both sides: mutations survived (kept) and ones refused with a reason
-    assert seen.get("ok", 0) + seen.get("partial", 0) >= CASES[kind] // 5, seen
-    assert seen.get("quarantined", 0) + seen.get("not_activity", 0) >= CASES[kind] // 10, seen
+    # the fuzz reached both sides: mutations survived (kept) and damage found and said. FIT's
+    # readable part is kept as partial with the reason (docs/robustness.md): its CRC catches
+    # nearly every mutation, so few FIT cases are quarantined outright
+    kept = seen.get("ok", 0) + seen.get("partial", 0)
+    rejected = seen.get("quarantined", 0) + seen.get("not_activity", 0) + seen.get("refused", 0)
+    assert kept >= CASES[kind] // 5, seen
+    assert seen.get("partial", 0) + rejected >= CASES[kind] // 10, seen
+    assert rejected >= 1, seen
     assert time.perf_counter() - started < 300
 
 
@@ -223,7 +213,10 @@ def test_a_folder_of_mutated_files_is_ingested_end_to_end(sandbox, good_fit):
                  + len(summary["quarantined"]) + len(summary["refused"]))
     assert accounted >= 24  # every file has an outcome (twins count as duplicates)
     assert code == (1 if summary["quarantined"] or summary["refused"] else 0)
-    assert summary["new"] >= 3
+    # the kept mutants are one run (wrongly dated points dropped, they are twins of each other)
+    # beside the good FIT; none spans more than the run
+    assert summary["new"] >= 2
+    assert (sandbox.activities()["elapsed_time_s"] < 3600).all()
     assert good_fit.name in " ".join(sum(sandbox.activities()["source_files"].map(list), []))
 
 

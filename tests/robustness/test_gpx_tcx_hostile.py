@@ -86,14 +86,6 @@ def test_zero_distance_is_kept_with_duration_and_a_null_distance(sandbox, good_f
     assert row["avg_hr_bpm"] == pytest.approx(145)
 
 
-FAR_DATE_FIX = (
-    "GPX/TCX readers keep a point dated a year before or after the rest (a typo'd year, a clock "
-    "glitch): the activity then spans a year, and values._ascent's time grid grows with the span "
-    "(see test_fuzz). Fix in pipeline/ingest/trackpoints.py: drop points dated after now + 1 day, "
-    "and points more than ~1 day from the run's median time, with a warning")
-
-
-@pytest.mark.xfail(strict=True, reason=FAR_DATE_FIX)
 @pytest.mark.parametrize("kind", ["gpx", "tcx"])
 @pytest.mark.parametrize("days", [-365, 365])
 def test_a_sample_dated_a_year_away_is_dropped_with_a_warning(sandbox, good_fit, kind, days):
@@ -104,5 +96,39 @@ def test_a_sample_dated_a_year_away_is_dropped_with_a_warning(sandbox, good_fit,
     code, summary, _ = sandbox.ingest(bad, good_fit)
     assert code == 0 and summary["new"] == 2
     assert [w for w in summary["warnings"] if w["source"] == str(bad) and "date" in w["warning"]]
+    acts = sandbox.activities()
+    # without its first point (days < 0) the run starts a second later
+    [row] = acts[(acts["start_time_utc"] - pd.Timestamp(START)).abs() <= pd.Timedelta(seconds=2)
+                 ].to_dict("records")
+    assert 115 < row["elapsed_time_s"] < 200
+    stored = pd.read_parquet(sandbox.store.samples_path(row["activity_id"]))
+    assert len(stored) == 119 and stored["timestamp_utc"].dt.year.eq(2026).all()
+
+
+@pytest.mark.parametrize("kind", ["gpx", "tcx"])
+def test_a_point_in_the_middle_dated_a_year_late_costs_only_that_point(sandbox, good_fit, kind):
+    # dropped before the time-order check, which would otherwise drop every point after it
+    s = run_samples(START, minutes=2)
+    s.loc[60, "timestamp_utc"] = s.loc[60, "timestamp_utc"] + pd.Timedelta(days=365)
+    bad = sandbox.write(f"middle.{kind}", recording(kind, s))
+    code, summary, _ = sandbox.ingest(bad, good_fit)
+    assert code == 0 and summary["new"] == 2
+    warned = [w["warning"] for w in summary["warnings"] if w["source"] == str(bad)]
+    assert any(w.startswith("1 sample(s) dated more than 24 h away") for w in warned)
+    assert not any("goes backwards" in w for w in warned)
+    row = sandbox.activities().set_index("start_time_utc").loc[pd.Timestamp(START)]
+    assert len(pd.read_parquet(sandbox.store.samples_path(row["activity_id"]))) == 119
+
+
+def test_a_tcx_lap_start_dated_a_year_away_gives_way_to_the_trackpoints(sandbox, good_fit):
+    data = recording("tcx", run_samples(START, minutes=2)).decode()
+    lap_start = re.search(r'StartTime="([^"]+)"', data).group(1)
+    wrong = lap_start.replace("2026", "2025", 1)
+    bad = sandbox.write("lap.tcx", data.replace(f'StartTime="{lap_start}"',
+                                                f'StartTime="{wrong}"').encode())
+    code, summary, _ = sandbox.ingest(bad, good_fit)
+    assert code == 0 and summary["new"] == 2
+    assert any("lap's start time is dated more than 24 h away" in w["warning"]
+               for w in summary["warnings"] if w["source"] == str(bad))
     row = sandbox.activities().set_index("start_time_utc").loc[pd.Timestamp(START)]
     assert row["elapsed_time_s"] < 200
