@@ -8,14 +8,12 @@ the ledger ``sources.parquet`` after every batch, so an interrupted import resum
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import shutil
 import sys
-import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -30,11 +28,14 @@ from pipeline.ingest.localtime import local_start, on_utc_clock
 from pipeline.ingest.model import ParsedActivity
 from pipeline.ingest.sources import Leaf, Refusal, TopInput, leaves, top_inputs
 from pipeline.ingest.values import activity_values, easy_speed_mps, fast_time_fraction
+from pipeline.ingest.workers import Workers
 
 BATCH_FILES = 64
 BATCH_BYTES = 64 * 2**20
 PARALLEL_MIN_FILES = 16  # below this, worker start-up costs more than it saves
 MAX_WARNING_LINES = 20
+CRASHED = ("the decoder crashed on this file (its process died); the rest of the import went on. "
+           "The file is kept in quarantine; please report it")
 
 
 @dataclass
@@ -213,27 +214,9 @@ def activity_row(parsed: ParsedActivity, *, leaf: Leaf, profile_timezone: str | 
     return row, parsed.samples
 
 
-def _parse_batch(batch: list[Leaf], *, profile_timezone, thresholds, pool,
-                 store: st.Store | None = None) -> list[ParseOutcome]:
-    if pool is None:
-        return [parse_leaf(x, profile_timezone=profile_timezone, thresholds=thresholds,
-                           store=store) for x in batch]
-    futures = [pool.submit(parse_leaf, x, profile_timezone=profile_timezone,
-                           thresholds=thresholds, store=store) for x in batch]
-    return [f.result() for f in futures]
-
-
-def _pool(workers: int) -> ProcessPoolExecutor:
-    if threading.active_count() == 1:  # the CLI: fork inherits the imports (~2 s of start-up)
-        import pipeline.ingest.fit  # noqa: F401 - imported once here, not in every worker
-
-        return ProcessPoolExecutor(max_workers=workers,
-                                   mp_context=multiprocessing.get_context("fork"))
-    # forkserver: safe when called from a thread (Prefect tasks), modules imported once
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["pipeline.ingest.run", "pipeline.ingest.fit",
-                                "pipeline.ingest.gpx", "pipeline.ingest.tcx"])
-    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+def crashed_outcome(leaf: Leaf) -> ParseOutcome:
+    """The outcome of a file whose parsing process died (a crash in a decoder's C code)."""
+    return ParseOutcome(leaf, "quarantined", CRASHED)
 
 
 # --- the import ------------------------------------------------------------------------------
@@ -424,23 +407,22 @@ def ingest_paths(paths: list[str], store: st.Store, *, thresholds: Thresholds,
     with st.locked(store):
         job = _Import(store, thresholds)
         bar = _progress_bar() if progress else None
-        pool = None
+        pool = Workers(workers, min_items=PARALLEL_MIN_FILES)
         batch: list[tuple[Leaf, TopInput]] = []
         batch_bytes = 0
 
         def run_batch():
-            nonlocal pool, batch, batch_bytes
+            nonlocal batch, batch_bytes
             if not batch:
                 return
             leaves_ = [b[0] for b in batch]
             if parse is not None:
                 outcomes = parse(leaves_, profile_timezone=job.profile_timezone,
                                  thresholds=thresholds)
-            else:
-                if pool is None and workers > 1 and len(batch) >= PARALLEL_MIN_FILES:
-                    pool = _pool(workers)
-                outcomes = _parse_batch(leaves_, profile_timezone=job.profile_timezone,
-                                        thresholds=thresholds, pool=pool, store=store)
+            else:  # a file that crashes its worker process is quarantined, the rest goes on
+                outcomes = pool.map(partial(parse_leaf, profile_timezone=job.profile_timezone,
+                                            thresholds=thresholds, store=store),
+                                    leaves_, crashed=crashed_outcome)
             for outcome, (_, top) in zip(outcomes, batch):
                 job.absorb(outcome, top=top)
             job.flush()
@@ -475,8 +457,7 @@ def ingest_paths(paths: list[str], store: st.Store, *, thresholds: Thresholds,
             run_batch()
             job.flush()
         finally:
-            if pool is not None:
-                pool.shutdown(cancel_futures=True)
+            pool.close()
             if bar is not None:
                 bar.close()
     job.summary.seconds = time.perf_counter() - started

@@ -1,0 +1,84 @@
+"""Worker processes for a bulk import: one file that crashes its process costs only that file.
+
+A decoder written in C (or a C extension under a Python one) can die on a hostile file with a
+segfault that no ``except`` catches. In a process pool that breaks the whole pool
+(``BrokenProcessPool``) and would stop the import. Here the files of the broken batch that had no
+result yet run again, each alone in a fresh process: the file that crashes again is reported
+through ``crashed``, the others get their results, and the next batch gets a new pool.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import TypeVar
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+
+def process_pool(workers: int) -> ProcessPoolExecutor:
+    """A pool of ``workers`` processes: forked from the CLI (the imports are inherited), started
+    from a fork server when threads run (Prefect tasks), where a fork is unsafe."""
+    if threading.active_count() == 1:  # the CLI: fork inherits the imports (~2 s of start-up)
+        import pipeline.ingest.fit  # noqa: F401 - imported once here, not in every worker
+
+        return ProcessPoolExecutor(max_workers=workers,
+                                   mp_context=multiprocessing.get_context("fork"))
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["pipeline.ingest.run", "pipeline.ingest.fit",
+                                "pipeline.ingest.gpx", "pipeline.ingest.tcx"])
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+
+
+class Workers:
+    """Runs a function over the items of each batch, in parallel when the batch is large enough.
+
+    ``workers`` processes are started on the first batch of at least ``min_items`` (smaller
+    batches, or one worker, run in this process: start-up would cost more than it saves).
+    """
+
+    def __init__(self, workers: int, *, min_items: int):
+        self.workers = workers
+        self.min_items = min_items
+        self.pool: ProcessPoolExecutor | None = None
+
+    def map(self, fn: Callable[[Item], Result], items: Sequence[Item], *,
+            crashed: Callable[[Item], Result]) -> list[Result]:
+        """``fn(item)`` for each item, in order; ``crashed(item)`` for an item whose process died
+        twice (in the pool, then alone). ``fn`` must pickle (a module-level function or a
+        ``functools.partial`` of one)."""
+        if self.pool is None and self.workers > 1 and len(items) >= self.min_items:
+            self.pool = process_pool(self.workers)
+        if self.pool is None:
+            return [fn(item) for item in items]
+        futures = [self.pool.submit(fn, item) for item in items]
+        results: list = []
+        broken = False
+        for item, future in zip(items, futures):
+            try:
+                results.append(future.result())
+            except BrokenProcessPool:  # a worker died: every unfinished future fails with it
+                if not broken:
+                    broken = True
+                    self.close()  # the next batch starts a new pool
+                results.append(alone(fn, item, crashed=crashed))
+        return results
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+            self.pool = None
+
+
+def alone(fn: Callable[[Item], Result], item: Item, *,
+          crashed: Callable[[Item], Result]) -> Result:
+    """``fn(item)`` in a fresh process of its own; ``crashed(item)`` when that process dies."""
+    with process_pool(1) as pool:
+        try:
+            return pool.submit(fn, item).result()
+        except BrokenProcessPool:
+            return crashed(item)
