@@ -2,12 +2,15 @@
 
     .venv/bin/python benchmarks/ingest_benchmark.py            # 200 files
     .venv/bin/python benchmarks/ingest_benchmark.py --n 1000   # the full figure
+    .venv/bin/python benchmarks/ingest_benchmark.py --n 1000 --ingest-only
 
 Generates (once, cached under benchmarks/cache/) N realistic 1 Hz FIT runs of 40-90 minutes,
 then times, each in its own process: (1) a plain loop that decodes every file with fitparse and
 reads every record's values — the baseline; (2) the fast decoder alone (``fit_fast``, one
-process); (3) ``runload ingest`` of the same files into a fresh store. Prints both, their ratio, records per second and each one's peak memory. The machine is
-noisy, so only the ratio measured within one run means anything.
+process); (3) ``runload ingest`` of the same files into a fresh store. Prints the times, the
+ratios to the fitparse loop, records per second and peak memory. The machine is noisy, so only
+the ratios measured within one run mean anything. ``--ingest-only`` times the ingest alone (for
+peak memory at larger N without the long fitparse loop).
 """
 
 from __future__ import annotations
