@@ -327,7 +327,9 @@ class _Import:
             if use_new:
                 self._write_samples(combined["activity_id"], samples, staged=row["activity_id"])
                 self.summary.updated.append(combined["activity_id"])
-            elif samples is None:  # the worker wrote the poorer twin's samples: not wanted
+            elif samples is None and row["activity_id"] != combined["activity_id"]:
+                # the worker wrote the poorer twin's samples: not wanted (but when a killed run
+                # is resumed, the "twin" can be this very activity: its file is the kept one)
                 self.store.samples_path(row["activity_id"]).unlink(missing_ok=True)
             self.rows[combined["activity_id"]] = combined
             self.index.replace(combined["activity_id"], combined)
