@@ -1,0 +1,154 @@
+"""The pain log's merging: entries <-> the stored frame, and a merge where a later entry of the
+same (date, context, time) replaces the earlier one. Pure (entries in, entries out)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from pipeline.painlog.parse import CLI_SOURCE, FLAGS, Entry
+from pipeline.schemas import PAIN_CONTEXTS
+
+# --- entries <-> the stored frame ------------------------------------------------------------
+
+
+def pain_log_frame(entries: list[Entry]) -> pd.DataFrame:
+    """Entries as a ``schemas.PainLog`` frame plus ``source`` and ``line`` (where each is from)."""
+
+    def column(attr: str, dtype: str) -> pd.Series:
+        return pd.Series([getattr(e, attr) for e in entries], dtype=dtype)
+
+    return pd.DataFrame(
+        {
+            "date": pd.Series([pd.Timestamp(e.date) for e in entries], dtype="datetime64[us]"),
+            "context": column("context", "str"),
+            "pain_0_10": column("pain_0_10", "float64"),
+            "time": column("time", "str"),
+            **{flag: column(flag, "boolean") for flag in FLAGS},
+            "note": column("note", "str"),
+            "source": column("source", "str"),
+            "line": column("line", "Int64"),
+        }
+    )
+
+
+def entries_from_frame(pain_log: pd.DataFrame) -> list[Entry]:
+    """The stored frame's rows as entries (columns missing from an older file become None)."""
+
+    def value(row: dict, name: str):
+        v = row.get(name)
+        return None if v is None or pd.isna(v) else v
+
+    entries = []
+    for row in pain_log.to_dict("records"):
+        flags = {flag: None if value(row, flag) is None else bool(row[flag]) for flag in FLAGS}
+        line = value(row, "line")
+        entries.append(Entry(
+            date=pd.Timestamp(row["date"]).date(), context=str(row["context"]),
+            pain_0_10=float(row["pain_0_10"]), time=value(row, "time"), **flags,
+            note=value(row, "note"), source=value(row, "source") or "unknown",
+            line=None if line is None else int(line),
+        ))
+    return entries
+
+
+def _order(entry: Entry) -> tuple:
+    return (entry.date, PAIN_CONTEXTS.index(entry.context), entry.time or "")
+
+
+def _changes(old: Entry, new: Entry) -> list[str]:
+    """What differs between two entries of one key, e.g. ``["pain 2 -> 5", "note changed"]``."""
+    def shown(flag: bool | None) -> str:
+        return "unknown" if flag is None else ("yes" if flag else "no")
+
+    changes = [f"pain {old.pain_0_10:g} -> {new.pain_0_10:g}"] * (old.pain_0_10 != new.pain_0_10)
+    changes += [f"{flag} {shown(getattr(old, flag))} -> {shown(getattr(new, flag))}"
+                for flag in FLAGS if getattr(old, flag) != getattr(new, flag)]
+    return changes + ["note changed"] * (old.note != new.note)
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    """What a merge did. ``replaced`` holds (earlier, later) entries of the same key;
+    ``superseded`` the same for two rows of one input (the later row is kept)."""
+
+    source: str
+    rows: int
+    new: list[Entry] = field(default_factory=list)
+    replaced: list[tuple[Entry, Entry]] = field(default_factory=list)
+    unchanged: int = 0
+    superseded: list[tuple[Entry, Entry]] = field(default_factory=list)
+    total: int = 0
+    raw_copy: str | None = None
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.new or self.replaced)
+
+    def as_dict(self) -> dict:
+        def key(e: Entry) -> dict:
+            return {"date": e.date.isoformat(), "context": e.context, "time": e.time}
+
+        return {
+            "source": self.source,
+            "raw_copy": self.raw_copy,
+            "rows": self.rows,
+            "new": len(self.new),
+            "replaced": len(self.replaced),
+            "unchanged": self.unchanged,
+            "total_entries": self.total,
+            "replaced_entries": [
+                {**key(new), "pain_before": old.pain_0_10, "pain_after": new.pain_0_10,
+                 "changes": _changes(old, new), "source_before": old.source, "line": new.line}
+                for old, new in self.replaced
+            ],
+            "superseded_in_input": [
+                {**key(new), "line": old.line, "replaced_by_line": new.line}
+                for old, new in self.superseded
+            ],
+        }
+
+    def text(self) -> str:
+        entries = self.rows - len(self.superseded)
+        source = "the command line" if self.source == CLI_SOURCE else self.source
+        lines = [
+            f"merged {entries} {'entry' if entries == 1 else 'entries'} from {source}: "
+            f"{len(self.new)} new, {len(self.replaced)} replaced earlier ones, "
+            f"{self.unchanged} unchanged (the pain log holds {self.total})"
+        ]
+        for old, new in self.replaced:
+            where = f" (line {new.line})" if new.line else ""
+            lines.append(f"  replaced {new.label()}{where}: {', '.join(_changes(old, new))}"
+                         f" (the earlier entry came from {old.source})")
+        for old, new in self.superseded:
+            lines.append(f"  line {new.line} replaces line {old.line} ({new.label()})")
+        return "\n".join(lines)
+
+
+def merged_entries(stored: list[Entry], incoming: list[Entry], *, source: str) -> tuple[
+    list[Entry], MergeResult
+]:
+    """The log after merging ``incoming`` (later wins per key) and what changed, sorted."""
+    latest: dict[tuple, Entry] = {}
+    superseded = []
+    for entry in incoming:
+        if entry.key in latest:
+            superseded.append((latest[entry.key], entry))
+        latest[entry.key] = entry
+    by_key = {e.key: e for e in stored}
+    new, replaced, unchanged = [], [], 0
+    for key, entry in latest.items():
+        old = by_key.get(key)
+        if old is None:
+            new.append(entry)
+        elif old.values == entry.values:
+            unchanged += 1
+            continue  # keep the stored row as it is (its source and line too)
+        else:
+            replaced.append((old, entry))
+        by_key[key] = entry
+    log = sorted(by_key.values(), key=_order)
+    result = MergeResult(source=source, rows=len(incoming), new=new, replaced=replaced,
+                         unchanged=unchanged, superseded=superseded, total=len(log))
+    return log, result
