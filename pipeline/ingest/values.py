@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 
 from pipeline.config import Thresholds
+# _first_of_each_bin: re-exported, tests import it from here
+from pipeline.ingest.altitude import _first_of_each_bin, altitude_values  # noqa: F401
 from pipeline.ingest.model import ParsedActivity
 from pipeline.ingest.trackpoints import FOOT_SPORTS, pause_mask
 from pipeline.schemas import RUNNING_SPORTS
@@ -218,18 +220,9 @@ def _sample_values(samples: pd.DataFrame, *, sport: str, thresholds: Thresholds)
 
     altitude = _col(samples, "altitude_m")
     if np.isfinite(altitude).any() and sport != "treadmill_running":  # a treadmill's incline is
-        width_s = _smoothing_window_s(altitude, typical, thresholds)  # not in its altitude
-        smooth = _smoothed(t, altitude, width_s)
-        values["ascent_m"] = _ascent(
-            t, smooth, width_s=width_s, hysteresis_m=thresholds.ascent_hysteresis_m
-        )
-        if cum is not None and moving is not None:
-            grade = _grade(cum, smooth, thresholds.grade_window_m)
-            known = moving & np.isfinite(grade)
-            total = w[known].sum()
-            if total > 0:
-                uphill = w[known & (grade > thresholds.uphill_grade)].sum()
-                values["uphill_time_fraction"] = float(uphill / total)
+        values.update(altitude_values(  # not in its altitude
+            t, altitude, typical_s=typical, cum=cum, moving=moving, w=w, thresholds=thresholds
+        ))
     return values
 
 
@@ -411,82 +404,6 @@ def _hr_histogram(hr: np.ndarray, w: np.ndarray) -> list[float]:
     bins = np.clip(np.rint(hr[ok]), 0, HR_BINS - 1).astype(int)
     return [float(v) for v in np.bincount(bins, weights=w[ok], minlength=HR_BINS)]
 
-
-def _altitude_noise_m(altitude: np.ndarray) -> float:
-    """Sample-to-sample altitude noise (m, one standard deviation): robust spread of second
-    differences, which a steady slope does not affect (MAD x 1.4826, / sqrt(6) for white noise)."""
-    second = np.diff(altitude[np.isfinite(altitude)], 2)
-    if second.size == 0:
-        return 0.0
-    return float(np.median(np.abs(second)) * 1.4826 / np.sqrt(6.0))
-
-
-def _smoothing_window_s(altitude: np.ndarray, typical_s: float, thresholds: Thresholds) -> float:
-    """Altitude smoothing window (s): the full ``altitude_smoothing_s`` when the noise reaches the
-    ascent hysteresis, shrinking in proportion down to ``altitude_smoothing_min_s``, but always
-    spanning three typical sample spacings (sparse "smart" recordings)."""
-    full = float(thresholds.altitude_smoothing_s)
-    scale = _altitude_noise_m(altitude) / thresholds.ascent_hysteresis_m
-    floor = max(float(thresholds.altitude_smoothing_min_s), 3.0 * typical_s)
-    return float(min(full, max(full * scale, floor)))
-
-
-def _smoothed(t: np.ndarray, y: np.ndarray, width_s: float) -> np.ndarray:
-    """Centred moving mean of ``y`` over ``width_s`` seconds (NaN readings skipped)."""
-    ok = np.isfinite(y)
-    sums = np.concatenate([[0.0], np.cumsum(np.where(ok, y, 0.0))])
-    counts = np.concatenate([[0], np.cumsum(ok)])
-    lo = np.searchsorted(t, t - width_s / 2, side="left")
-    hi = np.searchsorted(t, t + width_s / 2, side="right")
-    n = counts[hi] - counts[lo]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(n > 0, (sums[hi] - sums[lo]) / n, np.nan)
-
-
-def _ascent(t: np.ndarray, smooth: np.ndarray, *, width_s: float, hysteresis_m: float):
-    """Metres climbed: rises of the smoothed altitude read every half window, each counted once it
-    exceeds ``hysteresis_m`` above the last low. Consecutive smoothed samples differ by residual
-    noise of either sign, which a per-sample sum of rises would add up as climbing."""
-    ok = np.isfinite(smooth)
-    if not ok.any():
-        return None
-    tt, aa = t[ok], smooth[ok]
-    points = aa[_first_of_each_bin(tt, width_s / 2)].tolist()
-    # A loop over one point per half window (~240 an hour), not over samples.
-    gained, low = 0.0, points[0]
-    for altitude in points[1:]:
-        if altitude < low:
-            low = altitude
-        elif altitude - low > hysteresis_m:
-            gained += altitude - low
-            low = altitude
-    return gained
-
-
-def _first_of_each_bin(t: np.ndarray, step_s: float) -> np.ndarray:
-    """Indices of the first sample at or after each time ``t[0] + k * step_s`` (k = 0, 1, ...),
-    and of the last sample; ``t`` ascending (s).
-
-    The first sample of each occupied ``step_s`` bin: O(n) in the samples, whatever the span (a
-    grid over the span needs gigabytes when one sample is dated years away).
-    """
-    step = (t[0] + step_s) - t[0]  # the edges exactly as np.arange(t[0], ..., step_s) has them
-    k = np.floor((t - t[0]) / step)
-    k -= t < t[0] + k * step  # a sample within rounding of an edge: on the edge's side
-    k += t >= t[0] + (k + 1) * step
-    first = np.concatenate([[True], k[1:] > k[:-1]])
-    first[-1] = True
-    return np.flatnonzero(first)
-
-
-def _grade(cum: np.ndarray, smooth: np.ndarray, window_m: float) -> np.ndarray:
-    """Grade (rise / run, 0.06 = 6 %) over ``window_m`` metres of distance centred on each sample;
-    NaN where the window spans less than half that distance or altitude is missing."""
-    lo = np.searchsorted(cum, cum - window_m / 2, side="left")
-    hi = np.minimum(np.searchsorted(cum, cum + window_m / 2, side="right") - 1, len(cum) - 1)
-    run = cum[hi] - cum[lo]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(run >= window_m / 2, (smooth[hi] - smooth[lo]) / run, np.nan)
 
 
 def _valid_percentiles(p) -> bool:
