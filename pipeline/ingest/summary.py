@@ -1,0 +1,95 @@
+"""What an import did: each activity file's ``ParseOutcome`` and the whole import's
+``IngestSummary`` (the one-line summary, its lists, and ``--json``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from pipeline.ingest.sources import Leaf
+
+MAX_WARNING_LINES = 20
+
+
+@dataclass
+class ParseOutcome:
+    """What became of one activity file: ``ok``, ``partial``, ``not_activity``, ``quarantined``
+    or ``refused`` (unsafe: an XML entity or DTD; kept in quarantine, never parsed further)."""
+
+    leaf: Leaf
+    status: str
+    reason: str | None = None
+    activities: list[tuple[dict, pd.DataFrame]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    fallback: bool = False  # a FIT file the fast decoder left to fitparse
+
+
+@dataclass
+class IngestSummary:
+    """Counts and lists for the one-line summary and ``--json``."""
+
+    new: list[str] = field(default_factory=list)  # activity ids
+    updated: list[str] = field(default_factory=list)  # twins whose data a richer source replaced
+    duplicates: list[str] = field(default_factory=list)  # sources already in the store
+    partial: list[tuple[str, str]] = field(default_factory=list)  # (source, reason)
+    not_activity: list[tuple[str, str]] = field(default_factory=list)
+    quarantined: list[tuple[str, str]] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)  # unsafe inputs
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # (source, values cleaned...)
+    skipped: int = 0  # files in folders/archives that are not activity files
+    fallback: list[str] = field(default_factory=list)  # FIT files the fast decoder left to fitparse
+    seconds: float = 0.0
+
+    @property
+    def rejected(self) -> list[tuple[str, str]]:
+        return self.quarantined + self.refused
+
+    def as_dict(self) -> dict:
+        pairs = lambda xs: [{"source": s, "reason": r} for s, r in xs]  # noqa: E731
+        return {
+            "new": len(self.new),
+            "updated": len(self.updated),
+            "duplicates": len(self.duplicates),
+            "partial": pairs(self.partial),
+            "not_activity": pairs(self.not_activity),
+            "quarantined": pairs(self.quarantined),
+            "refused": pairs(self.refused),
+            "warnings": [{"source": s, "warning": w} for s, w in self.warnings],
+            "skipped": self.skipped,
+            "fitparse_fallback": len(self.fallback),
+            "seconds": round(self.seconds, 2),
+            "new_activity_ids": self.new,
+        }
+
+    def text(self) -> str:
+        line = (
+            f"{len(self.new)} new, {len(self.duplicates)} duplicates, "
+            f"{len(self.quarantined) + len(self.refused)} quarantined"
+            + (f", {len(self.partial)} partial" if self.partial else "")
+            + (f", {len(self.not_activity)} not activities" if self.not_activity else "")
+            + (f", {len(self.updated)} updated from a richer source" if self.updated else "")
+            + (f", {self.skipped} other files skipped" if self.skipped else "")
+            + (f", decoded by the fitparse fallback: {len(self.fallback)} files"
+               if self.fallback else "")
+            + (f", {len(self.warnings)} warnings" if self.warnings else "")
+            + f" in {self.seconds:.1f} s"
+        )
+        lines = [line]
+        for title, items in (
+            ("Quarantined (could not be read; see data/raw/<athlete>/quarantine/)",
+             self.quarantined),
+            ("Refused (unsafe)", self.refused),
+            ("Partial (recovered from a damaged file)", self.partial),
+            ("Not an activity", self.not_activity),
+        ):
+            if items:
+                lines.append(f"{title}:")
+                lines += [f"  {source}: {reason}" for source, reason in items]
+        if self.warnings:  # a bulk import can have thousands: the first ones, the rest in --json
+            lines.append("Warnings (values cleaned or assumed):")
+            lines += [f"  {source}: {w}" for source, w in self.warnings[:MAX_WARNING_LINES]]
+            if len(self.warnings) > MAX_WARNING_LINES:
+                lines.append(f"  ... and {len(self.warnings) - MAX_WARNING_LINES} more (--json "
+                             "lists them all)")
+        return "\n".join(lines)
