@@ -45,7 +45,7 @@ from functools import cache  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from prefect import flow, task  # noqa: E402
-from prefect.context import FlowRunContext  # noqa: E402
+from prefect.context import FlowRunContext, TaskRunContext  # noqa: E402
 
 from pipeline import store as st  # noqa: E402
 from pipeline.analysis import analyze  # noqa: E402
@@ -136,7 +136,10 @@ def cached_parse(batch: list[Leaf], *, profile_timezone: str | None, thresholds:
     groups = chunks(batch, max_bytes=max_bytes)
     kwargs = dict(profile_timezone=profile_timezone, thresholds=thresholds)
     context = FlowRunContext.get()
-    if context is not None and context.task_runner is not None:  # side by side on its runner
+    # Inside a task (e.g. an athlete's ingest on a Dask worker), submitting more tasks and waiting
+    # for them can deadlock a cluster whose workers are all busy waiting: parse inline there.
+    in_task = TaskRunContext.get() is not None
+    if context is not None and context.task_runner is not None and not in_task:
         futures = [parse.submit(group, **kwargs) for group in groups]
         results = [future.result() for future in futures]
     else:  # called from a task on a worker, or outside a flow: one after the other
