@@ -210,13 +210,17 @@ def _recommendation_text(rec: dict) -> str:
     lines = [
         f"{rec['athlete']}: {rec['status'].upper()} for the week of {rec['week_start']}"
         f" (confidence {rec['confidence']})",
-        f"  run {km.get('min')}-{km.get('max')} km in {rec.get('runs_per_week')} runs,"
+        f"  run {km.get('min')}-{km.get('max')} km in {_runs(rec.get('runs_per_week'))},"
         f" longest run <= {rec.get('longest_run_km_max')} km,"
         f" cross-training {rec.get('cross_training_min')} min",
     ]
     lines += [f"  RED FLAG: {f['message']}" for f in rec.get("red_flags", [])]
     lines += [f"  - {r}" for r in rec.get("reasons", [])]
     return "\n".join(lines)
+
+
+def _runs(n) -> str:
+    return f"{n} run" if n == 1 else f"{n} runs"
 
 
 def cmd_report(args, settings: Settings) -> int:

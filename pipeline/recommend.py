@@ -250,7 +250,8 @@ def _status(last, prev, flags, windows, thresholds) -> tuple[str, str]:
 
 
 def _window_summary(w) -> str:
-    parts = [f"{w['run_km']:.1f} km in {int(w['n_runs'])} runs"]
+    n = int(w["n_runs"])
+    parts = [f"{w['run_km']:.1f} km in {n} run{'' if n == 1 else 's'}"]
     if not pd.isna(w["during_max_0_10"]):
         parts.append(f"pain during runs at most {w['during_max_0_10']:g}/10")
     if w["n_morning"]:
