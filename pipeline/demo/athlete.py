@@ -93,6 +93,7 @@ class DemoAthlete:
     spike_date: date  # the too-long hilly run that starts the flare
     reduction_start: date  # first day of the reduced weeks
     return_start: date  # first day of the graded return (and the cadence change)
+    tolerated_weekly_km: float = 30.0  # km per 7 days above which next-morning pain rises
 
 
 # --- the plan --------------------------------------------------------------------------------
@@ -106,15 +107,25 @@ def _phases(weeks: int) -> tuple[int, int, int]:
     return spike, spike + 4, weeks
 
 
-def _weekly_km(week: int, spike: int, back: int, weeks: int) -> float:
-    """Planned running km for a week index."""
+# The graded return as fractions of the tolerated weekly km: up ~12 % a week, then one step
+# too big past the tolerated load (a niggle), then eased back under it; the last entry repeats.
+RETURN_SHARES = (0.55, 0.63, 0.72, 0.82, 0.93, 1.13, 0.9, 0.95)
+
+
+def _weekly_km(week: int, spike: int, back: int, weeks: int, *, tolerated_km: float) -> float:
+    """Planned running km for a week index: a build-up from ~0.73x to ~1.17x the tolerated
+    weekly km, a spike week ~+35 % over the last build week, reduced weeks, a graded return."""
+    unit = tolerated_km / 30.0
     if week < spike:
-        return 22.0 + 12.0 * week / max(spike - 1, 1)  # ~+6 % a week
+        return unit * (22.0 + 13.0 * week / max(spike - 1, 1))  # ~+6 % a week
     if week == spike:
-        return 46.0
+        return unit * 47.0
     if week < back:
-        return (14.0, 12.0, 15.0)[min(week - spike - 1, 2)]
-    return 16.0 + 14.0 * (week - back) / max(weeks - back - 1, 1)  # ~+7 % a week
+        return unit * (14.0, 12.0, 15.0)[min(week - spike - 1, 2)]
+    r = week - back
+    # with more than the default 8 return weeks the first share stretches over the extra ones
+    r = max(0, r - max(0, weeks - back - len(RETURN_SHARES)))
+    return tolerated_km * RETURN_SHARES[min(r, len(RETURN_SHARES) - 1)]
 
 
 def _offset_min(local: datetime, tz: ZoneInfo) -> int:
@@ -127,8 +138,10 @@ def _start(day: date, rng: np.random.Generator, tz: ZoneInfo, *, weekend: bool) 
     return datetime.combine(day, time(minutes // 60, minutes % 60, int(rng.integers(0, 60))))
 
 
-def demo_athlete(seed: int = 7, *, weeks: int = 20, end: date | None = None) -> DemoAthlete:
-    """The demo athlete's plan over ``weeks`` weeks ending on ``end`` (default: today)."""
+def demo_athlete(seed: int = 7, *, weeks: int = 20, end: date | None = None,
+                 tolerated_km: float = 30.0) -> DemoAthlete:
+    """The demo athlete's plan over ``weeks`` weeks ending on ``end`` (default: today), with a
+    tolerated load of ``tolerated_km`` running km per 7 days planted in her pain."""
     end = end or date.today()
     rng = np.random.default_rng(seed)
     tz = ZoneInfo(HOME_TIMEZONE)
@@ -158,7 +171,8 @@ def demo_athlete(seed: int = 7, *, weeks: int = 20, end: date | None = None) -> 
     for w in range(weeks):
         monday = first_monday + timedelta(weeks=w)
         day = lambda i: monday + timedelta(days=i)  # noqa: E731
-        km = _weekly_km(w, spike_week, back_week, weeks) * rng.uniform(0.97, 1.03)
+        km = _weekly_km(w, spike_week, back_week, weeks,
+                        tolerated_km=tolerated_km) * rng.uniform(0.97, 1.03)
         fitness = 1.0 + 0.03 * w / weeks  # a little faster over the months
         easy = 2.85 * fitness * rng.uniform(0.98, 1.02)
         shift = 8.0 if w >= back_week else 0.0  # +~5 % steps/min at the same speed
@@ -181,10 +195,11 @@ def demo_athlete(seed: int = 7, *, weeks: int = 20, end: date | None = None) -> 
                 add(day(4), "swimming", "swim", None, rng.uniform(30, 40), 0.95, 0.0, 0.0)
         elif w == spike_week:
             # too much at once: volume up a third, and a hilly long run with friends
-            add(day(1), "running", "easy", 8.0, None, easy, 6.0, shift)
-            add(day(2), "running", "easy", 7.0, None, easy, 6.0, shift)
-            add(day(3), "trail_running", "hills", 9.5, None, easy * 0.93, 30.0, shift)
-            add(day(6), "trail_running", "long", 20.0, None, easy * 0.92, 24.0, shift,
+            unit = tolerated_km / 30.0
+            add(day(1), "running", "easy", 8.5 * unit, None, easy, 6.0, shift)
+            add(day(2), "running", "easy", 7.5 * unit, None, easy, 6.0, shift)
+            add(day(3), "trail_running", "hills", 10.0 * unit, None, easy * 0.93, 30.0, shift)
+            add(day(6), "trail_running", "long", 20.5 * unit, None, easy * 0.92, 24.0, shift,
                 weekend=True)
         else:
             # reduced: short flat runs, more cycling and swimming
@@ -206,11 +221,12 @@ def demo_athlete(seed: int = 7, *, weeks: int = 20, end: date | None = None) -> 
     reduction_start = first_monday + timedelta(weeks=spike_week + 1, days=2)
     return_start = first_monday + timedelta(weeks=back_week)
     pain = _pain_log(plan, start=start, end=end, rng=rng, reduction_start=reduction_start,
-                     spike_date=spike_date)
+                     spike_date=spike_date, tolerated_km=tolerated_km)
     return DemoAthlete(
         seed=seed, start=start, end=end, timezone=HOME_TIMEZONE, sex="female",
         hr_rest_bpm=52.0, hr_max_bpm=188.0, activities=tuple(plan), pain_log=tuple(pain),
         spike_date=spike_date, reduction_start=reduction_start, return_start=return_start,
+        tolerated_weekly_km=tolerated_km,
     )
 
 
@@ -237,7 +253,7 @@ def irritation(km: pd.Series, *, rehab: pd.Series) -> pd.Series:
     """
     index = km.index
     # the athlete ran ~21 km a week before the demo starts: six such weeks of history first
-    prior = np.tile([0.0, 5.0, 0.0, 5.0, 0.0, 4.0, 7.5], 6)
+    prior = np.tile(PRIOR_WEEK, 6)
     km = pd.concat([pd.Series(prior), pd.Series(km.to_numpy())], ignore_index=True)
     rehab = np.concatenate([np.zeros(len(prior), bool), np.asarray(rehab, bool)])
     longest_30 = km.shift(1).rolling(30, min_periods=1).max().fillna(prior.max()).clip(lower=5.0)
@@ -245,7 +261,7 @@ def irritation(km: pd.Series, *, rehab: pd.Series) -> pd.Series:
     week = km.rolling(7, min_periods=1).sum()
     chronic_week = km.rolling(28, min_periods=1).mean() * 7
     excess = (week / chronic_week.clip(lower=10.0) - 1.3).clip(lower=0)
-    dose = (10.0 * spike + 5.0 * excess).to_numpy()
+    dose = (6.0 * spike + 5.0 * excess).to_numpy()
     decay = np.where(rehab, 0.86, 0.90)
     out = np.zeros(len(km))
     level = 0.0
@@ -255,10 +271,25 @@ def irritation(km: pd.Series, *, rehab: pd.Series) -> pd.Series:
     return pd.Series(out[len(prior):], index=index)
 
 
+PRIOR_WEEK = (0.0, 5.0, 0.0, 5.0, 0.0, 4.0, 7.5)  # ~21 km a week before the demo starts
+OVERLOAD_PAIN_PER_KM = 0.25  # next-morning pain points per km over the tolerated weekly km
+
+
+def overload_km(km: pd.Series, *, tolerated_km: float) -> pd.Series:
+    """Running km of the seven days before each date (d-7 .. d-1, the week a next-morning
+    rating answers) above ``tolerated_km``, km (0 at or under it)."""
+    prior = pd.Series(np.array(PRIOR_WEEK))
+    full = pd.concat([prior, pd.Series(km.to_numpy())], ignore_index=True)
+    before = full.rolling(7, min_periods=1).sum().shift(1).to_numpy()[len(prior):]
+    return pd.Series(np.clip(before - tolerated_km, 0, None), index=km.index)
+
+
 def _pain_log(plan, *, start: date, end: date, rng: np.random.Generator, reduction_start: date,
-              spike_date: date) -> list[PainEntry]:
+              spike_date: date, tolerated_km: float) -> list[PainEntry]:
     km = daily_run_km(plan, start=start, end=end)
     days = km.index
+    # the tendon's capacity: each km over the tolerated week adds next-morning pain
+    over = OVERLOAD_PAIN_PER_KM * overload_km(km, tolerated_km=tolerated_km)
     after_flare = days >= pd.Timestamp(spike_date + timedelta(days=2))
     rehab = pd.Series(np.where(after_flare, rng.random(len(days)) < 0.85,
                                rng.random(len(days)) < 0.15), index=days)
@@ -279,11 +310,12 @@ def _pain_log(plan, *, start: date, end: date, rng: np.random.Generator, reducti
         noise = rng.normal(0, 0.45, 3)
         common = dict(rehab=bool(rehab.iloc[i]), compression=bool(compression.iloc[i]))
         if rng.random() < 0.88 or d in notes:
-            pain = _score(base + 1.0 * before + noise[0])
+            pain = _score(base + 1.0 * before + over.iloc[i] + noise[0])
             entries.append(PainEntry(d, "next_morning", pain, "07:00", **common,
                                      note=notes.get(d, "") if d != spike_date else ""))
         if d in run_times:
-            pain = _score(0.6 * base + 0.8 * before + (0.7 if d in hilly else 0) + noise[1])
+            pain = _score(0.6 * base + 0.8 * before + 0.5 * over.iloc[i]
+                          + (0.7 if d in hilly else 0) + noise[1])
             entries.append(PainEntry(d, "during_run", pain, f"{run_times[d]:%H:%M}", **common,
                                      note=notes.get(d, "") if d == spike_date else ""))
         if i % 2 == 0 or level.iloc[i] > 2:
