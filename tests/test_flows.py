@@ -214,6 +214,7 @@ def test_runload_demo_end_to_end(harness, tmp_path, capsys):
     assert activities["source_files"].map(len).sum() == n_files
     rec = json.loads((demo / "data" / "processed" / "me" / "recommendation.json").read_text())
     assert rec["athlete"] == "me"
+    assert rec["tolerated_weekly_km"] == pytest.approx(30.0, rel=0.2)  # planted in the demo
     # a second run replaces the demo's own folder; a foreign folder is refused
     assert cli.main(["demo", "--dir", str(demo)]) == 0
     (tmp_path / "mine").mkdir()
