@@ -2,8 +2,10 @@
 
 Flow of one import: walk the named paths (``sources``), copy each new input unchanged into
 ``data/raw/<athlete>/``, parse new activity files in batches (in parallel across cores for bulk
-imports), merge twins (``dedupe``), write per-sample Parquet and then ``activities.parquet`` and
-the ledger ``sources.parquet`` after every batch, so an interrupted import resumes cleanly.
+imports; the workers parse one batch while this process absorbs the previous one and reads the
+next), merge twins (``dedupe``), write per-sample Parquet and then ``activities.parquet`` and the
+ledger ``sources.parquet`` after the first batch, then at most every ``FLUSH_SECONDS``, and at the
+end, so an interrupted import resumes cleanly (a re-run re-parses what was not written yet).
 """
 
 from __future__ import annotations
@@ -30,10 +32,11 @@ from pipeline.ingest.sources import Leaf, Refusal, TopInput, leaves, top_inputs
 # re-exported: callers and tests import these from here
 from pipeline.ingest.summary import MAX_WARNING_LINES, IngestSummary, ParseOutcome  # noqa: F401
 from pipeline.ingest.values import activity_values, easy_speed_mps, fast_time_fraction
-from pipeline.ingest.workers import Workers
+from pipeline.ingest.workers import Batch, Workers
 
 BATCH_FILES = 64
 BATCH_BYTES = 64 * 2**20
+FLUSH_SECONDS = 5.0  # at most this much parsed work is redone when a killed import is re-run
 PARALLEL_MIN_FILES = 16  # below this, worker start-up costs more than it saves
 CRASHED = ("the decoder crashed on this file (its process died); the rest of the import went on. "
            "The file is kept in quarantine; please report it")
@@ -330,25 +333,45 @@ def ingest_paths(paths: list[str], store: st.Store, *, thresholds: Thresholds,
         pool = Workers(workers, min_items=PARALLEL_MIN_FILES)
         batch: list[tuple[Leaf, TopInput]] = []
         batch_bytes = 0
+        # the batch the workers parse while this process reads the next one: (items, outcomes)
+        in_flight: tuple[list[tuple[Leaf, TopInput]], Batch] | None = None
+        last_flush: float | None = None
 
-        def run_batch():
-            nonlocal batch, batch_bytes
-            if not batch:
-                return
-            leaves_ = [b[0] for b in batch]
-            if parse is not None:
-                outcomes = parse(leaves_, profile_timezone=job.profile_timezone,
-                                 thresholds=thresholds)
-            else:  # a file that crashes its worker process is quarantined, the rest goes on
-                outcomes = pool.map(partial(parse_leaf, profile_timezone=job.profile_timezone,
-                                            thresholds=thresholds, store=store),
-                                    leaves_, crashed=crashed_outcome)
-            for outcome, (_, top) in zip(outcomes, batch):
+        def absorb(items: list[tuple[Leaf, TopInput]], submitted: Batch) -> None:
+            nonlocal last_flush
+            for outcome, (_, top) in zip(pool.collect(submitted), items):
                 job.absorb(outcome, top=top)
-            job.flush()
+            # the store is rewritten after the first batch, then at most every FLUSH_SECONDS
+            # (a killed import re-parses what was not flushed yet) and at the end
+            if last_flush is None or time.perf_counter() - last_flush >= FLUSH_SECONDS:
+                job.flush()
+                last_flush = time.perf_counter()
             if bar is not None:
-                bar.update(len(batch))
-            batch, batch_bytes = [], 0
+                bar.update(len(items))
+
+        def run_batch(*, settle: bool = False) -> None:
+            """Start parsing the batch just read, then absorb the one before it (so the workers
+            parse while this process absorbs and reads); ``settle``: absorb this one too."""
+            nonlocal batch, batch_bytes, in_flight
+            previous, in_flight = in_flight, None
+            if batch:
+                leaves_ = [b[0] for b in batch]
+                if parse is not None:
+                    submitted = Batch(None, leaves_, None, None,
+                                      parse(leaves_, profile_timezone=job.profile_timezone,
+                                            thresholds=thresholds))
+                else:  # a file that crashes its worker process is quarantined, the rest goes on
+                    submitted = pool.submit(
+                        partial(parse_leaf, profile_timezone=job.profile_timezone,
+                                thresholds=thresholds, store=store),
+                        leaves_, crashed=crashed_outcome)
+                in_flight = (batch, submitted)
+                batch, batch_bytes = [], 0
+            if previous is not None:
+                absorb(*previous)
+            if settle and in_flight is not None:
+                previous, in_flight = in_flight, None
+                absorb(*previous)
 
         try:
             for item in top_inputs(paths):
@@ -362,8 +385,8 @@ def ingest_paths(paths: list[str], store: st.Store, *, thresholds: Thresholds,
                     if isinstance(leaf, Refusal):
                         _refusal(job, leaf, top=item)
                         continue
-                    if any(leaf.sha256 == b[0].sha256 for b in batch):
-                        run_batch()  # the same bytes twice in one import: settle the first
+                    if any(leaf.sha256 == b[0].sha256 for b in _unsettled(batch, in_flight)):
+                        run_batch(settle=True)  # the same bytes twice in one import: settle first
                     if leaf.sha256 in job.known:
                         job.same_bytes(leaf)
                     else:
@@ -374,7 +397,7 @@ def ingest_paths(paths: list[str], store: st.Store, *, thresholds: Thresholds,
                 if item.path.suffix.lower() == ".zip":
                     job.record(item.source, item.sha256, "archive", top=item,
                                raw_path=job.raw_copy(item))
-            run_batch()
+            run_batch(settle=True)
             job.flush()
         finally:
             pool.close()
@@ -382,6 +405,11 @@ def ingest_paths(paths: list[str], store: st.Store, *, thresholds: Thresholds,
                 bar.close()
     job.summary.seconds = time.perf_counter() - started
     return job.summary
+
+
+def _unsettled(batch: list, in_flight: tuple | None) -> list:
+    """The (leaf, top) pairs read but not yet absorbed into the import."""
+    return batch + (in_flight[0] if in_flight is not None else [])
 
 
 def _refusal(job: _Import, item: Refusal, *, top: TopInput | None = None) -> None:

@@ -12,8 +12,9 @@ from __future__ import annotations
 import multiprocessing
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import CancelledError, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from typing import TypeVar
 
 Item = TypeVar("Item")
@@ -34,6 +35,17 @@ def process_pool(workers: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
 
 
+@dataclass
+class Batch:
+    """Items handed to ``Workers.submit``: their futures in ``pool``, or (no pool) their results."""
+
+    fn: Callable
+    items: Sequence
+    crashed: Callable
+    pool: ProcessPoolExecutor | None
+    pending: list
+
+
 class Workers:
     """Runs a function over the items of each batch, in parallel when the batch is large enough.
 
@@ -51,21 +63,33 @@ class Workers:
         """``fn(item)`` for each item, in order; ``crashed(item)`` for an item whose process died
         twice (in the pool, then alone). ``fn`` must pickle (a module-level function or a
         ``functools.partial`` of one)."""
+        return self.collect(self.submit(fn, items, crashed=crashed))
+
+    def submit(self, fn: Callable[[Item], Result], items: Sequence[Item], *,
+               crashed: Callable[[Item], Result]) -> Batch:
+        """The batch ``fn`` runs on, started in the pool and not waited for (``collect`` it), so
+        the caller can prepare the next batch meanwhile; a batch too small for the pool runs
+        here at once."""
         if self.pool is None and self.workers > 1 and len(items) >= self.min_items:
             self.pool = process_pool(self.workers)
         if self.pool is None:
-            return [fn(item) for item in items]
-        futures = [self.pool.submit(fn, item) for item in items]
+            return Batch(fn, items, crashed, None, [fn(item) for item in items])
+        return Batch(fn, items, crashed, self.pool, [self.pool.submit(fn, item) for item in items])
+
+    def collect(self, batch: Batch) -> list[Result]:
+        """The results of a submitted batch, in order (see ``map``)."""
+        if batch.pool is None:
+            return batch.pending
         results: list = []
-        broken = False
-        for item, future in zip(items, futures):
+        for item, future in zip(batch.items, batch.pending):
             try:
                 results.append(future.result())
-            except BrokenProcessPool:  # a worker died: every unfinished future fails with it
-                if not broken:
-                    broken = True
-                    self.close()  # the next batch starts a new pool
-                results.append(alone(fn, item, crashed=crashed))
+            # a worker died: every unfinished future fails with it (or was cancelled when the
+            # broken pool was closed while this batch waited in it)
+            except (BrokenProcessPool, CancelledError):
+                if self.pool is batch.pool:
+                    self.close()  # later batches start a new pool
+                results.append(alone(batch.fn, item, crashed=batch.crashed))
         return results
 
     def close(self) -> None:

@@ -95,6 +95,24 @@ def test_workers_give_every_result_in_order_around_a_crash(from_a_thread):
         _map_around_a_crash()
 
 
+def test_a_batch_waiting_in_a_pool_that_breaks_still_gets_every_result():
+    """Pipelined batches: the second is submitted before the first crashes the pool."""
+    workers = Workers(2, min_items=2)
+    try:
+        items = [pd.Timestamp(f"2026-01-0{d}T07:00:00Z") for d in range(1, 8)]
+        crashed = lambda item: ("crashed", item)  # noqa: E731
+        first = workers.submit(_crash_on_the_4th, items, crashed=crashed)
+        second = workers.submit(_crash_on_the_4th, items[4:], crashed=crashed)
+        assert workers.collect(first) == [("ok", d) for d in items[:3]] + [
+            ("crashed", items[3])] + [("ok", d) for d in items[4:]]
+        third = workers.submit(_crash_on_the_4th, items[:3], crashed=crashed)  # a new pool
+        assert workers.collect(second) == [("ok", d) for d in items[4:]]
+        assert workers.pool is not None  # the broken batch did not close the new pool
+        assert workers.collect(third) == [("ok", d) for d in items[:3]]
+    finally:
+        workers.close()
+
+
 def _catching(fn, errors: list) -> None:
     try:
         fn()
