@@ -1,12 +1,15 @@
 """The demo athlete: a plan of ~20 weeks of training and a pain log that answers to the load.
 
-The story (week numbers for the default 20 weeks): a steady build-up from ~22 to ~34 km a week
-(weeks 1-8), one too-abrupt week with a long-run spike (week 9: ~+35 % volume and a long run ~1.6x
-the longest of the previous 30 days, on hills), a flare of the (proximal hamstring) tendon, three
-reduced weeks with more cycling and swimming, daily rehab and compression shorts, then a graded
-return with +5 % cadence (weeks 13-20). Pain follows a dose-response model: an "irritation" that
-single-run spikes and acute-over-chronic weekly excess raise, and that settles by a fixed fraction a
-day (faster with rehab). Everything is drawn from one seeded generator: same seed, same athlete.
+The story (week numbers for the default 20 weeks and the default tolerated load of 30 km per 7
+days; the plan's km scale with that load): a steady build-up from ~22 to ~35 km a week (weeks 1-8),
+one too-abrupt week with a long-run spike (week 9: ~+35 % volume and a long run ~1.6x the longest
+of the previous 30 days, on hills), a flare of the (proximal hamstring) tendon, three reduced weeks
+with more cycling and swimming, daily rehab and compression shorts, then a graded return with +5 %
+cadence (weeks 13-20) that steps once past the tolerated load (~34 km) and eases back. Pain follows
+a dose-response model: next-morning pain rises with each km of the 7 days before over the
+tolerated weekly km (``overload_km``), and on top of that an "irritation" that single-run spikes
+and acute-over-chronic weekly excess raise settles by a fixed fraction a day (faster with rehab).
+Everything is drawn from one seeded generator: same seed, same athlete.
 
 Per-second samples (``activity_samples``) are synthesised with NumPy: pace over a park loop with
 hills, heart rate lagging effort, cadence = a + b * speed, step length = speed / cadence, ground
