@@ -245,7 +245,8 @@ def _status(last, prev, flags, windows, thresholds) -> tuple[str, str]:
         return "reduce", f"Last 7 days were red: {summary}.{extra}"
     if last["light"] == "green" and (prev is None or prev["light"] in ("green", None)):
         return "progress", f"Last 7 days were green: {summary}."
-    after = f" after a {prev['light']} week" if prev is not None and prev["light"] else ""
+    light = prev["light"] if prev is not None else None
+    after = f" after {'an' if light == 'amber' else 'a'} {light} week" if light else ""
     return "hold", f"Last 7 days were {last['light']}{after}: {summary}."
 
 
