@@ -147,27 +147,22 @@ def activity_fit_bytes(samples, *, sport: str = "running", utc_offset_min: float
     avg_cad = np.nanmean(strides[strides > 0]) if (strides > 0).any() else np.nan
     alt = col("altitude_m")
     ascent = np.nansum(np.clip(np.diff(alt), 0, None)) if np.isfinite(alt).any() else np.nan
-    totals = [
-        (253, "uint32", end), (0, "enum", 8), (1, "enum", 1), (2, "uint32", start),
-        (7, "uint32", elapsed * 1000), (8, "uint32", elapsed * 1000),
-        (9, "uint32", distance * 100),
-        (13, "uint16", distance / elapsed * 1000 if elapsed else np.nan),
-        (15, "uint8", np.nanmean(hr) if np.isfinite(hr).any() else np.nan),
-        (16, "uint8", np.nanmax(hr) if np.isfinite(hr).any() else np.nan),
-        (17, "uint8", np.floor(avg_cad)),
-        (21, "uint16", ascent), (25, "enum", fsport), (254, "uint16", 0),
-    ]
-    enc.messages(3, 19, totals)  # lap
-    enc.messages(4, 18, [
-        (253, "uint32", end), (0, "enum", 8), (1, "enum", 1), (2, "uint32", start),
+    speed = distance / elapsed if elapsed else np.nan
+    hr_avg, hr_max = (np.nanmean(hr), np.nanmax(hr)) if np.isfinite(hr).any() else (np.nan,) * 2
+    cad_whole = np.floor(avg_cad)
+    # lap (19) and session (18) carry the same totals under the profile's own field numbers
+    stop = [(253, "uint32", end), (0, "enum", 8), (1, "enum", 1), (2, "uint32", start),
+            (7, "uint32", elapsed * 1000), (8, "uint32", elapsed * 1000),
+            (9, "uint32", distance * 100)]
+    enc.messages(3, 19, stop + [
+        (13, "uint16", speed * 1000), (15, "uint8", hr_avg), (16, "uint8", hr_max),
+        (17, "uint8", cad_whole), (21, "uint16", ascent), (25, "enum", fsport),
+        (254, "uint16", 0),
+    ])
+    enc.messages(4, 18, stop + [
         (5, "enum", fsport), (6, "enum", fsub),
-        (7, "uint32", elapsed * 1000), (8, "uint32", elapsed * 1000),
-        (9, "uint32", distance * 100),
-        (14, "uint16", distance / elapsed * 1000 if elapsed else np.nan),
-        (16, "uint8", np.nanmean(hr) if np.isfinite(hr).any() else np.nan),
-        (17, "uint8", np.nanmax(hr) if np.isfinite(hr).any() else np.nan),
-        (18, "uint8", np.floor(avg_cad)),
-        (92, "uint8", (avg_cad - np.floor(avg_cad)) * 128),
+        (14, "uint16", speed * 1000), (16, "uint8", hr_avg), (17, "uint8", hr_max),
+        (18, "uint8", cad_whole), (92, "uint8", (avg_cad - cad_whole) * 128),
         (22, "uint16", ascent), (25, "uint16", 0), (26, "uint16", 1), (254, "uint16", 0),
     ])
     local = end + (utc_offset_min * 60 if utc_offset_min is not None else np.nan)
