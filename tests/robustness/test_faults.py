@@ -88,8 +88,8 @@ def test_kill_9_in_the_middle_of_an_ingest_then_rerun_equals_an_uninterrupted_ru
     proc = _runload("ingest", "--data-dir", str(killed), "--no-progress", str(folder))
     if moment == "after_first_flush":
         _wait_for(store.activities_path.exists, proc)
-    else:  # the second batch is being absorbed: samples files are appearing
-        _wait_for(lambda: store.samples_dir.is_dir()
+    else:  # after the first flush, while later batches' samples files are appearing
+        _wait_for(lambda: store.activities_path.exists() and store.samples_dir.is_dir()
                   and sum(1 for _ in store.samples_dir.iterdir()) > 80, proc)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
