@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import io
+import stat
+import zipfile
+
 import numpy as np
 import pandas as pd
 
@@ -25,3 +29,17 @@ def run_samples(start_utc: str, *, minutes: float = 30, speed_mps: float = 3.0,
         "latitude_deg": lat + distance / 111_320.0,
         "longitude_deg": np.full(n, lon),
     })
+
+
+def zip_bytes(entries: dict[str, bytes], *, symlinks: dict[str, str] | None = None) -> bytes:
+    """A deflated zip of ``entries``; ``symlinks`` adds members that are symbolic links."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in entries.items():
+            z.writestr(name, data)
+        for name, target in (symlinks or {}).items():
+            info = zipfile.ZipInfo(name)
+            info.create_system = 3  # unix: the mode in external_attr counts
+            info.external_attr = (stat.S_IFLNK | 0o777) << 16
+            z.writestr(info, target)
+    return buf.getvalue()

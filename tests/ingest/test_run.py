@@ -1,9 +1,7 @@
 """The ingest orchestrator end to end on generated files (and on the corpus when present)."""
 
 import gzip
-import io
 import json
-import zipfile
 
 import pandas as pd
 import pytest
@@ -14,7 +12,7 @@ from pipeline.config import Thresholds
 from pipeline.demo.fit_file import fit_activity_bytes, fit_multisport_bytes
 from pipeline.demo.gpx_file import gpx_activity_bytes
 from pipeline.ingest.run import ingest_paths
-from tests.factories import run_samples
+from tests.factories import run_samples, zip_bytes
 
 T = Thresholds()
 
@@ -22,14 +20,6 @@ T = Thresholds()
 def _ingest(data_dir, *paths):
     store = st.Store(data_dir, "me")
     return ingest_paths([str(p) for p in paths], store, thresholds=T), store
-
-
-def _zip(entries):
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, data in entries.items():
-            z.writestr(name, data)
-    return buf.getvalue()
 
 
 @pytest.fixture
@@ -115,13 +105,13 @@ def test_strava_and_garmin_zips(data_dir, tmp_path):
     csv = ("Activity ID,Activity Date,Activity Name,Activity Type,Activity Gear,Filename\n"
            "1,x,Tempo,Run,Shoe A,activities/1.fit.gz\n2,x,Hills,Run,,activities/2.gpx.gz\n")
     strava = tmp_path / "export_99.zip"
-    strava.write_bytes(_zip({
+    strava.write_bytes(zip_bytes({
         "activities.csv": csv.encode(),
         "activities/1.fit.gz": gzip.compress(fit_activity_bytes(s1, sport="running")),
         "activities/2.gpx.gz": gzip.compress(gpx_activity_bytes(s2)),
     }))
     garmin = tmp_path / "garmin.zip"
-    garmin.write_bytes(_zip({"DI_CONNECT/DI-Connect-Uploaded-Files/Part1.zip": _zip({
+    garmin.write_bytes(zip_bytes({"DI_CONNECT/DI-Connect-Uploaded-Files/Part1.zip": zip_bytes({
         "1.fit": fit_activity_bytes(s1, sport="running"),  # the same run as Strava's
         "3.fit": fit_activity_bytes(run_samples("2026-04-05T07:00:00Z"), sport="running"),
     })}))
@@ -136,7 +126,7 @@ def test_strava_and_garmin_zips(data_dir, tmp_path):
 
 def test_zip_slip_is_refused_reported_and_the_rest_ingested(data_dir, tmp_path, capsys):
     evil = tmp_path / "evil.zip"
-    evil.write_bytes(_zip({
+    evil.write_bytes(zip_bytes({
         "../../escape.fit": fit_activity_bytes(run_samples("2026-05-01T07:00:00Z"),
                                                sport="running"),
         "ok.fit": fit_activity_bytes(run_samples("2026-05-02T07:00:00Z"), sport="running"),

@@ -1,10 +1,9 @@
 import gzip
-import io
 import os
-import zipfile
 
 from pipeline.config import Thresholds
 from pipeline.ingest.sources import Leaf, Refusal, activity_kind, leaves, top_inputs
+from tests.factories import zip_bytes
 
 T = Thresholds()
 
@@ -14,14 +13,6 @@ def _expand(paths, thresholds=T):
     for item in top_inputs([str(p) for p in paths]):
         out += [item] if isinstance(item, Refusal) else list(leaves(item, thresholds=thresholds))
     return out
-
-
-def _zip(entries: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, data in entries.items():
-            z.writestr(name, data)
-    return buf.getvalue()
 
 
 def test_activity_kind_from_names():
@@ -67,7 +58,7 @@ def test_strava_export_gives_metadata_and_member_names(tmp_path):
            "Perceived Exertion\n1,x,Morning Run,Run,Pegasus 40,activities/1.gpx.gz,6\n"
            "2,x,Commute,Ride,,activities/2.fit.gz,\n")
     archive = tmp_path / "export_1.zip"
-    archive.write_bytes(_zip({
+    archive.write_bytes(zip_bytes({
         "activities.csv": csv.encode(),
         "activities/1.gpx.gz": gzip.compress(b"<gpx/>"),
         "activities/2.fit.gz": gzip.compress(b"FIT"),
@@ -84,9 +75,9 @@ def test_strava_export_gives_metadata_and_member_names(tmp_path):
 
 
 def test_garmin_export_nested_zips(tmp_path):
-    inner = _zip({"123_ACTIVITY.fit": b"FITDATA"})
+    inner = zip_bytes({"123_ACTIVITY.fit": b"FITDATA"})
     archive = tmp_path / "garmin.zip"
-    archive.write_bytes(_zip({
+    archive.write_bytes(zip_bytes({
         "DI_CONNECT/DI-Connect-Uploaded-Files/UploadedFiles_0-_Part1.zip": inner,
     }))
     [leaf] = [i for i in _expand([archive]) if isinstance(i, Leaf)]
@@ -97,7 +88,7 @@ def test_garmin_export_nested_zips(tmp_path):
 
 def test_zip_slip_member_is_refused_and_the_rest_goes_on(tmp_path):
     archive = tmp_path / "evil.zip"
-    archive.write_bytes(_zip({"../../outside.fit": b"X", "ok.fit": b"OK", "/abs.gpx": b"Y"}))
+    archive.write_bytes(zip_bytes({"../../outside.fit": b"X", "ok.fit": b"OK", "/abs.gpx": b"Y"}))
     items = _expand([archive])
     refused = [i for i in items if isinstance(i, Refusal)]
     assert {r.source.split("!")[1] for r in refused} == {"../../outside.fit", "/abs.gpx"}
@@ -107,7 +98,7 @@ def test_zip_slip_member_is_refused_and_the_rest_goes_on(tmp_path):
 
 def test_zip_bomb_member_is_refused(tmp_path):
     archive = tmp_path / "bomb.zip"
-    archive.write_bytes(_zip({"big.fit": b"\0" * (20 * 2**20), "ok.gpx": b"<gpx/>"}))
+    archive.write_bytes(zip_bytes({"big.fit": b"\0" * (20 * 2**20), "ok.gpx": b"<gpx/>"}))
     items = _expand([archive])
     [r] = [i for i in items if isinstance(i, Refusal)]
     assert r.unsafe and "ratio" in r.reason
@@ -116,7 +107,7 @@ def test_zip_bomb_member_is_refused(tmp_path):
 
 def test_archive_total_size_limit(tmp_path):
     archive = tmp_path / "a.zip"
-    archive.write_bytes(_zip({"a.fit": os.urandom(3000), "b.fit": os.urandom(3000)}))
+    archive.write_bytes(zip_bytes({"a.fit": os.urandom(3000), "b.fit": os.urandom(3000)}))
     small = Thresholds(max_archive_uncompressed_bytes=4000)
     items = _expand([archive], small)
     assert sum(isinstance(i, Leaf) for i in items) == 1
@@ -124,9 +115,9 @@ def test_archive_total_size_limit(tmp_path):
 
 
 def test_nesting_depth_limit(tmp_path):
-    data = _zip({"x.fit": b"X"})
+    data = zip_bytes({"x.fit": b"X"})
     for _ in range(4):
-        data = _zip({"n.zip": data})
+        data = zip_bytes({"n.zip": data})
     archive = tmp_path / "deep.zip"
     archive.write_bytes(data)
     items = _expand([archive])

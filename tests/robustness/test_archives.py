@@ -3,26 +3,10 @@
 from __future__ import annotations
 
 import gzip
-import io
 import os
-import stat
-import zipfile
 
+from tests.factories import zip_bytes
 from tests.robustness.conftest import fit_run, reasons
-
-
-def zip_bytes(entries: dict[str, bytes], *, symlinks: dict[str, str] | None = None) -> bytes:
-    """A deflated zip of ``entries``; ``symlinks`` adds members that are symbolic links."""
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, data in entries.items():
-            z.writestr(name, data)
-        for name, target in (symlinks or {}).items():
-            info = zipfile.ZipInfo(name)
-            info.create_system = 3  # unix: the mode in external_attr counts
-            info.external_attr = (stat.S_IFLNK | 0o777) << 16
-            z.writestr(info, target)
-    return buf.getvalue()
 
 
 def test_zip_slip_members_are_refused_and_never_written(sandbox, good_fit):

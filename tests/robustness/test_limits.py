@@ -3,25 +3,15 @@
 from __future__ import annotations
 
 import gzip
-import io
 import os
-import zipfile
 
 import pytest
 
 from pipeline.demo.gpx_file import gpx_activity_bytes
-from tests.factories import run_samples
+from tests.factories import run_samples, zip_bytes
 from tests.robustness.conftest import fit_run, reasons
 
 BIG = fit_run("2026-05-01T07:00:00Z", minutes=30)  # ~65 KB, ~30 KB gzipped
-
-
-def _zip(entries: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, data in entries.items():
-            z.writestr(name, data)
-    return buf.getvalue()
 
 
 def test_default_limit_refuses_a_file_over_512_mib(sandbox, good_fit):
@@ -63,7 +53,7 @@ def test_a_gz_expanding_beyond_the_limit_is_refused(sandbox, good_fit, monkeypat
 
 
 def test_a_zip_member_expanding_beyond_the_limit_is_refused(sandbox, monkeypatch):
-    archive = sandbox.write("export.zip", _zip({"big.fit": BIG,
+    archive = sandbox.write("export.zip", zip_bytes({"big.fit": BIG,
                                                 "small.fit": fit_run("2026-05-02T07:00:00Z")}))
     monkeypatch.setenv("RUNLOAD_MAX_INPUT_MB", "0.05")
     code, summary, _ = sandbox.ingest(archive)
@@ -73,12 +63,12 @@ def test_a_zip_member_expanding_beyond_the_limit_is_refused(sandbox, monkeypatch
 
 
 def test_archive_depth_and_compression_ratio_are_configurable(sandbox, monkeypatch):
-    nested = sandbox.write("garmin.zip", _zip({"uploads.zip": _zip({"a.fit": BIG})}))
+    nested = sandbox.write("garmin.zip", zip_bytes({"uploads.zip": zip_bytes({"a.fit": BIG})}))
     # a GPX padded with a comment of hex digits: compresses about 2:1, over 1 MiB expanded
     gpx = gpx_activity_bytes(run_samples("2026-05-03T07:00:00Z", minutes=2))
     comment = b"<!-- " + os.urandom(600_000).hex().encode() + b" -->\n"
     padded = gpx.replace(b"<gpx ", comment + b"<gpx ", 1)
-    ratio = sandbox.write("strava.zip", _zip({"run.gpx": padded}))
+    ratio = sandbox.write("strava.zip", zip_bytes({"run.gpx": padded}))
     monkeypatch.setenv("RUNLOAD_MAX_ARCHIVE_DEPTH", "1")
     monkeypatch.setenv("RUNLOAD_MAX_COMPRESSION_RATIO", "1.5")
     code, summary, _ = sandbox.ingest(nested, ratio)
