@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/incremental_benchmark.py            # store of 1,000 runs
     .venv/bin/python benchmarks/incremental_benchmark.py --n 200
 
-Builds the store once (cached under benchmarks/cache/store-<N>/ by ``runload ingest`` of the
+Builds the store once (cached under benchmarks/cache/archive-<N>-store/ by ``runload ingest`` of the
 generated archive of ingest_benchmark.py), then, in a fresh process each time, copies it and
 times ``runload ingest`` of one extra file (a run dated after the archive). Prints the seconds of
 the import itself and of the whole process (Python start-up and imports included).
@@ -42,7 +42,7 @@ print(len(s.new), imported - t, time.perf_counter() - imported)
 
 def cached_store(n: int) -> Path:
     """A data folder whose athlete ``bench`` holds the ``n`` runs of the benchmark archive."""
-    data = HERE / "cache" / f"store-{n}"
+    data = HERE / "cache" / f"archive-{n}-store"
     done = data / "complete"
     if not done.exists():
         shutil.rmtree(data, ignore_errors=True)

@@ -52,15 +52,15 @@ print(n, time.perf_counter() - t)
 """
 
 INGEST = """
-import resource, sys, time
-from pipeline.config import Thresholds
-from pipeline.ingest.run import ingest_paths
-from pipeline.store import Store
-t = time.perf_counter()
-s = ingest_paths([sys.argv[1]], Store(sys.argv[2], "bench"), thresholds=Thresholds())
+import contextlib, io, json, resource, sys
+from pipeline.cli import main
+out = io.StringIO()
+with contextlib.redirect_stdout(out):  # the command itself, timed by its own summary
+    main(["ingest", sys.argv[1], "--data-dir", sys.argv[2], "--athlete", "bench", "--json"])
+s = json.loads(out.getvalue())
 peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-print(len(s.new), time.perf_counter() - t, peak, len(s.rejected))
+print(s["new"], s["seconds"], peak, len(s["quarantined"]) + len(s["refused"]))
 """
 
 
@@ -93,12 +93,13 @@ def archive(n: int) -> Path:
     """The cached folder of ``n`` generated FIT runs."""
     from pipeline.demo.fit_encode import activity_fit_bytes
 
-    folder = HERE / "cache" / f"runs-{n}"
+    folder = HERE / "cache" / f"archive-{n}"
     if len(list(folder.glob("*.fit"))) == n:
         return folder
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(n)
-    start = pd.Timestamp("2021-01-01T06:00:00Z")
+    # a run every 1.6 days up to the end of 2025: never in the future, which ingest refuses
+    start = pd.Timestamp("2026-01-01T06:00:00Z") - pd.Timedelta(days=int(n * 1.6) + 1)
     for i in range(n):
         when = start + pd.Timedelta(days=int(i * 1.6), hours=float(rng.uniform(0, 12)))
         (folder / f"run-{i:05d}.fit").write_bytes(

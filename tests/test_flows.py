@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -94,6 +95,11 @@ def test_parsing_is_cached_on_content_not_names(harness, demo_files, tmp_path, m
 
     monkeypatch.setattr(flows, "parse_leaf", counting)
 
+    def same_row(a: dict, b: dict) -> bool:  # the speed and heart-rate profiles are arrays
+        return a.keys() == b.keys() and all(
+            np.array_equal(a[k], b[k]) if isinstance(a[k], np.ndarray) else a[k] == b[k]
+            for k in a)
+
     def leaf(name: str, data: bytes) -> Leaf:
         return Leaf(source=name, kind="fit", data=data, sha256=bytes_sha256(data))
 
@@ -110,7 +116,7 @@ def test_parsing_is_cached_on_content_not_names(harness, demo_files, tmp_path, m
     calls.clear()
     again = parse([leaf("a.fit", a), leaf("b.fit", changed)])
     assert calls == ["b.fit"]  # the unchanged file came from the cache
-    assert again[0].activities[0][0] == first[0].activities[0][0]
+    assert same_row(again[0].activities[0][0], first[0].activities[0][0])
     calls.clear()
     renamed = parse([leaf("renamed.fit", a)])
     assert calls == []  # a name is not content

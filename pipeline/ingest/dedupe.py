@@ -64,20 +64,25 @@ def is_twin(a: dict, b: dict, *, thresholds: Thresholds) -> bool:
     return bool(same_duration or same_distance)
 
 
+# what ``is_twin`` compares: all the index keeps of each activity
+TWIN_KEYS = ("activity_id", "sport", "start_time_utc", "elapsed_time_s", "timer_time_s",
+             "moving_time_s", "distance_m")
+
+
 class TwinIndex:
     """Stored activities by start time, for finding the twin of a new one quickly."""
 
     def __init__(self, activities: pd.DataFrame):
         self._rows: list[dict] = []
         self._starts = np.array([], dtype="int64")
-        for row in activities.to_dict("records"):
+        for row in activities.reindex(columns=list(TWIN_KEYS)).to_dict("records"):
             self.add(row)
 
     def add(self, row: dict) -> None:
         start = _seconds(row["start_time_utc"])
         at = int(np.searchsorted(self._starts, start))
         self._starts = np.insert(self._starts, at, start)
-        self._rows.insert(at, row)
+        self._rows.insert(at, {key: row.get(key) for key in TWIN_KEYS})
 
     def replace(self, activity_id: str, row: dict) -> None:
         at = next(i for i, r in enumerate(self._rows) if r["activity_id"] == activity_id)
@@ -86,7 +91,8 @@ class TwinIndex:
         self.add(row)
 
     def twin_of(self, row: dict, *, thresholds: Thresholds) -> dict | None:
-        """The stored activity ``row`` twins, if any (the closest start wins)."""
+        """The ``TWIN_KEYS`` of the stored activity ``row`` twins, if any (the closest start
+        wins)."""
         start = _seconds(row["start_time_utc"])
         lo = int(np.searchsorted(self._starts, start - thresholds.twin_start_tolerance_s, "left"))
         hi = int(np.searchsorted(self._starts, start + thresholds.twin_start_tolerance_s, "right"))

@@ -14,9 +14,11 @@ import os
 import shutil
 import sys
 import time
+from collections.abc import Iterable
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 from pandera.errors import SchemaError
@@ -25,6 +27,7 @@ from pipeline import schemas
 from pipeline import store as st
 from pipeline.config import Thresholds
 from pipeline.errors import InputError, NotAnActivity, UnsafeInput
+from pipeline.ingest.activity_table import ActivityTable
 from pipeline.ingest.dedupe import TwinIndex, merged
 from pipeline.ingest.localtime import local_start, on_utc_clock
 from pipeline.ingest.model import ParsedActivity
@@ -152,9 +155,10 @@ class _Import:
         self.summary = IngestSummary()
         self.ledger = st.read_sources(store)
         self.ledger_rows: list[dict] = []
-        self.known = {}  # leaf sha256 -> ledger row
-        for row in self.ledger.to_dict("records"):
-            self.known.setdefault(row["sha256"], row)
+        self.known: dict[str, _Known] = {}  # leaf sha256 -> its first ledger row
+        for sha, source, ids in zip(self.ledger["sha256"], self.ledger["source_file"],
+                                    self.ledger["activity_ids"]):
+            self.known.setdefault(sha, _Known(source, _ids(ids)))
         tops = self.ledger.get("top_sha256", pd.Series(dtype=str))
         # an input with a refused part is looked at again: the limits may have been raised since
         retry = set(tops[self.ledger["status"] == "refused"].dropna()) if len(tops) else set()
@@ -163,7 +167,7 @@ class _Import:
             self.known.pop(sha, None)
         self.known_names = set(self.ledger["source_file"])
         activities = st.read_activities(store)
-        self.rows = {r["activity_id"]: r for r in activities.to_dict("records")}
+        self.table = ActivityTable(activities)
         self.index = TwinIndex(activities)
         self.profile_timezone = st.read_profile(store).get("timezone")
         self.changed = False
@@ -183,7 +187,7 @@ class _Import:
         }
         self.ledger_rows.append(row)
         if sha:
-            self.known.setdefault(sha, row)
+            self.known.setdefault(sha, _Known(source, list(activity_ids)))
         self.known_names.add(source)
         self.changed = True
 
@@ -239,12 +243,12 @@ class _Import:
             twin = self.index.twin_of(row, thresholds=self.thresholds)
             if twin is None:
                 self._write_samples(row["activity_id"], samples)
-                self.rows[row["activity_id"]] = row
+                self.table.put(row)
                 self.index.add(row)
                 self.summary.new.append(row["activity_id"])
                 ids.append(row["activity_id"])
                 continue
-            combined, use_new = merged(twin, row)
+            combined, use_new = merged(self.table.get(twin["activity_id"]), row)
             if use_new:
                 self._write_samples(combined["activity_id"], samples, staged=row["activity_id"])
                 self.summary.updated.append(combined["activity_id"])
@@ -252,7 +256,7 @@ class _Import:
                 # the worker wrote the poorer twin's samples: not wanted (but when a killed run
                 # is resumed, the "twin" can be this very activity: its file is the kept one)
                 self.store.samples_path(row["activity_id"]).unlink(missing_ok=True)
-            self.rows[combined["activity_id"]] = combined
+            self.table.put(combined)
             self.index.replace(combined["activity_id"], combined)
             self.summary.duplicates.append(leaf.source)
             ids.append(combined["activity_id"])
@@ -264,15 +268,14 @@ class _Import:
         if leaf.source in self.known_names:
             return
         previous = self.known[leaf.sha256]
-        for activity_id in previous["activity_ids"] if previous["activity_ids"] is not None else []:
-            row = self.rows.get(activity_id)
+        for activity_id in previous.activity_ids:
+            row = self.table.get(activity_id)
             if row is not None and leaf.source not in row["source_files"]:
-                row["source_files"] = list(row["source_files"]) + [leaf.source]
+                self.table.put({**row, "source_files": list(row["source_files"]) + [leaf.source]})
         self.summary.duplicates.append(leaf.source)
         self.record(leaf.source, leaf.sha256, "duplicate",
-                    reason=f"same content as {previous['source_file']}",
-                    activity_ids=previous["activity_ids"] if previous["activity_ids"] is not None
-                    else [])
+                    reason=f"same content as {previous.source_file}",
+                    activity_ids=previous.activity_ids)
 
     def _write_samples(self, activity_id: str, samples: pd.DataFrame | None, *,
                        staged: str | None = None) -> None:
@@ -287,28 +290,35 @@ class _Import:
         """Write activities and the ledger (activities first: a re-run re-parses, never loses)."""
         if not self.changed:
             return
-        activities = _with_fast_fractions(pd.DataFrame(list(self.rows.values())),
-                                          margin=self.thresholds.fast_margin)
+        activities = self.table.frame()
         if len(activities):
-            st.write_activities(self.store, activities)
+            activities["fast_time_fraction"] = _fast_fractions(activities,
+                                                               margin=self.thresholds.fast_margin)
+            self.table.written(st.write_activities(self.store, activities))
         ledger = pd.concat([self.ledger, pd.DataFrame(self.ledger_rows)], ignore_index=True) \
             if self.ledger_rows else self.ledger
         st.write_sources(self.store, ledger)
         self.ledger, self.ledger_rows, self.changed = ledger, [], False
 
 
-def _with_fast_fractions(activities: pd.DataFrame, *, margin: float) -> pd.DataFrame:
-    """Activities with ``fast_time_fraction`` against the athlete's current easy pace."""
-    if activities.empty:
-        return activities
+def _fast_fractions(activities: pd.DataFrame, *, margin: float) -> list[float | None]:
+    """Each activity's ``fast_time_fraction`` against the athlete's current easy pace."""
     easy = easy_speed_mps(activities)
     running = activities["sport"].isin(schemas.RUNNING_SPORTS)
-    out = activities.copy()
-    out["fast_time_fraction"] = [
-        fast_time_fraction(p, easy_speed_mps=easy, margin=margin) if is_run else None
-        for p, is_run in zip(out["moving_speed_percentiles_mps"], running)
-    ]
-    return out
+    return [fast_time_fraction(p, easy_speed_mps=easy, margin=margin) if is_run else None
+            for p, is_run in zip(activities["moving_speed_percentiles_mps"], running)]
+
+
+class _Known(NamedTuple):
+    """What an import needs of an input it has seen before: its name and its activities."""
+
+    source_file: str
+    activity_ids: list[str]
+
+
+def _ids(ids) -> list[str]:
+    """A ledger cell's activity ids as a list (None, or an array when read from Parquet)."""
+    return [] if ids is None or not isinstance(ids, Iterable) else list(ids)
 
 
 def _sha(data: bytes) -> str:

@@ -392,17 +392,19 @@ def _derived_step_length(speed, cadence_spm, w, moving) -> float | None:
     return float((speed[mask] * w[mask]).sum() / steps) if steps > 0 else None
 
 
-def _weighted_percentiles(x: np.ndarray, w: np.ndarray) -> list[float]:
+# The two profiles are NumPy arrays, not lists: a list of Python floats costs ~10x the memory,
+# and a bulk import keeps every activity's row until the end (benchmarks/ingest_benchmark.py).
+def _weighted_percentiles(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     order = np.argsort(x, kind="stable")
     xs, ws = x[order], w[order]
     cum = (np.cumsum(ws) - 0.5 * ws) / ws.sum()  # each sample at the middle of its time share
-    return [float(v) for v in np.interp(PERCENTILES, cum, xs)]
+    return np.interp(PERCENTILES, cum, xs)
 
 
-def _hr_histogram(hr: np.ndarray, w: np.ndarray) -> list[float]:
+def _hr_histogram(hr: np.ndarray, w: np.ndarray) -> np.ndarray:
     ok = np.isfinite(hr)
     bins = np.clip(np.rint(hr[ok]), 0, HR_BINS - 1).astype(int)
-    return [float(v) for v in np.bincount(bins, weights=w[ok], minlength=HR_BINS)]
+    return np.bincount(bins, weights=w[ok], minlength=HR_BINS).astype(float)
 
 
 
