@@ -53,7 +53,7 @@ def activity_values(parsed: ParsedActivity, *, thresholds: Thresholds) -> dict:
     sample columns holding data. A value the file cannot give is None, never 0.
     """
     samples = _clean(parsed.samples)
-    values = _sample_values(samples, sport=parsed.sport, thresholds=thresholds)
+    values = _sample_values(_Columns(samples), sport=parsed.sport, thresholds=thresholds)
     session = _usable_session(parsed.session)
     if _samples_cover_session(values, session) < thresholds.min_sample_coverage:
         # Samples cut short (a damaged file) would pair the session's distance with a fraction
@@ -143,8 +143,8 @@ def fast_time_fraction(
 # --- samples -> values -------------------------------------------------------------------------
 
 
-def _sample_values(samples: pd.DataFrame, *, sport: str, thresholds: Thresholds) -> dict:
-    n = len(samples)
+def _sample_values(samples: _Columns, *, sport: str, thresholds: Thresholds) -> dict:
+    n = samples.n
     values = dict.fromkeys(
         ("distance_m", "elapsed_time_s", "timer_time_s", "moving_time_s", "ascent_m",
          "avg_speed_mps", "avg_hr_bpm", "max_hr_bpm", "avg_cadence_spm", "avg_cadence_rpm",
@@ -155,13 +155,12 @@ def _sample_values(samples: pd.DataFrame, *, sport: str, thresholds: Thresholds)
     lat, lon = _col(samples, "latitude_deg"), _col(samples, "longitude_deg")
     has_position = np.isfinite(lat) & np.isfinite(lon) & ~((lat == 0) & (lon == 0))
     values["n_samples"] = n
-    has_data = samples.notna().any()
-    values["channels"] = [c for c in samples.columns if c != "timestamp_utc" and has_data[c]]
+    values["channels"] = samples.channels
     values["has_gps"] = bool(has_position.any())
     if n == 0:
         return values
 
-    t = _seconds(samples["timestamp_utc"])
+    t = samples.seconds
     dt = np.diff(t, prepend=t[0])
     typical = float(np.median(dt[dt > 0])) if (dt > 0).any() else 0.0
     in_gap = pause_mask(t, max_gap_s=thresholds.max_sample_gap_s)
@@ -323,18 +322,36 @@ def _clean(samples: pd.DataFrame) -> pd.DataFrame:
     return samples.reset_index(drop=True)
 
 
-def _col(samples: pd.DataFrame, name: str) -> np.ndarray:
-    if name not in samples:
-        return np.full(len(samples), np.nan)
-    column = samples[name]
-    if not pd.api.types.is_numeric_dtype(column.dtype):
-        column = pd.to_numeric(column, errors="coerce")
-    return column.to_numpy(dtype=float, na_value=np.nan)
+class _Columns:
+    """A samples frame read once into NumPy: ``seconds`` since the first sample, each column as
+    floats (``column``), and the ``channels`` that hold data. (Looking columns up in the frame
+    each time cost more than the arithmetic on them.)"""
+
+    def __init__(self, samples: pd.DataFrame):
+        self.n = len(samples)
+        self._floats: dict[str, np.ndarray] = {}
+        self.channels: list[str] = []
+        for name, column in samples.items():
+            if name == "timestamp_utc":
+                continue
+            numeric = pd.api.types.is_numeric_dtype(column.dtype)
+            if not numeric:
+                column = pd.to_numeric(column, errors="coerce")
+            values = column.to_numpy(dtype=float, na_value=np.nan)
+            self._floats[name] = values
+            if (~np.isnan(values)).any() if numeric else samples[name].notna().any():
+                self.channels.append(name)
+        ts = pd.to_datetime(samples["timestamp_utc"], utc=True).values if self.n else None
+        self.seconds = (ts - ts[0]) / np.timedelta64(1, "s") if self.n else np.array([])
+
+    def column(self, name: str) -> np.ndarray:
+        """The column as floats (NaN where missing); all NaN when the samples have none."""
+        values = self._floats.get(name)
+        return values if values is not None else np.full(self.n, np.nan)
 
 
-def _seconds(timestamps: pd.Series) -> np.ndarray:
-    ts = pd.to_datetime(timestamps, utc=True)
-    return ((ts - ts.iloc[0]) / pd.Timedelta(seconds=1)).to_numpy(dtype=float)
+def _col(samples: _Columns, name: str) -> np.ndarray:
+    return samples.column(name)
 
 
 def _window(t: np.ndarray, in_gap: np.ndarray, width_s: float) -> tuple[np.ndarray, np.ndarray]:
