@@ -161,31 +161,24 @@ def atomic_write_parquet(df: pd.DataFrame, path: Path, *, use_dictionary: bool =
     """
     df = _dates_to_date32(df)
     # one thread: the frames are small and a bulk import already runs one process per core
-    if rows_per_group is None or len(df) <= rows_per_group:
-        atomic_write_table(pa.Table.from_pandas(df, preserve_index=False, nthreads=1), path,
-                           use_dictionary=use_dictionary)
-        return
+    step = rows_per_group or max(len(df), 1)
     schema = pa.Schema.from_pandas(df, preserve_index=False)
-    parts = (pa.Table.from_pandas(df.iloc[start:start + rows_per_group], schema=schema,
+    parts = (pa.Table.from_pandas(df.iloc[start:start + step], schema=schema,
                                   preserve_index=False, nthreads=1)
-             for start in range(0, len(df), rows_per_group))
+             for start in range(0, max(len(df), 1), step))
     atomic_write_table(parts, path, schema=schema, use_dictionary=use_dictionary)
 
 
-def atomic_write_table(table, path: Path, *, schema: pa.Schema | None = None,
+def atomic_write_table(parts, path: Path, *, schema: pa.Schema,
                        use_dictionary: bool = True) -> None:
-    """Write an Arrow ``table`` (or tables of ``schema``, one row group each) as Parquet,
-    atomically."""
+    """Write Arrow tables of ``schema`` as Parquet, one row group each, atomically."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:
-        if schema is None:
-            pq.write_table(table, tmp, use_dictionary=use_dictionary)
-        else:
-            with pq.ParquetWriter(tmp, schema, use_dictionary=use_dictionary) as writer:
-                for part in table:
-                    writer.write_table(part)
+        with pq.ParquetWriter(tmp, schema, use_dictionary=use_dictionary) as writer:
+            for part in parts:
+                writer.write_table(part)
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -254,8 +247,9 @@ def read_samples(store: Store, activity_id: str) -> pd.DataFrame:
 
 def write_samples(store: Store, activity_id: str, samples: pd.DataFrame) -> None:
     # validate_samples: the Samples rules in NumPy (pandera took longer than decoding the file)
-    atomic_write_table(_samples_table(schemas.validate_samples(samples)),
-                       store.samples_path(activity_id), use_dictionary=False)
+    table = _samples_table(schemas.validate_samples(samples))
+    atomic_write_table([table], store.samples_path(activity_id), schema=table.schema,
+                       use_dictionary=False)
 
 
 def _samples_table(samples: pd.DataFrame) -> pa.Table:

@@ -152,7 +152,7 @@ def _sample_values(samples: _Columns, *, sport: str, thresholds: Thresholds) -> 
          "avg_vertical_ratio_pct", "avg_stance_time_balance_pct", "avg_power_w",
          "uphill_time_fraction", "moving_speed_percentiles_mps", "hr_seconds_by_bpm"),
     )  # fmt: skip
-    lat, lon = _col(samples, "latitude_deg"), _col(samples, "longitude_deg")
+    lat, lon = samples.column("latitude_deg"), samples.column("longitude_deg")
     has_position = np.isfinite(lat) & np.isfinite(lon) & ~((lat == 0) & (lon == 0))
     values["n_samples"] = n
     values["channels"] = samples.channels
@@ -166,7 +166,7 @@ def _sample_values(samples: _Columns, *, sport: str, thresholds: Thresholds) -> 
     in_gap = pause_mask(t, max_gap_s=thresholds.max_sample_gap_s)
     # A gap the distance crossed at moving speed is lost signal while moving (a tunnel, a
     # recorder that logs sparsely), not a pause: its time is moving time like its distance.
-    gap_speed = _gap_speed(t, _col(samples, "distance_m"))
+    gap_speed = _gap_speed(t, samples.column("distance_m"))
     through = in_gap & (gap_speed >= thresholds.moving_speed_min_mps)
     w = np.where(in_gap & ~through, min(typical, thresholds.max_sample_gap_s), dt)
 
@@ -189,7 +189,7 @@ def _sample_values(samples: _Columns, *, sport: str, thresholds: Thresholds) -> 
     if cum is not None and cum[-1] > 0:
         values["distance_m"] = float(cum[-1])
 
-    hr = _col(samples, "heart_rate_bpm")
+    hr = samples.column("heart_rate_bpm")
     hr = np.where(hr > 0, hr, np.nan)
     if np.isfinite(hr).any():
         values["avg_hr_bpm"] = _active_mean(hr, w, moving)
@@ -206,18 +206,18 @@ def _sample_values(samples: _Columns, *, sport: str, thresholds: Thresholds) -> 
         "avg_stance_time_balance_pct": "stance_time_balance_pct",
     }
     for key, column in positive.items():
-        x = _col(samples, column)
+        x = samples.column(column)
         values[key] = _active_mean(np.where(x > 0, x, np.nan), w, moving)
-    power = _col(samples, "power_w")
+    power = samples.column("power_w")
     if (power > 0).any():  # coasting at 0 W counts; a channel of only zeros is no power meter
         values["avg_power_w"] = _active_mean(power, w, moving)
 
     if values["avg_step_length_m"] is None and sport in FOOT_SPORTS and speed is not None:
         values["avg_step_length_m"] = _derived_step_length(
-            speed, _col(samples, "cadence_spm"), w, moving
+            speed, samples.column("cadence_spm"), w, moving
         )
 
-    altitude = _col(samples, "altitude_m")
+    altitude = samples.column("altitude_m")
     if np.isfinite(altitude).any() and sport != "treadmill_running":  # a treadmill's incline is
         values.update(altitude_values(  # not in its altitude
             t, altitude, typical_s=typical, cum=cum, moving=moving, w=w, thresholds=thresholds
@@ -229,8 +229,8 @@ def _distance_and_speed(samples, t, in_gap, has_position, lat, lon, *, moving_mi
     """Cumulative distance from the start (m, non-decreasing) and speed (m/s) per sample: the
     device's channels where present, else from positions. Either is None when the samples cannot
     give it (speed: when nothing says when the athlete moved)."""
-    speed = _col(samples, "speed_mps")
-    dist = _col(samples, "distance_m")
+    speed = samples.column("speed_mps")
+    dist = samples.column("distance_m")
     cum = None
     if np.isfinite(dist).any():
         cum = _distance_since_start(t, dist)
@@ -348,10 +348,6 @@ class _Columns:
         """The column as floats (NaN where missing); all NaN when the samples have none."""
         values = self._floats.get(name)
         return values if values is not None else np.full(self.n, np.nan)
-
-
-def _col(samples: _Columns, name: str) -> np.ndarray:
-    return samples.column(name)
 
 
 def _window(t: np.ndarray, in_gap: np.ndarray, width_s: float) -> tuple[np.ndarray, np.ndarray]:
