@@ -12,6 +12,8 @@ import struct
 import numpy as np
 import pandas as pd
 
+from pipeline.ingest.fit_profile import fit_crc
+
 FIT_EPOCH_S = 631065600  # 1989-12-31T00:00:00Z in Unix seconds
 
 # base type: (FIT code, numpy dtype, invalid value)
@@ -25,27 +27,6 @@ BASE = {
     "uint32": (0x86, "<u4", 0xFFFFFFFF),
     "uint32z": (0x8C, "<u4", 0),
 }
-
-
-def _crc_table() -> list[int]:
-    table = []
-    for byte in range(256):
-        crc = byte
-        for _ in range(8):
-            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
-        table.append(crc)
-    return table
-
-
-_TABLE = _crc_table()
-
-
-def fit_crc(data: bytes, crc: int = 0) -> int:
-    """The FIT CRC-16 (the reflected 0x8005 polynomial FIT's nibble table implements)."""
-    table = _TABLE
-    for b in data:
-        crc = (crc >> 8) ^ table[(crc ^ b) & 0xFF]
-    return crc
 
 
 class FitEncoder:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import struct
 
+import anycrc
 import numpy as np
 from fitparse.profile import MESSAGE_TYPES
 from fitparse.records import BASE_TYPES
@@ -41,61 +42,16 @@ NUMERIC = {code: (_KIND[bt.fmt], bt.size, _invalid(bt.name, _KIND[bt.fmt]))
 KNOWN_BASE_TYPES = frozenset(BASE_TYPES)
 
 
-# --- the FIT CRC-16, vectorised --------------------------------------------------------------
+# --- the FIT CRC-16 --------------------------------------------------------------------------
 
-def _crc_table() -> np.ndarray:
-    table = np.arange(256, dtype=np.uint16)
-    for _ in range(8):
-        table = np.where(table & 1, (table >> 1) ^ 0xA001, table >> 1).astype(np.uint16)
-    return table
-
-
-_TABLE = _crc_table()
-
-
-_BITS = (np.arange(256)[:, None] >> np.arange(8)) & 1
-
-
-def _shift_tables(basis: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Lookup tables (low byte, high byte) of a linear map on CRC states, from its values on the
-    16 unit states."""
-    basis = basis.astype(np.int64)
-    low = np.bitwise_xor.reduce(_BITS * basis[:8], axis=1)
-    high = np.bitwise_xor.reduce(_BITS * basis[8:], axis=1)
-    return low.astype(np.uint16), high.astype(np.uint16)
+# CRC-16/ARC (reflected 0x8005, initial 0), in C: anycrc takes 0.04 ms where the vectorised NumPy
+# CRC this replaced took 1 ms of a 200 kB file (a tenth of a file's whole ingest)
+_FIT_CRC = anycrc.CRC(width=16, poly=0x8005, init=0, refin=True, refout=True, xorout=0)
 
 
 def fit_crc(data: bytes | memoryview) -> int:
-    """The FIT CRC-16 (reflected 0x8005, initial 0) of ``data``.
-
-    The CRC is linear and leading zero bytes leave a zero state unchanged, so the bytes are
-    zero-padded in front to 2^m equal chunks whose CRCs run side by side in NumPy, then folded
-    pairwise with the map 'feed L zero bytes' (its tables come from 16 unit states run alongside,
-    and square at each level). About 100x the pure-Python loop on a 200 kB file.
-    """
-    n = len(data)
-    if n < 4096:
-        crc, table = 0, _TABLE.tolist()
-        for b in bytes(data):
-            crc = (crc >> 8) ^ table[(crc ^ b) & 0xFF]
-        return crc
-    k = 1 << max(4, min(13, (n // 24).bit_length() - 1))
-    length = -(-n // k)
-    flat = np.zeros(k * length, dtype=np.uint16)
-    flat[k * length - n:] = np.frombuffer(data, dtype=np.uint8)
-    rows = np.zeros((length, k + 16), dtype=np.uint16)
-    rows[:, :k] = flat.reshape(k, length).T
-    state = np.zeros(k + 16, dtype=np.uint16)
-    state[k:] = 1 << np.arange(16, dtype=np.uint16)  # unit states fed zeros: the shift map
-    table = _TABLE
-    for row in rows:
-        state = (state >> 8) ^ table[(state ^ row) & 0xFF]
-    crcs, basis = state[:k], state[k:]
-    while len(crcs) > 1:
-        low, high = _shift_tables(basis)
-        crcs = low[crcs[0::2] & 0xFF] ^ high[crcs[0::2] >> 8] ^ crcs[1::2]
-        basis = low[basis & 0xFF] ^ high[basis >> 8]  # shifting twice as far
-    return int(crcs[0])
+    """The FIT CRC-16 of ``data``."""
+    return _FIT_CRC.calc(data)
 
 
 # --- whole columns ------------------------------------------------------------------------
