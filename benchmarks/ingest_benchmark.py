@@ -98,10 +98,12 @@ def archive(n: int) -> Path:
         return folder
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(n)
-    # a run every 1.6 days up to the end of 2025: never in the future, which ingest refuses
-    start = pd.Timestamp("2026-01-01T06:00:00Z") - pd.Timedelta(days=int(n * 1.6) + 1)
+    # a run every 1.6 days (closer for more than 5,000 runs) up to the end of 2025: never in the
+    # future nor before 2001, which ingest refuses as implausible dates
+    every = min(1.6, 9000 / n)
+    start = pd.Timestamp("2026-01-01T06:00:00Z") - pd.Timedelta(days=int(n * every) + 1)
     for i in range(n):
-        when = start + pd.Timedelta(days=int(i * 1.6), hours=float(rng.uniform(0, 12)))
+        when = start + pd.Timedelta(days=int(i * every), hours=float(rng.uniform(0, 12)))
         (folder / f"run-{i:05d}.fit").write_bytes(
             activity_fit_bytes(synthetic_run(rng, when), sport="running", utc_offset_min=60))
     return folder

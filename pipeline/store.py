@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
+import itertools
 import json
 import os
 import tempfile
@@ -150,23 +152,15 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         raise
 
 
-def atomic_write_parquet(df: pd.DataFrame, path: Path, *, use_dictionary: bool = True,
-                         rows_per_group: int | None = None) -> None:
+def atomic_write_parquet(df: pd.DataFrame, path: Path, *, use_dictionary: bool = True) -> None:
     """Write ``df`` as Parquet atomically; naive date columns become ``date32``.
 
     ``use_dictionary=False`` for columns of measurements, which rarely repeat: the dictionary is
     then only work (about half of the write time of a samples file, for a 2 % larger file).
-    ``rows_per_group``: convert and write that many rows at a time, so that the Arrow copy of a
-    large frame never exists whole (``activities.parquet`` during a bulk import).
     """
-    df = _dates_to_date32(df)
     # one thread: the frames are small and a bulk import already runs one process per core
-    step = rows_per_group or max(len(df), 1)
-    schema = pa.Schema.from_pandas(df, preserve_index=False)
-    parts = (pa.Table.from_pandas(df.iloc[start:start + step], schema=schema,
-                                  preserve_index=False, nthreads=1)
-             for start in range(0, max(len(df), 1), step))
-    atomic_write_table(parts, path, schema=schema, use_dictionary=use_dictionary)
+    table = pa.Table.from_pandas(_dates_to_date32(df), preserve_index=False, nthreads=1)
+    atomic_write_table([table], path, schema=table.schema, use_dictionary=use_dictionary)
 
 
 def atomic_write_table(parts, path: Path, *, schema: pa.Schema,
@@ -192,9 +186,14 @@ def atomic_write_json(obj, path: Path) -> None:
     atomic_write_bytes(path, (json.dumps(obj, indent=2, default=str) + "\n").encode())
 
 
-def read_parquet(path: Path) -> pd.DataFrame:
-    """Read a Parquet file written by this module; ``date32`` columns come back as datetime64."""
-    df = pd.read_parquet(path)
+def read_parquet(path: Path, columns=None) -> pd.DataFrame:
+    """Read a Parquet file written by this module (or only ``columns`` of it); ``date32`` columns
+    come back as datetime64."""
+    return _dates_to_datetime(pd.read_parquet(path, columns=None if columns is None
+                                              else list(columns)))
+
+
+def _dates_to_datetime(df: pd.DataFrame) -> pd.DataFrame:
     for col in DATE_COLUMNS:
         if col in df.columns:
             df[col] = pd.to_datetime(df[col]).astype("datetime64[us]")
@@ -219,22 +218,73 @@ def empty_frame(model) -> pd.DataFrame:
     return model.to_schema().coerce_dtype(pd.DataFrame(columns=list(model.to_schema().columns)))
 
 
-def read_activities(store: Store) -> pd.DataFrame:
-    """All activities of the athlete (empty frame with the schema's columns when none)."""
+def read_activities(store: Store, columns=None) -> pd.DataFrame:
+    """All activities of the athlete, or only ``columns`` of them (an empty frame with the
+    schema's columns when none)."""
     if not store.activities_path.exists():
-        return empty_frame(schemas.Activities)
-    return read_parquet(store.activities_path)
+        empty = empty_frame(schemas.Activities)
+        return empty if columns is None else empty[list(columns)]
+    return read_parquet(store.activities_path, columns=columns)
 
 
 ACTIVITY_ROW_GROUP = 256  # rows: ~1 MB of speed and heart-rate profiles at a time
+# the list columns of activities.parquet (pandas holds them as objects, which Arrow cannot type)
+ACTIVITY_LIST_TYPES = {
+    "source_files": pa.list_(pa.string()),
+    "channels": pa.list_(pa.string()),
+    "moving_speed_percentiles_mps": pa.list_(pa.float64()),
+    "hr_seconds_by_bpm": pa.list_(pa.float64()),
+}
 
 
-def write_activities(store: Store, activities: pd.DataFrame) -> pd.DataFrame:
-    """Write ``activities`` (validated, by start time); the frame as written."""
-    validated = schemas.Activities.validate(activities.sort_values("start_time_utc"))
-    validated = validated.reset_index(drop=True)
-    atomic_write_parquet(validated, store.activities_path, rows_per_group=ACTIVITY_ROW_GROUP)
-    return validated
+@functools.cache
+def activities_schema() -> pa.Schema:
+    """The Arrow schema of ``activities.parquet``: ``schemas.Activities`` with typed lists."""
+    schema = pa.Schema.from_pandas(_dates_to_date32(empty_frame(schemas.Activities)),
+                                   preserve_index=False)
+    for name, type_ in ACTIVITY_LIST_TYPES.items():
+        schema = schema.set(schema.get_field_index(name), pa.field(name, type_))
+    return schema
+
+
+def write_activities(store: Store, activities: pd.DataFrame) -> None:
+    """Write ``activities`` (validated, by start time); an import streams its rows instead
+    (``ingest.activity_table``)."""
+    write_activity_groups(store, [activities_table(activities)])
+
+
+def activities_table(activities: pd.DataFrame) -> pa.Table:
+    """Activity rows (validated against ``schemas.Activities``) as an Arrow table of
+    ``activities_schema``, sorted by start time."""
+    validated = _dates_to_date32(schemas.Activities.validate(activities))
+    table = pa.Table.from_pandas(validated, schema=activities_schema(), preserve_index=False,
+                                 nthreads=1)
+    return table.sort_by("start_time_utc")
+
+
+def activity_row_groups(store: Store, columns: list[str] | None = None):
+    """``activities.parquet`` one row group at a time, as ``activities_schema`` (or only
+    ``columns`` of it); nothing when there is no file yet."""
+    return row_groups(store.activities_path, activities_schema(), columns)
+
+
+def read_activity_row_group(store: Store, index: int) -> pd.DataFrame:
+    """Row group ``index`` of ``activities.parquet`` as ``read_parquet`` returns rows."""
+    with pq.ParquetFile(store.activities_path) as f:
+        return _dates_to_datetime(f.read_row_group(index).to_pandas())
+
+
+def write_activity_groups(store: Store, groups) -> None:
+    """Write Arrow tables of ``activities_schema`` (by start time) as ``activities.parquet``, one
+    row group each, atomically."""
+    atomic_write_table(groups, store.activities_path, schema=activities_schema())
+
+
+def _conformed(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """``table`` with ``schema``'s columns and types (a column an older file lacks is null)."""
+    columns = [table.column(f.name).cast(f.type) if f.name in table.column_names
+               else pa.nulls(len(table), f.type) for f in schema]
+    return pa.Table.from_arrays(columns, schema=schema)
 
 
 def read_samples(store: Store, activity_id: str) -> pd.DataFrame:
@@ -265,22 +315,55 @@ def _samples_table(samples: pd.DataFrame) -> pa.Table:
 def read_sources(store: Store) -> pd.DataFrame:
     """The ingest ledger: one row per input seen (its hash, name, outcome, activities)."""
     if not store.sources_path.exists():
-        return pd.DataFrame(
-            {
-                "sha256": pd.Series(dtype=str),
-                "source_file": pd.Series(dtype=str),
-                "raw_path": pd.Series(dtype=str),
-                "status": pd.Series(dtype=str),
-                "reason": pd.Series(dtype=str),
-                "activity_ids": pd.Series(dtype=object),
-                "ingested_at_utc": pd.Series(dtype=schemas.UTC),
-            }
-        )
-    return read_parquet(store.sources_path)
+        return _empty_sources()
+    return read_parquet(store.sources_path).reindex(columns=_empty_sources().columns)
+
+
+def _empty_sources() -> pd.DataFrame:
+    text = pd.Series(dtype=str)
+    return pd.DataFrame({
+        "sha256": text, "source_file": text, "top_sha256": text, "raw_path": text,
+        "status": text, "reason": text, "activity_ids": pd.Series(dtype=object),
+        "ingested_at_utc": pd.Series(dtype=schemas.UTC),
+    })
+
+
+@functools.cache
+def sources_schema() -> pa.Schema:
+    """The Arrow schema of ``sources.parquet``."""
+    schema = pa.Schema.from_pandas(_empty_sources(), preserve_index=False)
+    at = schema.get_field_index("activity_ids")
+    return schema.set(at, pa.field("activity_ids", pa.list_(pa.string())))
 
 
 def write_sources(store: Store, sources: pd.DataFrame) -> None:
-    atomic_write_parquet(sources.reset_index(drop=True), store.sources_path)
+    write_table_rows(store.sources_path, [], sources, sources_schema())
+
+
+def append_sources(store: Store, rows: pd.DataFrame) -> None:
+    """Add ``rows`` to the ledger: the rows already there are copied a row group at a time."""
+    write_table_rows(store.sources_path, row_groups(store.sources_path, sources_schema()), rows,
+                     sources_schema())
+
+
+def write_table_rows(path: Path, groups, rows: pd.DataFrame, schema: pa.Schema) -> None:
+    """Write the Arrow tables ``groups`` then ``rows`` (a frame) as Parquet of ``schema``."""
+    table = pa.Table.from_pandas(rows.reindex(columns=schema.names), schema=schema,
+                                 preserve_index=False, nthreads=1)
+    atomic_write_table(itertools.chain(groups, [table]), path, schema=schema)
+
+
+def row_groups(path: Path, schema: pa.Schema, columns: list[str] | None = None):
+    """The Parquet file at ``path`` one row group at a time, conformed to ``schema`` (or only
+    ``columns`` of it); nothing when there is no file."""
+    if not path.exists():
+        return
+    names = columns or schema.names
+    with pq.ParquetFile(path) as f:
+        for i in range(f.num_row_groups):
+            yield _conformed(f.read_row_group(i, columns=[n for n in names
+                                                         if n in f.schema_arrow.names]),
+                             pa.schema([schema.field(n) for n in names]))
 
 
 def read_pain_log(store: Store) -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""Samples written through ``store.write_samples`` and the fallback count of an import."""
+"""Samples written through ``store.write_samples``, the ledger and the fallback count."""
 
 from __future__ import annotations
 
@@ -96,3 +96,27 @@ def test_twins_leave_one_samples_file_under_the_kept_id(tmp_path, richer_first):
     assert sorted(p.name for p in store.samples_dir.iterdir()) == [f"{kept}.parquet"]
     stored = st.read_samples(store, kept)
     assert stored["step_length_m"].notna().any()  # the FIT's samples, whichever came first
+
+
+def test_ledger_rows_are_appended_to_a_ledger_written_by_an_older_version(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    store = st.Store(tmp_path, "a")
+    old = pd.DataFrame({"sha256": ["a" * 64], "source_file": ["old.fit"], "raw_path": [None],
+                        "status": ["ok"], "reason": [None], "activity_ids": [["x-0"]],
+                        "ingested_at_utc": [pd.Timestamp("2026-01-01", tz="UTC")]})
+    store.processed_dir.mkdir(parents=True)
+    pq.write_table(pa.Table.from_pandas(old), store.sources_path)  # no top_sha256; null reason
+
+    new = old.assign(sha256="b" * 64, source_file="bad.tcx", status="quarantined",
+                     reason="invalid XML at line 3", activity_ids=[[]], top_sha256="c" * 64)
+    st.append_sources(store, new)
+    st.append_sources(store, new.assign(sha256="d" * 64, source_file="new.gpx"))
+
+    ledger = st.read_sources(store)
+    assert ledger["source_file"].tolist() == ["old.fit", "bad.tcx", "new.gpx"]
+    assert pd.isna(ledger.loc[0, "top_sha256"]) and ledger.loc[1, "top_sha256"] == "c" * 64
+    assert ledger.loc[1, "reason"] == "invalid XML at line 3" and pd.isna(ledger.loc[0, "reason"])
+    assert [list(ids) for ids in ledger["activity_ids"]] == [["x-0"], [], []]
+    assert pq.ParquetFile(store.sources_path).metadata.num_row_groups == 3

@@ -4,8 +4,10 @@ Flow of one import: walk the named paths (``sources``), copy each new input unch
 ``data/raw/<athlete>/``, parse new activity files in batches (in parallel across cores for bulk
 imports; the workers parse one batch while this process absorbs the previous one and reads the
 next), merge twins (``dedupe``), write per-sample Parquet and then ``activities.parquet`` and the
-ledger ``sources.parquet`` after the first batch, then at most every ``FLUSH_SECONDS``, and at the
-end, so an interrupted import resumes cleanly (a re-run re-parses what was not written yet).
+ledger ``sources.parquet`` after the first batch, then every ``FLUSH_SECONDS`` or ``FLUSH_ROWS``,
+and at the end, so an interrupted import resumes cleanly (a re-run re-parses what was not written
+yet). ``activities.parquet`` is streamed through row group by row group (``activity_table``), so
+memory does not grow with the archive.
 """
 
 from __future__ import annotations
@@ -23,23 +25,23 @@ from typing import NamedTuple
 import pandas as pd
 from pandera.errors import SchemaError
 
-from pipeline import schemas
 from pipeline import store as st
 from pipeline.config import Thresholds
 from pipeline.errors import InputError, NotAnActivity, UnsafeInput
 from pipeline.ingest.activity_table import ActivityTable
-from pipeline.ingest.dedupe import TwinIndex, merged
+from pipeline.ingest.dedupe import TWIN_KEYS, TwinIndex, merged
 from pipeline.ingest.localtime import local_start, on_utc_clock
 from pipeline.ingest.model import ParsedActivity
 from pipeline.ingest.sources import Leaf, Refusal, TopInput, leaves, top_inputs
 # re-exported: callers and tests import these from here
 from pipeline.ingest.summary import MAX_WARNING_LINES, IngestSummary, ParseOutcome  # noqa: F401
-from pipeline.ingest.values import activity_values, easy_speed_mps, fast_time_fraction
+from pipeline.ingest.values import activity_values
 from pipeline.ingest.workers import Batch, Workers
 
 BATCH_FILES = 64
 BATCH_BYTES = 64 * 2**20
 FLUSH_SECONDS = 5.0  # at most this much parsed work is redone when a killed import is re-run
+FLUSH_ROWS = 512  # and at most this many activities wait in memory for the next write
 PARALLEL_MIN_FILES = 16  # below this, worker start-up costs more than it saves
 CRASHED = ("the decoder crashed on this file (its process died); the rest of the import went on. "
            "The file is kept in quarantine; please report it")
@@ -153,22 +155,21 @@ class _Import:
         self.store = store
         self.thresholds = thresholds
         self.summary = IngestSummary()
-        self.ledger = st.read_sources(store)
-        self.ledger_rows: list[dict] = []
+        ledger = st.read_sources(store)
+        self.ledger_rows: list[dict] = []  # recorded since the last flush
         self.known: dict[str, _Known] = {}  # leaf sha256 -> its first ledger row
-        for sha, source, ids in zip(self.ledger["sha256"], self.ledger["source_file"],
-                                    self.ledger["activity_ids"]):
+        for sha, source, ids in zip(ledger["sha256"], ledger["source_file"],
+                                    ledger["activity_ids"]):
             self.known.setdefault(sha, _Known(source, _ids(ids)))
-        tops = self.ledger.get("top_sha256", pd.Series(dtype=str))
+        tops = ledger["top_sha256"]
         # an input with a refused part is looked at again: the limits may have been raised since
-        retry = set(tops[self.ledger["status"] == "refused"].dropna()) if len(tops) else set()
+        retry = set(tops[ledger["status"] == "refused"].dropna())
         self.known_tops = set(tops.dropna()) - retry
         for sha in retry:
             self.known.pop(sha, None)
-        self.known_names = set(self.ledger["source_file"])
-        activities = st.read_activities(store)
-        self.table = ActivityTable(activities)
-        self.index = TwinIndex(activities)
+        self.known_names = set(ledger["source_file"])
+        self.table = ActivityTable(store, fast_margin=thresholds.fast_margin)
+        self.index = TwinIndex(st.read_activities(store, columns=TWIN_KEYS))
         self.profile_timezone = st.read_profile(store).get("timezone")
         self.changed = False
 
@@ -290,23 +291,10 @@ class _Import:
         """Write activities and the ledger (activities first: a re-run re-parses, never loses)."""
         if not self.changed:
             return
-        activities = self.table.frame()
-        if len(activities):
-            activities["fast_time_fraction"] = _fast_fractions(activities,
-                                                               margin=self.thresholds.fast_margin)
-            self.table.written(st.write_activities(self.store, activities))
-        ledger = pd.concat([self.ledger, pd.DataFrame(self.ledger_rows)], ignore_index=True) \
-            if self.ledger_rows else self.ledger
-        st.write_sources(self.store, ledger)
-        self.ledger, self.ledger_rows, self.changed = ledger, [], False
-
-
-def _fast_fractions(activities: pd.DataFrame, *, margin: float) -> list[float | None]:
-    """Each activity's ``fast_time_fraction`` against the athlete's current easy pace."""
-    easy = easy_speed_mps(activities)
-    running = activities["sport"].isin(schemas.RUNNING_SPORTS)
-    return [fast_time_fraction(p, easy_speed_mps=easy, margin=margin) if is_run else None
-            for p, is_run in zip(activities["moving_speed_percentiles_mps"], running)]
+        self.table.write()
+        if self.ledger_rows:
+            st.append_sources(self.store, pd.DataFrame(self.ledger_rows))
+        self.ledger_rows, self.changed = [], False
 
 
 class _Known(NamedTuple):
@@ -351,9 +339,10 @@ def ingest_paths(paths: list[str], store: st.Store, *, thresholds: Thresholds,
             nonlocal last_flush
             for outcome, (_, top) in zip(pool.collect(submitted), items):
                 job.absorb(outcome, top=top)
-            # the store is rewritten after the first batch, then at most every FLUSH_SECONDS
-            # (a killed import re-parses what was not flushed yet) and at the end
-            if last_flush is None or time.perf_counter() - last_flush >= FLUSH_SECONDS:
+            # the store is rewritten after the first batch, then every FLUSH_SECONDS or
+            # FLUSH_ROWS (a killed import re-parses what was not flushed yet) and at the end
+            if (last_flush is None or time.perf_counter() - last_flush >= FLUSH_SECONDS
+                    or job.table.unwritten() >= FLUSH_ROWS):
                 job.flush()
                 last_flush = time.perf_counter()
             if bar is not None:

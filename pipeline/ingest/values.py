@@ -110,12 +110,25 @@ def easy_speed_mps(activities: pd.DataFrame) -> float | None:
     """
     if activities.empty or "moving_speed_percentiles_mps" not in activities:
         return None
-    runs = activities[activities["sport"] == "running"]
-    if not runs["moving_speed_percentiles_mps"].map(_valid_percentiles).any():
-        runs = activities[activities["sport"].isin(RUNNING_SPORTS)]
-    medians = [p[50] for p in runs["moving_speed_percentiles_mps"] if _valid_percentiles(p)]
-    medians = [m for m in medians if np.isfinite(m) and m > 0]
-    return float(np.median(medians)) if medians else None
+    medians = [median_speed_mps(p) for p in activities["moving_speed_percentiles_mps"]]
+    return easy_speed_of_runs(activities["sport"], medians)
+
+
+def median_speed_mps(percentiles: Sequence[float] | None) -> float:
+    """The median moving speed of a ``moving_speed_percentiles_mps`` entry; NaN without one."""
+    return float(percentiles[50]) if _valid_percentiles(percentiles) else np.nan
+
+
+def easy_speed_of_runs(sports: Sequence[str], median_speeds_mps: Sequence[float]) -> float | None:
+    """``easy_speed_mps`` from each activity's sport and ``median_speed_mps``."""
+    sports = np.asarray(sports, dtype=object)
+    medians = np.asarray(median_speeds_mps, dtype=float)
+    known = np.isfinite(medians)
+    runs = known & (sports == "running")
+    if not runs.any():
+        runs = known & np.isin(sports, list(RUNNING_SPORTS))
+    medians = medians[runs & (medians > 0)]
+    return float(np.median(medians)) if len(medians) else None
 
 
 def fast_time_fraction(

@@ -22,12 +22,14 @@ import pandas as pd
 import pytest
 
 from pipeline import schemas
+from pipeline import store as st
 from pipeline.config import Thresholds
 from pipeline.demo.gpx_file import gpx_activity_bytes
 from pipeline.demo.tcx_file import tcx_activity_bytes
-from pipeline.ingest.run import _fast_fractions, parse_leaf
+from pipeline.ingest.activity_table import _with_fast_time_fraction
+from pipeline.ingest.run import parse_leaf
 from pipeline.ingest.sources import Leaf, bytes_sha256
-from pipeline.ingest.values import _first_of_each_bin
+from pipeline.ingest.values import _first_of_each_bin, easy_speed_mps
 from tests.factories import run_samples
 from tests.robustness.conftest import fit_run
 
@@ -134,9 +136,8 @@ def outcome_problem(outcome) -> str | None:
         if not outcome.activities:
             return "no activity"
         rows = pd.DataFrame([row for row, _ in outcome.activities])
-        try:  # what write_activities validates: a row the store rejects would stop the ingest
-            rows["fast_time_fraction"] = _fast_fractions(rows, margin=0.15)
-            schemas.Activities.validate(rows)
+        try:  # what the store validates: a row it rejects would stop the ingest
+            _with_fast_time_fraction(st.activities_table(rows), easy_speed_mps(rows), margin=0.15)
             for _, samples in outcome.activities:
                 schemas.Samples.validate(samples)
         except Exception as e:
