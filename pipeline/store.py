@@ -265,7 +265,7 @@ def activities_table(activities: pd.DataFrame) -> pa.Table:
 def activity_row_groups(store: Store, columns: list[str] | None = None):
     """``activities.parquet`` one row group at a time, as ``activities_schema`` (or only
     ``columns`` of it); nothing when there is no file yet."""
-    return row_groups(store.activities_path, activities_schema(), columns)
+    return _row_groups(store.activities_path, activities_schema(), columns)
 
 
 def read_activity_row_group(store: Store, index: int) -> pd.DataFrame:
@@ -337,23 +337,23 @@ def sources_schema() -> pa.Schema:
 
 
 def write_sources(store: Store, sources: pd.DataFrame) -> None:
-    write_table_rows(store.sources_path, [], sources, sources_schema())
+    _write_rows(store.sources_path, [], sources, sources_schema())
 
 
 def append_sources(store: Store, rows: pd.DataFrame) -> None:
     """Add ``rows`` to the ledger: the rows already there are copied a row group at a time."""
-    write_table_rows(store.sources_path, row_groups(store.sources_path, sources_schema()), rows,
+    _write_rows(store.sources_path, _row_groups(store.sources_path, sources_schema()), rows,
                      sources_schema())
 
 
-def write_table_rows(path: Path, groups, rows: pd.DataFrame, schema: pa.Schema) -> None:
+def _write_rows(path: Path, groups, rows: pd.DataFrame, schema: pa.Schema) -> None:
     """Write the Arrow tables ``groups`` then ``rows`` (a frame) as Parquet of ``schema``."""
     table = pa.Table.from_pandas(rows.reindex(columns=schema.names), schema=schema,
                                  preserve_index=False, nthreads=1)
     atomic_write_table(itertools.chain(groups, [table]), path, schema=schema)
 
 
-def row_groups(path: Path, schema: pa.Schema, columns: list[str] | None = None):
+def _row_groups(path: Path, schema: pa.Schema, columns: list[str] | None = None):
     """The Parquet file at ``path`` one row group at a time, conformed to ``schema`` (or only
     ``columns`` of it); nothing when there is no file."""
     if not path.exists():

@@ -6,8 +6,8 @@ imports; the workers parse one batch while this process absorbs the previous one
 next), merge twins (``dedupe``), write per-sample Parquet and then ``activities.parquet`` and the
 ledger ``sources.parquet`` after the first batch, then every ``FLUSH_SECONDS`` or ``FLUSH_ROWS``,
 and at the end, so an interrupted import resumes cleanly (a re-run re-parses what was not written
-yet). ``activities.parquet`` is streamed through row group by row group (``activity_table``), so
-memory does not grow with the archive.
+yet). ``activities.parquet`` is streamed through a row group at a time (``activity_table``): only
+the activities changed since the last write are held in memory.
 """
 
 from __future__ import annotations
