@@ -269,9 +269,11 @@ def activity_row_groups(store: Store, columns: list[str] | None = None):
 
 
 def read_activity_row_group(store: Store, index: int) -> pd.DataFrame:
-    """Row group ``index`` of ``activities.parquet`` as ``read_parquet`` returns rows."""
+    """Row group ``index`` of ``activities.parquet`` as ``read_parquet`` returns rows, with every
+    column of ``activities_schema`` (a file from an older version may lack some)."""
     with pq.ParquetFile(store.activities_path) as f:
-        return _dates_to_datetime(f.read_row_group(index).to_pandas())
+        table = _conformed(f.read_row_group(index), activities_schema())
+    return _dates_to_datetime(table.to_pandas())
 
 
 def write_activity_groups(store: Store, groups) -> None:

@@ -88,6 +88,7 @@ def test_a_file_written_by_an_older_version_is_read_and_rewritten_to_the_current
     store.activities_path.parent.mkdir(parents=True)
     pq.write_table(pa.Table.from_pandas(old, preserve_index=False), store.activities_path)
     assert pq.read_schema(store.activities_path).field("gear").type == pa.null()
+    assert pd.isna(ActivityTable(store, fast_margin=MARGIN).get("old")["rpe_0_10"])  # before a write
 
     table = written(store, [run("new", 2, 3.0) | {"gear": "Shoe X", "rpe_0_10": 4.0}])
     activities = st.read_activities(store).set_index("activity_id")
