@@ -321,6 +321,12 @@ def read_sources(store: Store) -> pd.DataFrame:
     return read_parquet(store.sources_path).reindex(columns=_empty_sources().columns)
 
 
+def source_row_groups(store: Store, columns: list[str] | None = None):
+    """The ledger one row group at a time, as ``sources_schema`` (or only ``columns`` of it);
+    nothing when there is no ledger yet."""
+    return _row_groups(store.sources_path, sources_schema(), columns)
+
+
 def _empty_sources() -> pd.DataFrame:
     text = pd.Series(dtype=str)
     return pd.DataFrame({

@@ -1,13 +1,15 @@
 """The athlete's activities while an import runs, kept on disk so memory does not grow with them.
 
 ``activities.parquet`` holds the rows written so far. In memory are only the rows added or
-changed since the last write and, for each written row, its row group (to read it back when a
-twin or a renamed copy of its file changes it). A write streams the file through one row group
-at a time: the changed rows are dropped from it, the new ones merged in by start time, and every
-run's ``fast_time_fraction`` follows the easy pace of all runs.
+changed since the last write and, in a ``KeyIndex``, each written row's row group (to read it
+back when a twin or a renamed copy of its file changes it). A write streams the file through one
+row group at a time: the changed rows are dropped from it, the new ones merged in by start time,
+and every run's ``fast_time_fraction`` follows the easy pace of all runs.
 """
 
 from __future__ import annotations
+
+import itertools
 
 import numpy as np
 import pandas as pd
@@ -15,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline import store as st
+from pipeline.ingest.keyindex import KeyIndex, ascii_keys
 from pipeline.ingest.values import easy_speed_of_runs, fast_time_fraction, median_speed_mps
 from pipeline.schemas import RUNNING_SPORTS
 
@@ -28,10 +31,8 @@ class ActivityTable:
         self._store = store
         self._fast_margin = fast_margin
         self._changed: dict[str, dict] = {}
-        self._group_of: dict[str, int] = {}  # written id -> its row group
         self._cached: tuple[int, pd.DataFrame] | None = None  # the row group read last
-        for i, group in enumerate(st.activity_row_groups(store, ["activity_id"])):
-            self._group_of.update(dict.fromkeys(group["activity_id"].to_pylist(), i))
+        self._group_of = _group_index(st.activity_row_groups(store, ["activity_id"]))
 
     def get(self, activity_id: str) -> dict | None:
         """The row of ``activity_id`` (a copy: change it through ``put``); None when unknown."""
@@ -60,7 +61,7 @@ class ActivityTable:
         new = st.activities_table(pd.DataFrame(list(self._changed.values())))
         changed = pa.array(list(self._changed), pa.string())
         easy = self._easy_speed_mps(new, changed)
-        group_of: dict[str, int] = {}
+        ids: list[pa.ChunkedArray] = []
 
         def merged_groups():
             """The written rows but the changed ones, with the new rows merged in by start."""
@@ -79,21 +80,31 @@ class ActivityTable:
 
         def written_groups():
             """Row groups of ACTIVITY_ROW_GROUP rows, with their fast_time_fraction."""
-            for index, rows in enumerate(_regrouped(merged_groups(), st.ACTIVITY_ROW_GROUP)):
-                group_of.update(dict.fromkeys(rows["activity_id"].to_pylist(), index))
+            for rows in _regrouped(merged_groups(), st.ACTIVITY_ROW_GROUP):
+                ids.append(rows["activity_id"])
                 yield _with_fast_time_fraction(rows, easy, margin=self._fast_margin)
 
         st.write_activity_groups(self._store, written_groups())
-        self._group_of, self._changed, self._cached = group_of, {}, None
+        self._group_of, self._changed, self._cached = _group_index(ids), {}, None
 
     def _easy_speed_mps(self, new: pa.Table, changed: pa.Array) -> float | None:
-        """The easy pace over every run: the written ones (less those changed) and the new."""
+        """The easy pace over every run: the written ones (less those changed) and the new
+        (collected in arrays: no Python object per activity)."""
         sports, medians = [], []
         groups = st.activity_row_groups(self._store, ["activity_id", "sport", PROFILE])
-        for group in [*(_without(g, changed) for g in groups), new]:
-            sports += group["sport"].to_pylist()
-            medians += [median_speed_mps(p) for p in _list_rows(group[PROFILE])]
-        return easy_speed_of_runs(sports, medians)
+        for group in itertools.chain((_without(g, changed) for g in groups), [new]):
+            sports.append(group["sport"].to_numpy(zero_copy_only=False).astype(str))
+            medians.append(np.array([median_speed_mps(p) for p in _list_rows(group[PROFILE])],
+                                    dtype=float))
+        return easy_speed_of_runs(np.concatenate(sports), np.concatenate(medians))
+
+
+def _group_index(groups) -> KeyIndex:
+    """Activity id -> its row group, from the groups' ``activity_id`` columns in order."""
+    ids = [ascii_keys(g["activity_id"] if isinstance(g, pa.Table) else g) for g in groups]
+    if not ids:
+        return KeyIndex()
+    return KeyIndex(np.concatenate(ids), np.repeat(np.arange(len(ids)), [len(i) for i in ids]))
 
 
 def _regrouped(tables, size: int):

@@ -7,10 +7,13 @@ given, lists every source, and takes its data from the source with the most chan
 
 from __future__ import annotations
 
+import bisect
+
 import numpy as np
 import pandas as pd
 
 from pipeline.config import Thresholds
+from pipeline.ingest.keyindex import FOLD
 
 FORMAT_RANK = {"fit": 3, "tcx": 2, "gpx": 1}
 SPORT_FAMILY = {
@@ -70,40 +73,96 @@ TWIN_KEYS = ("activity_id", "sport", "start_time_utc", "elapsed_time_s", "timer_
 
 
 class TwinIndex:
-    """Stored activities by start time, for finding the twin of a new one quickly."""
+    """Stored activities by start time, for finding the twin of a new one quickly.
+
+    Held in NumPy arrays sorted by start (see ``keyindex``: no Python object per activity); the
+    activities added since the last fold wait in a short list.
+    """
 
     def __init__(self, activities: pd.DataFrame):
-        self._rows: list[dict] = []
-        self._starts = np.array([], dtype="int64")
-        for row in activities.reindex(columns=list(TWIN_KEYS)).to_dict("records"):
-            self.add(row)
+        a = activities.reindex(columns=list(TWIN_KEYS))
+        number = lambda column: pd.to_numeric(a[column], errors="coerce")  # noqa: E731
+        duration = number("elapsed_time_s").fillna(number("timer_time_s")).fillna(
+            number("moving_time_s"))  # the first one given, as ``_duration`` takes it
+        self._sports: list[str | None] = [None]  # a sport's code is its place here
+        self._arrays = self._sorted({
+            "start_us": pd.to_datetime(a["start_time_utc"], utc=True).dt.as_unit("us")
+            .astype("int64").to_numpy(),
+            "sport": np.array([self._sport_code(s) for s in a["sport"]], dtype="int16"),
+            "duration_s": duration.to_numpy(float, na_value=np.nan),
+            "distance_m": number("distance_m").to_numpy(float, na_value=np.nan),
+            "activity_id": np.array(a["activity_id"].tolist(), dtype="S"),
+        })
+        # (start in microseconds, the TWIN_KEYS), by start
+        self._recent: list[tuple[int, dict]] = []
 
     def add(self, row: dict) -> None:
-        start = _seconds(row["start_time_utc"])
-        at = int(np.searchsorted(self._starts, start))
-        self._starts = np.insert(self._starts, at, start)
-        self._rows.insert(at, {key: row.get(key) for key in TWIN_KEYS})
+        bisect.insort(self._recent, (_micros(row["start_time_utc"]),
+                                     {key: row.get(key) for key in TWIN_KEYS}), key=_start)
+        if len(self._recent) >= FOLD:
+            self._fold()
 
     def replace(self, activity_id: str, row: dict) -> None:
-        at = next(i for i, r in enumerate(self._rows) if r["activity_id"] == activity_id)
-        del self._rows[at]
-        self._starts = np.delete(self._starts, at)
+        recent = [(t, r) for t, r in self._recent if r["activity_id"] != activity_id]
+        if len(recent) == len(self._recent):
+            gone = self._arrays["activity_id"] == activity_id.encode()
+            self._arrays = {k: v[~gone] for k, v in self._arrays.items()}
+        self._recent = recent
         self.add(row)
 
     def twin_of(self, row: dict, *, thresholds: Thresholds) -> dict | None:
         """The ``TWIN_KEYS`` of the stored activity ``row`` twins, if any (the closest start
         wins)."""
-        start = _seconds(row["start_time_utc"])
-        lo = int(np.searchsorted(self._starts, start - thresholds.twin_start_tolerance_s, "left"))
-        hi = int(np.searchsorted(self._starts, start + thresholds.twin_start_tolerance_s, "right"))
-        candidates = [r for r in self._rows[lo:hi] if is_twin(row, r, thresholds=thresholds)]
+        start = _micros(row["start_time_utc"])
+        tolerance = int(thresholds.twin_start_tolerance_s * 1e6)
+        starts = self._arrays["start_us"]
+        lo, hi = np.searchsorted(starts, [start - tolerance, start + tolerance + 1])
+        recent = self._recent[bisect.bisect_left(self._recent, start - tolerance, key=_start):
+                              bisect.bisect_right(self._recent, start + tolerance, key=_start)]
+        near = [self._row(i) for i in range(lo, hi)] + [r for _, r in recent]
+        candidates = [r for r in near if is_twin(row, r, thresholds=thresholds)]
         if not candidates:
             return None
-        return min(candidates, key=lambda r: abs(_seconds(r["start_time_utc"]) - start))
+        return min(candidates, key=lambda r: abs(r["start_time_utc"] - row["start_time_utc"]))
+
+    def _row(self, i: int) -> dict:
+        a = self._arrays
+        duration, distance = float(a["duration_s"][i]), float(a["distance_m"][i])
+        return {
+            "activity_id": a["activity_id"][i].decode(),
+            "sport": self._sports[a["sport"][i]],
+            "start_time_utc": pd.Timestamp(int(a["start_us"][i]), unit="us", tz="UTC"),
+            "elapsed_time_s": None if np.isnan(duration) else duration,
+            "distance_m": None if np.isnan(distance) else distance,
+        }
+
+    def _fold(self) -> None:
+        recent = TwinIndex(pd.DataFrame([r for _, r in self._recent]))
+        codes = np.array([self._sport_code(s) for s in recent._sports], dtype="int16")
+        added = {**recent._arrays, "sport": codes[recent._arrays["sport"]]}
+        self._arrays = self._sorted({k: np.concatenate([self._arrays[k], added[k]])
+                                     for k in self._arrays})
+        self._recent = []
+
+    def _sport_code(self, sport) -> int:
+        sport = None if sport is None or pd.isna(sport) else str(sport)
+        if sport not in self._sports:
+            self._sports.append(sport)
+        return self._sports.index(sport)
+
+    @staticmethod
+    def _sorted(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        order = np.argsort(arrays["start_us"], kind="stable")
+        return {k: v[order] for k, v in arrays.items()}
 
 
-def _seconds(ts: pd.Timestamp) -> int:
-    return int(pd.Timestamp(ts).timestamp())
+def _start(entry: tuple[int, dict]) -> int:
+    return entry[0]
+
+
+def _micros(start) -> int:
+    """A start time as microseconds since 1970."""
+    return pd.Timestamp(start).value // 1000
 
 
 def merged(stored: dict, new: dict) -> tuple[dict, bool]:

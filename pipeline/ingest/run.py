@@ -16,11 +16,9 @@ import os
 import shutil
 import sys
 import time
-from collections.abc import Iterable
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
-from typing import NamedTuple
 
 import pandas as pd
 from pandera.errors import SchemaError
@@ -30,6 +28,7 @@ from pipeline.config import Thresholds
 from pipeline.errors import InputError, NotAnActivity, UnsafeInput
 from pipeline.ingest.activity_table import ActivityTable
 from pipeline.ingest.dedupe import TWIN_KEYS, TwinIndex, merged
+from pipeline.ingest.ledger import Ledger
 from pipeline.ingest.localtime import local_start, on_utc_clock
 from pipeline.ingest.model import ParsedActivity
 from pipeline.ingest.sources import Leaf, Refusal, TopInput, leaves, top_inputs
@@ -69,7 +68,8 @@ def parse_leaf(leaf: Leaf, *, profile_timezone: str | None, thresholds: Threshol
     """Parse one activity file into activity rows and samples; never raises for bad input.
 
     With ``store``, each activity's samples are written here (in the worker that holds them) under
-    the row's own id and the outcome carries ``None`` instead of the frame (``_Import.absorb``).
+    the row's own id, and the outcome of a file read carries ``None`` instead of the frame
+    (``_Import.absorb``) and no file bytes (a worker need not send them back).
     """
     try:
         parsed = _read(leaf, thresholds)
@@ -105,6 +105,7 @@ def parse_leaf(leaf: Leaf, *, profile_timezone: str | None, thresholds: Threshol
         except SchemaError as e:
             return ParseOutcome(leaf, "quarantined", f"samples out of range ({e})")
         outcome.activities = [(row, None) for row, _ in outcome.activities]
+        outcome.leaf = replace(leaf, data=b"")
     return outcome
 
 
@@ -155,19 +156,7 @@ class _Import:
         self.store = store
         self.thresholds = thresholds
         self.summary = IngestSummary()
-        ledger = st.read_sources(store)
-        self.ledger_rows: list[dict] = []  # recorded since the last flush
-        self.known: dict[str, _Known] = {}  # leaf sha256 -> its first ledger row
-        for sha, source, ids in zip(ledger["sha256"], ledger["source_file"],
-                                    ledger["activity_ids"]):
-            self.known.setdefault(sha, _Known(source, _ids(ids)))
-        tops = ledger["top_sha256"]
-        # an input with a refused part is looked at again: the limits may have been raised since
-        retry = set(tops[ledger["status"] == "refused"].dropna())
-        self.known_tops = set(tops.dropna()) - retry
-        for sha in retry:
-            self.known.pop(sha, None)
-        self.known_names = set(ledger["source_file"])
+        self.ledger = Ledger(store)
         self.table = ActivityTable(store, fast_margin=thresholds.fast_margin)
         self.index = TwinIndex(st.read_activities(store, columns=TWIN_KEYS))
         self.profile_timezone = st.read_profile(store).get("timezone")
@@ -176,7 +165,7 @@ class _Import:
     # ledger -------------------------------------------------------------------------------
     def record(self, source: str, sha: str | None, status: str, *, reason=None, top=None,
                raw_path=None, activity_ids=()) -> None:
-        row = {
+        self.ledger.record({
             "sha256": sha or "",
             "source_file": source,
             "top_sha256": top.sha256 if top else None,
@@ -185,11 +174,7 @@ class _Import:
             "reason": reason,
             "activity_ids": list(activity_ids),
             "ingested_at_utc": pd.Timestamp.now(tz="UTC"),
-        }
-        self.ledger_rows.append(row)
-        if sha:
-            self.known.setdefault(sha, _Known(source, list(activity_ids)))
-        self.known_names.add(source)
+        })
         self.changed = True
 
     def quarantine(self, source: str, reason: str, data: bytes | None, *, unsafe=False,
@@ -266,17 +251,16 @@ class _Import:
 
     def same_bytes(self, leaf: Leaf) -> None:
         """A file whose bytes are already in the store: only its name is added to the sources."""
-        if leaf.source in self.known_names:
+        if self.ledger.has_name(leaf.source):
             return
-        previous = self.known[leaf.sha256]
-        for activity_id in previous.activity_ids:
+        previous_source, previous_ids = self.ledger.first_with(leaf.sha256)
+        for activity_id in previous_ids:
             row = self.table.get(activity_id)
             if row is not None and leaf.source not in row["source_files"]:
                 self.table.put({**row, "source_files": list(row["source_files"]) + [leaf.source]})
         self.summary.duplicates.append(leaf.source)
         self.record(leaf.source, leaf.sha256, "duplicate",
-                    reason=f"same content as {previous.source_file}",
-                    activity_ids=previous.activity_ids)
+                    reason=f"same content as {previous_source}", activity_ids=previous_ids)
 
     def _write_samples(self, activity_id: str, samples: pd.DataFrame | None, *,
                        staged: str | None = None) -> None:
@@ -292,21 +276,8 @@ class _Import:
         if not self.changed:
             return
         self.table.write()
-        if self.ledger_rows:
-            st.append_sources(self.store, pd.DataFrame(self.ledger_rows))
-        self.ledger_rows, self.changed = [], False
-
-
-class _Known(NamedTuple):
-    """What an import needs of an input it has seen before: its name and its activities."""
-
-    source_file: str
-    activity_ids: list[str]
-
-
-def _ids(ids) -> list[str]:
-    """A ledger cell's activity ids as a list (None, or an array when read from Parquet)."""
-    return [] if ids is None or not isinstance(ids, Iterable) else list(ids)
+        self.ledger.write()
+        self.changed = False
 
 
 def _sha(data: bytes) -> str:
@@ -377,8 +348,7 @@ def ingest_paths(paths: list[str], store: st.Store, *, thresholds: Thresholds,
                 if isinstance(item, Refusal):
                     _refusal(job, item)
                     continue
-                if item.source in job.known_names and (item.sha256 in job.known_tops
-                                                       or item.sha256 in job.known):
+                if job.ledger.imported(item.source, item.sha256):
                     continue  # this very input was imported before: nothing to do
                 for leaf in leaves(item, thresholds=thresholds):
                     if isinstance(leaf, Refusal):
@@ -386,7 +356,7 @@ def ingest_paths(paths: list[str], store: st.Store, *, thresholds: Thresholds,
                         continue
                     if any(leaf.sha256 == b[0].sha256 for b in _unsettled(batch, in_flight)):
                         run_batch(settle=True)  # the same bytes twice in one import: settle first
-                    if leaf.sha256 in job.known:
+                    if job.ledger.has_content(leaf.sha256):
                         job.same_bytes(leaf)
                     else:
                         batch.append((leaf, item))

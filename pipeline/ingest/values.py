@@ -121,7 +121,7 @@ def median_speed_mps(percentiles: Sequence[float] | None) -> float:
 
 def easy_speed_of_runs(sports: Sequence[str], median_speeds_mps: Sequence[float]) -> float | None:
     """``easy_speed_mps`` from each activity's sport and ``median_speed_mps``."""
-    sports = np.asarray(sports, dtype=object)
+    sports = sports if isinstance(sports, np.ndarray) else np.asarray(sports, dtype=object)
     medians = np.asarray(median_speeds_mps, dtype=float)
     known = np.isfinite(medians)
     runs = known & (sports == "running")

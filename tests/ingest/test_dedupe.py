@@ -44,3 +44,39 @@ def test_merge_keeps_id_and_all_sources_and_takes_the_richest_data():
     assert combined["format"] == "fit" and combined["name"] == "Morning Run"
     combined2, use_new2 = merged(fit, gpx)
     assert not use_new2 and combined2["activity_id"] == "fit1" and combined2["format"] == "fit"
+
+
+def test_index_finds_twins_among_activities_added_across_folds():
+    from pipeline.ingest.keyindex import FOLD
+
+    index = TwinIndex(pd.DataFrame([row("r0", START), row("ride", START + pd.Timedelta(days=3),
+                                                         sport="cycling")]))
+    for i in range(1, FOLD + 10):  # one fold, then some not yet folded
+        index.add(row(f"r{i}", START + pd.Timedelta(days=4 * i),
+                      sport="walking" if i % 7 == 0 else "running"))
+    for i in (0, 7, 300, FOLD - 1, FOLD + 5):
+        probe = row(f"new{i}", START + pd.Timedelta(days=4 * i, seconds=-40), fmt="gpx")
+        assert index.twin_of(probe, thresholds=T)["activity_id"] == f"r{i}"
+    ride = row("gpx", START + pd.Timedelta(days=3, seconds=5), sport="cycling")
+    assert index.twin_of(ride, thresholds=T)["activity_id"] == "ride"
+    assert index.twin_of({**ride, "sport": "swimming"}, thresholds=T) is None  # other family
+
+    # a twin that changes its stored values (a richer source) is found by the new ones
+    for i in (3, FOLD + 2):
+        index.replace(f"r{i}", row(f"r{i}", START + pd.Timedelta(days=4 * i), distance=5000.0))
+        assert index.twin_of(row("p", START + pd.Timedelta(days=4 * i), distance=10000.0,
+                                 elapsed=None), thresholds=T) is None
+        assert index.twin_of(row("p", START + pd.Timedelta(days=4 * i), distance=5100.0),
+                             thresholds=T)["activity_id"] == f"r{i}"
+
+
+def test_index_prefers_the_closest_start_and_reads_any_duration_column():
+    index = TwinIndex(pd.DataFrame([
+        row("early", START - pd.Timedelta(seconds=100), elapsed=None, timer_time_s=3600.0),
+        row("late", START + pd.Timedelta(seconds=30), elapsed=None, moving_time_s=3550.0),
+    ]))
+    twin = index.twin_of(row("n", START, distance=None), thresholds=T)
+    assert twin["activity_id"] == "late"
+    assert index.twin_of(row("n", START - pd.Timedelta(seconds=90), distance=None),
+                         thresholds=T)["activity_id"] == "early"
+    assert index.twin_of(row("n", START, elapsed=4000.0, distance=None), thresholds=T) is None

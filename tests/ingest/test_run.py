@@ -184,3 +184,20 @@ def test_whole_corpus_quarantines_only_broken_files(data_dir, corpus, capsys):
     assert len(pair) == 1 and any("stopped_example.gpx" in x for x in pair[0])
     assert activities["start_time_utc"].min() > pd.Timestamp("2000-01-01", tz="UTC")
     assert len(out["partial"]) >= 2  # the COROS file and the truncated ride at least
+
+
+def test_a_worker_sends_back_rows_only(data_dir, denver_evening_fit):
+    from pipeline.ingest.run import parse_leaf
+    from pipeline.ingest.sources import Leaf, bytes_sha256
+
+    data = denver_evening_fit.read_bytes()
+    leaf = Leaf(source="evening.fit", kind="fit", data=data, sha256=bytes_sha256(data))
+    store = st.Store(data_dir, "me")
+    outcome = parse_leaf(leaf, profile_timezone=None, thresholds=T, store=store)
+    [(row, samples)] = outcome.activities
+    assert outcome.status == "ok" and samples is None and outcome.leaf.data == b""
+    assert outcome.leaf.sha256 == leaf.sha256 and leaf.data == data
+    assert len(st.read_samples(store, row["activity_id"])) == 1800  # written by the worker
+    broken = Leaf(source="cut.fit", kind="fit", data=data[:20], sha256=bytes_sha256(data[:20]))
+    refused = parse_leaf(broken, profile_timezone=None, thresholds=T, store=store)
+    assert refused.status == "quarantined" and refused.leaf.data == data[:20]  # for quarantine
