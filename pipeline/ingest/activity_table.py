@@ -32,7 +32,8 @@ class ActivityTable:
         self._fast_margin = fast_margin
         self._changed: dict[str, dict] = {}
         self._cached: tuple[int, pd.DataFrame] | None = None  # the row group read last
-        self._group_of = _group_index(st.activity_row_groups(store, ["activity_id"]))
+        self._group_of = _group_index(
+            g["activity_id"] for g in st.activity_row_groups(store, ["activity_id"]))
 
     def get(self, activity_id: str) -> dict | None:
         """The row of ``activity_id`` (a copy: change it through ``put``); None when unknown."""
@@ -99,9 +100,9 @@ class ActivityTable:
         return easy_speed_of_runs(np.concatenate(sports), np.concatenate(medians))
 
 
-def _group_index(groups) -> KeyIndex:
-    """Activity id -> its row group, from the groups' ``activity_id`` columns in order."""
-    ids = [ascii_keys(g["activity_id"] if isinstance(g, pa.Table) else g) for g in groups]
+def _group_index(id_columns) -> KeyIndex:
+    """Activity id -> its row group, from each row group's ``activity_id`` column in order."""
+    ids = [ascii_keys(column) for column in id_columns]
     if not ids:
         return KeyIndex()
     return KeyIndex(np.concatenate(ids), np.repeat(np.arange(len(ids)), [len(i) for i in ids]))
