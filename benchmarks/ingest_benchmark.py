@@ -43,7 +43,7 @@ print(n, time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_ma
 DECODE = """
 import sys, time
 from pathlib import Path
-from pipeline.ingest.fit_fast import decode_fit_fast
+from pipeline.ingest.parse.fit_fast import decode_fit_fast
 files = sorted(Path(sys.argv[1]).glob("*.fit"))
 t = time.perf_counter(); n = 0
 for f in files:

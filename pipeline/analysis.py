@@ -6,7 +6,7 @@ from datetime import date
 
 from pipeline import store as st
 from pipeline.config import Thresholds
-from pipeline.effects import load_effects
+from pipeline.relation.effects import load_effects
 from pipeline.errors import RunloadError
 from pipeline.features.daily import daily_features
 from pipeline.features.weekly import weekly_features

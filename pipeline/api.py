@@ -26,14 +26,14 @@ import pandas as pd
 from pipeline import store as st
 from pipeline.config import Thresholds
 from pipeline.errors import RunloadError
-from pipeline.symptoms import (
+from pipeline.relation.symptoms import (
     calm_baseline_0_10,
     morning_pain_source,
     run_day_lights,
     weekly_pain,
 )
-from pipeline.tolerance import Estimate, lagged_load_frame, tolerated_weekly_km
-from pipeline.tolerance import what_if as _what_if
+from pipeline.relation.tolerance import Estimate, lagged_load_frame, tolerated_weekly_km
+from pipeline.relation.tolerance import what_if as _what_if
 
 
 def athletes(data_dir: str | Path) -> list[str]:

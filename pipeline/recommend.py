@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.config import Thresholds
-from pipeline.symptoms import (
+from pipeline.relation.symptoms import (
     by_date,
     calm_baseline_0_10,
     red_flags,
@@ -36,7 +36,7 @@ from pipeline.symptoms import (
     run_day_lights,
     weekly_pain,
 )
-from pipeline.tolerance import Estimate, tolerated_weekly_km
+from pipeline.relation.tolerance import Estimate, tolerated_weekly_km
 
 CROSS_FLOOR_MIN = 30  # reduce / seek_care: at least two short sessions of cycling or swimming
 CADENCE_CAVEAT = (

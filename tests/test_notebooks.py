@@ -17,7 +17,7 @@ NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
 NAME = re.compile(r"^\d+(\.\d+)*-[a-z0-9]+(-[a-z0-9]+)*\.ipynb$")
 # the package modules a notebook may import: the analysts' API and its documented helpers
 PUBLIC_MODULES = {"pipeline", "pipeline.plots", "pipeline.schemas", "pipeline.errors",
-                  "pipeline.recommend", "pipeline.tolerance", "pipeline.sql"}
+                  "pipeline.recommend", "pipeline.relation.tolerance", "pipeline.sql"}
 
 nbformat = pytest.importorskip("nbformat")
 

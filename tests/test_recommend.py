@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from pipeline.config import Thresholds
 from pipeline.recommend import recommendation
-from pipeline.tolerance import tolerated_weekly_km
+from pipeline.relation.tolerance import tolerated_weekly_km
 from tests.simulate import simulate_daily, weekly_from_daily
 
 TH = Thresholds(bootstrap_resamples=60)

@@ -11,7 +11,7 @@ from pipeline import schemas
 from pipeline import store as st
 from pipeline.config import Thresholds
 from pipeline.demo.fit_encode import activity_fit_bytes
-from pipeline.ingest import fit as fit_module
+from pipeline.ingest.parse import fit as fit_module
 from pipeline.ingest.run import ingest_paths
 
 

@@ -12,7 +12,7 @@ import struct
 import numpy as np
 import pandas as pd
 
-from pipeline.ingest.fit_profile import fit_crc
+from pipeline.ingest.parse.fit_profile import fit_crc
 
 FIT_EPOCH_S = 631065600  # 1989-12-31T00:00:00Z in Unix seconds
 

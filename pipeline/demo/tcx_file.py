@@ -7,7 +7,7 @@ from xml.sax.saxutils import escape
 import numpy as np
 import pandas as pd
 
-from pipeline.ingest.trackpoints import cumulative_distance_m
+from pipeline.ingest.parse.trackpoints import cumulative_distance_m
 
 TCD_NS = "http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2"
 AX_NS = "http://www.garmin.com/xmlschemas/ActivityExtension/v2"

@@ -29,12 +29,12 @@ from pipeline.errors import InputError, NotAnActivity, UnsafeInput
 from pipeline.ingest.activity_table import ActivityTable
 from pipeline.ingest.dedupe import TWIN_KEYS, TwinIndex, merged
 from pipeline.ingest.ledger import Ledger
-from pipeline.ingest.localtime import local_start, on_utc_clock
-from pipeline.ingest.model import ParsedActivity
+from pipeline.ingest.parse.localtime import local_start, on_utc_clock
+from pipeline.ingest.parse.model import ParsedActivity
 from pipeline.ingest.sources import Leaf, Refusal, TopInput, leaves, top_inputs
 # re-exported: callers and tests import these from here
 from pipeline.ingest.summary import MAX_WARNING_LINES, IngestSummary, ParseOutcome  # noqa: F401
-from pipeline.ingest.values import activity_values
+from pipeline.ingest.parse.values import activity_values
 from pipeline.ingest.workers import Batch, Workers
 
 BATCH_FILES = 64
@@ -51,14 +51,14 @@ CRASHED = ("the decoder crashed on this file (its process died); the rest of the
 
 def _read(leaf: Leaf, thresholds: Thresholds) -> list[ParsedActivity]:
     if leaf.kind == "fit":
-        from pipeline.ingest.fit import read_fit
+        from pipeline.ingest.parse.fit import read_fit
 
         return read_fit(leaf.data, source=leaf.source)
     if leaf.kind == "gpx":
-        from pipeline.ingest.gpx import read_gpx
+        from pipeline.ingest.parse.gpx import read_gpx
 
         return read_gpx(leaf.data, source=leaf.source, thresholds=thresholds)
-    from pipeline.ingest.tcx import read_tcx
+    from pipeline.ingest.parse.tcx import read_tcx
 
     return read_tcx(leaf.data, source=leaf.source, thresholds=thresholds)
 

@@ -25,13 +25,13 @@ def process_pool(workers: int) -> ProcessPoolExecutor:
     """A pool of ``workers`` processes: forked from the CLI (the imports are inherited), started
     from a fork server when threads run (Prefect tasks), where a fork is unsafe."""
     if threading.active_count() == 1:  # the CLI: fork inherits the imports (~2 s of start-up)
-        import pipeline.ingest.fit  # noqa: F401 - imported once here, not in every worker
+        import pipeline.ingest.parse.fit  # noqa: F401 - imported once here, not in every worker
 
         return ProcessPoolExecutor(max_workers=workers,
                                    mp_context=multiprocessing.get_context("fork"))
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["pipeline.ingest.run", "pipeline.ingest.fit",
-                                "pipeline.ingest.gpx", "pipeline.ingest.tcx"])
+    ctx.set_forkserver_preload(["pipeline.ingest.run", "pipeline.ingest.parse.fit",
+                                "pipeline.ingest.parse.gpx", "pipeline.ingest.parse.tcx"])
     return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
 
 

@@ -20,7 +20,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from pipeline.config import Thresholds
-from pipeline.symptoms import by_date, morning_pain_0_10
+from pipeline.relation.symptoms import by_date, morning_pain_0_10
 
 # feature -> (label, unit)
 FEATURES = {

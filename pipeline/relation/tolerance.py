@@ -28,8 +28,8 @@ import pandas as pd
 from sklearn.model_selection import TimeSeriesSplit
 
 from pipeline.config import Thresholds
-from pipeline.hinge import HingeRegression
-from pipeline.symptoms import by_date, morning_pain_0_10, morning_pain_source
+from pipeline.relation.hinge import HingeRegression
+from pipeline.relation.symptoms import by_date, morning_pain_0_10, morning_pain_source
 
 
 @dataclass

@@ -13,7 +13,7 @@ from pipeline.demo.athlete import (
     overload_km,
 )
 from pipeline.config import Thresholds
-from pipeline.tolerance import tolerated_weekly_km
+from pipeline.relation.tolerance import tolerated_weekly_km
 
 END = date(2026, 11, 24)  # the demo crosses the end of US daylight saving time (1 Nov 2026)
 

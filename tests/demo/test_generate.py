@@ -47,7 +47,7 @@ def test_same_athlete_same_bytes(small, files, tmp_path):
 
 
 def test_fit_files_decode_with_the_project_reader(small, files):
-    from pipeline.ingest.fit import read_fit
+    from pipeline.ingest.parse.fit import read_fit
 
     for plan, path in zip(small.activities, files.fit_files):
         (parsed,) = read_fit(path.read_bytes(), source=path.name)
@@ -66,8 +66,8 @@ def test_fit_files_decode_with_the_project_reader(small, files):
 
 
 def test_twins_decode_and_match_their_fit(small, files):
-    from pipeline.ingest.gpx import read_gpx
-    from pipeline.ingest.tcx import read_tcx
+    from pipeline.ingest.parse.gpx import read_gpx
+    from pipeline.ingest.parse.tcx import read_tcx
 
     starts = {p.start_utc for p in small.activities}
     for path in files.twin_files:

@@ -7,7 +7,7 @@ import json
 import numpy as np
 
 from pipeline.config import Thresholds
-from pipeline.effects import lagged_features, load_effects, weekly_relation
+from pipeline.relation.effects import lagged_features, load_effects, weekly_relation
 from tests.simulate import simulate_daily
 
 TH = Thresholds(bootstrap_resamples=80)

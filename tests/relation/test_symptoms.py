@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from pipeline.config import Thresholds
-from pipeline.symptoms import (
+from pipeline.relation.symptoms import (
     calm_baseline_0_10,
     morning_pain_0_10,
     morning_pain_source,

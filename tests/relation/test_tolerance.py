@@ -8,7 +8,7 @@ import pytest
 from sklearn.base import clone
 
 from pipeline.config import Thresholds
-from pipeline.tolerance import (
+from pipeline.relation.tolerance import (
     HingeRegression,
     lagged_load_frame,
     time_ordered_skill,

@@ -29,7 +29,7 @@ from pipeline.demo.tcx_file import tcx_activity_bytes
 from pipeline.ingest.activity_table import _with_fast_time_fraction
 from pipeline.ingest.run import parse_leaf
 from pipeline.ingest.sources import Leaf, bytes_sha256
-from pipeline.ingest.values import _first_of_each_bin, easy_speed_mps
+from pipeline.ingest.parse.values import _first_of_each_bin, easy_speed_mps
 from tests.factories import run_samples
 from tests.robustness.conftest import fit_run
 
@@ -226,8 +226,8 @@ def test_samples_decades_apart_are_summarised_in_bounded_time_and_memory():
     code = (
         "import numpy as np, pandas as pd\n"
         "from pipeline.config import Thresholds\n"
-        "from pipeline.ingest.model import ParsedActivity\n"
-        "from pipeline.ingest.values import activity_values\n"
+        "from pipeline.ingest.parse.model import ParsedActivity\n"
+        "from pipeline.ingest.parse.values import activity_values\n"
         "from tests.factories import run_samples\n"
         "s = run_samples('2026-02-01T07:00:00Z', minutes=2)\n"
         "s.loc[119, 'timestamp_utc'] = pd.Timestamp('2055-02-01T07:00:00Z')\n"

@@ -13,10 +13,10 @@ import pytest
 
 from pipeline.config import Thresholds
 from pipeline.errors import UnsafeInput
-from pipeline.ingest.gpx import read_gpx
+from pipeline.ingest.parse.gpx import read_gpx
 from pipeline.ingest.run import parse_leaf
 from pipeline.ingest.sources import Leaf, bytes_sha256
-from pipeline.ingest.xml_safety import MAX_XML_DEPTH, refuse_deep_nesting
+from pipeline.ingest.parse.xml_safety import MAX_XML_DEPTH, refuse_deep_nesting
 from tests.robustness.conftest import reasons
 
 ROOTS = {"gpx": (b'<gpx version="1.1" creator="x">', b"</gpx>", b"gpx"),

@@ -16,10 +16,10 @@ import pandas as pd
 
 from pipeline.config import Thresholds
 from pipeline.errors import InputError, NotAnActivity, UnreadableInput
-from pipeline.ingest.fit_fast import decode_fit_fast
-from pipeline.ingest.fit_recover import WANTED, Decoded, decoded_fit
-from pipeline.ingest.model import ParsedActivity
-from pipeline.ingest.sample_dates import near_session
+from pipeline.ingest.parse.fit_fast import decode_fit_fast
+from pipeline.ingest.parse.fit_recover import WANTED, Decoded, decoded_fit
+from pipeline.ingest.parse.model import ParsedActivity
+from pipeline.ingest.parse.sample_dates import near_session
 from pipeline.schemas import Samples
 
 FIT_EPOCH_UNIX_S = 631065600  # 1989-12-31T00:00:00Z

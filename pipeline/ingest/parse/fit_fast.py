@@ -24,11 +24,11 @@ import numpy as np
 from fitparse.profile import MESSAGE_TYPES
 from fitparse.records import BASE_TYPES
 
-from pipeline.ingest.fit_profile import (
+from pipeline.ingest.parse.fit_profile import (
     KNOWN_BASE_TYPES, NUMERIC, Refused, all_invalid, dev_description, fit_crc, message_values,
     raw_column, raw_values, record_components, renders_names, scaled_column,
 )
-from pipeline.ingest.fit_recover import dev_column
+from pipeline.ingest.parse.fit_recover import dev_column
 
 RECORD, FIELD_DESCRIPTION, DEVELOPER_DATA_ID, TIMESTAMP = 20, 206, 207, 253
 # the messages fit.py reads besides records; ``hr`` messages (HRM-Swim/Tri heart rates kept apart

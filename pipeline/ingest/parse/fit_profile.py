@@ -18,7 +18,7 @@ import numpy as np
 from fitparse.profile import MESSAGE_TYPES
 from fitparse.records import BASE_TYPES
 
-from pipeline.ingest.fit_recover import DATETIME_FIELDS, dev_column
+from pipeline.ingest.parse.fit_recover import DATETIME_FIELDS, dev_column
 
 STRING, BYTE = 0x07, 0x0D
 # struct format -> NumPy kind; the byte order is the definition's

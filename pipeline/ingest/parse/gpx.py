@@ -16,9 +16,9 @@ import numpy as np
 
 from pipeline.config import Thresholds
 from pipeline.errors import NotAnActivity, UnreadableInput
-from pipeline.ingest.model import ParsedActivity
-from pipeline.ingest.trackpoints import samples_frame, sport_from_words
-from pipeline.ingest.xml_safety import (
+from pipeline.ingest.parse.model import ParsedActivity
+from pipeline.ingest.parse.trackpoints import samples_frame, sport_from_words
+from pipeline.ingest.parse.xml_safety import (
     local_name,
     parse_error,
     refuse_deep_nesting,

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.errors import UsageError
-from pipeline.ingest.model import ParsedActivity
+from pipeline.ingest.parse.model import ParsedActivity
 
 DEVICE_RELATIVE = "device-relative times"  # the FIT reader's warning for power-on clocks
 

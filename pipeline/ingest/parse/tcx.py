@@ -13,9 +13,9 @@ import pandas as pd
 
 from pipeline.config import Thresholds
 from pipeline.errors import NotAnActivity, UnreadableInput
-from pipeline.ingest.model import ParsedActivity
-from pipeline.ingest.trackpoints import samples_frame, sport_from_words
-from pipeline.ingest.xml_safety import local_name, safe_root
+from pipeline.ingest.parse.model import ParsedActivity
+from pipeline.ingest.parse.trackpoints import samples_frame, sport_from_words
+from pipeline.ingest.parse.xml_safety import local_name, safe_root
 
 TCX_SPORTS = {"running": "running", "biking": "cycling"}  # the schema's third value is "Other"
 _POINT_FIELDS = {

@@ -19,9 +19,9 @@ import pandas as pd
 
 from pipeline.config import Thresholds
 # _first_of_each_bin: re-exported, tests import it from here
-from pipeline.ingest.altitude import _first_of_each_bin, altitude_values  # noqa: F401
-from pipeline.ingest.model import ParsedActivity
-from pipeline.ingest.trackpoints import FOOT_SPORTS, pause_mask
+from pipeline.ingest.parse.altitude import _first_of_each_bin, altitude_values  # noqa: F401
+from pipeline.ingest.parse.model import ParsedActivity
+from pipeline.ingest.parse.trackpoints import FOOT_SPORTS, pause_mask
 from pipeline.schemas import RUNNING_SPORTS
 
 HR_BINS = 256  # integer heart rates 0..255 bpm

@@ -15,8 +15,8 @@ from pipeline.demo.fit_file import (
     fit_summary_only_bytes,
 )
 from pipeline.errors import NotAnActivity, UnreadableInput
-from pipeline.ingest.fit import activities_from_messages, activity_sport, read_fit
-from pipeline.ingest.fit_recover import Decoded
+from pipeline.ingest.parse.fit import activities_from_messages, activity_sport, read_fit
+from pipeline.ingest.parse.fit_recover import Decoded
 from pipeline.schemas import Samples
 
 

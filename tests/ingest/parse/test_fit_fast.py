@@ -16,10 +16,9 @@ from fitparse.records import DevField
 from pipeline.demo.fit_encode import activity_fit_bytes, fit_crc
 from pipeline.demo.fit_file import fit_activity_bytes, fit_multisport_bytes
 from pipeline.errors import InputError
-from pipeline.ingest.fit import activities_from_messages, read_fit
-from pipeline.ingest.fit_fast import MESSAGES, decode_fit_fast
-from pipeline.ingest.fit_fast_samples import fast_samples_and_messages
-from pipeline.ingest.fit_recover import DATETIME_FIELDS, decoded_fit, dev_column
+from pipeline.ingest.parse.fit import activities_from_messages, read_fit
+from pipeline.ingest.parse.fit_fast import MESSAGES, decode_fit_fast
+from pipeline.ingest.parse.fit_recover import DATETIME_FIELDS, decoded_fit, dev_column
 from pipeline.schemas import Samples
 
 # corpus files the fast path leaves to fitparse, and why (anything else it must decode)
@@ -110,20 +109,22 @@ def run_samples(n: int = 120, *, start: str = "2026-03-02 06:00:00",
 def test_vectorised_encoder_file_agrees_and_becomes_samples():
     data = activity_fit_bytes(run_samples(), sport="running", utc_offset_min=60)
     assert_agrees(data)
-    samples, messages = fast_samples_and_messages(data)
+    [activity] = read_fit(data, source="t.fit")
+    samples = activity.samples
     Samples.validate(samples)
     assert samples["cadence_spm"].to_numpy() == pytest.approx(171.5, abs=2 / 128)
     assert samples["cadence_rpm"].isna().all()
     assert samples["step_length_m"].to_numpy() == pytest.approx(1.08, abs=1e-3)
     assert samples["latitude_deg"].iloc[-1] == pytest.approx(47.3 + 119e-5, abs=1e-6)
-    assert messages["session"][0]["sport"] == "running"
+    assert activity.sport == "running"
 
 
 def test_developer_power_and_fit_tool_layout_agree():
     data = fit_activity_bytes(run_samples(120), sport="running", utc_offset_min=-300,
                               developer_power=True)
     assert_agrees(data)
-    samples, _ = fast_samples_and_messages(data)
+    [activity] = read_fit(data, source="t.fit")
+    samples = activity.samples
     assert samples["dev_power"].to_numpy() == pytest.approx(250 + np.arange(120) % 30)
     assert samples["power_w"].isna().all()
 
@@ -133,17 +134,16 @@ def test_multisport_cadence_follows_each_session():
     ride = run_samples(120, start="2026-03-02 06:10:00")
     data = fit_multisport_bytes([("running", run), ("cycling", ride)], utc_offset_min=0)
     assert_agrees(data)
-    samples, messages = fast_samples_and_messages(data)
-    assert [s["sport"] for s in messages["session"]] == ["running", "cycling"]
-    on_foot = samples["timestamp_utc"] < pd.Timestamp("2026-03-02 06:10:00", tz="UTC")
-    assert samples.loc[on_foot, "cadence_spm"].to_numpy() == pytest.approx(171.5, abs=0.02)
-    assert samples.loc[~on_foot, "cadence_rpm"].to_numpy() == pytest.approx(88.0)
-    assert samples.loc[on_foot, "cadence_rpm"].isna().all()
+    running, cycling = read_fit(data, source="t.fit")
+    assert [running.sport, cycling.sport] == ["running", "cycling"]
+    assert running.samples["cadence_spm"].to_numpy() == pytest.approx(171.5, abs=0.02)
+    assert running.samples["cadence_rpm"].isna().all()
+    assert cycling.samples["cadence_rpm"].to_numpy() == pytest.approx(88.0)
 
 
-def test_fast_samples_equal_what_fit_py_makes_with_fitparse():
+def test_read_fit_samples_equal_what_it_makes_from_fitparse_messages():
     data = fit_activity_bytes(run_samples(200), sport="running", utc_offset_min=120)
-    fast, _ = fast_samples_and_messages(data)
+    fast = read_fit(data, source="t.fit")[0].samples
     slow = activities_from_messages(decoded_fit(data, source="t.fit"), source="t.fit")[0].samples
     for column in Samples.to_schema().columns:
         if column == "timestamp_utc":
@@ -268,7 +268,6 @@ def test_damaged_or_odd_bytes_are_refused_without_an_error(damage):
         "trailing_bytes": good + b"\x00\x01\x02",
     }[damage]
     assert decode_fit_fast(data) is None
-    assert fast_samples_and_messages(data) is None
 
 
 def test_mutated_files_never_raise_and_agree_whenever_accepted():

@@ -2,7 +2,7 @@ import random
 
 import pytest
 
-from pipeline.ingest.fit_profile import fit_crc
+from pipeline.ingest.parse.fit_profile import fit_crc
 
 
 def bitwise_crc16_arc(data: bytes) -> int:

@@ -11,8 +11,8 @@ import pytest
 
 from pipeline.demo.gpx_file import gpx_activity_bytes
 from pipeline.errors import NotAnActivity, UnreadableInput, UnsafeInput
-from pipeline.ingest.gpx import read_gpx
-from pipeline.ingest.trackpoints import haversine_steps_m, steps_per_count
+from pipeline.ingest.parse.gpx import read_gpx
+from pipeline.ingest.parse.trackpoints import haversine_steps_m, steps_per_count
 from pipeline.schemas import Samples
 
 START = pd.Timestamp("2024-05-01 17:30:00", tz="UTC")

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from pipeline.errors import UsageError
-from pipeline.ingest import localtime
-from pipeline.ingest.localtime import gps_timezone, local_start
-from pipeline.ingest.model import ParsedActivity
+from pipeline.ingest.parse import localtime
+from pipeline.ingest.parse.localtime import gps_timezone, local_start
+from pipeline.ingest.parse.model import ParsedActivity
 from pipeline.schemas import LOCAL_DATE_SOURCES
 
 DENVER = (39.74, -104.99)
@@ -107,7 +107,7 @@ def test_time_zone_finder_is_built_once_and_lookups_are_fast():
 
 
 def test_device_relative_clock_gets_its_utc_from_the_gps_time_zone():
-    from pipeline.ingest.localtime import on_utc_clock
+    from pipeline.ingest.parse.localtime import on_utc_clock
 
     # A power-on clock dated from local_timestamp: 2012-02-13 07:16 local, in Denver (UTC-7)
     samples = pd.DataFrame({

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from pipeline.config import Thresholds
-from pipeline.ingest.gpx import read_gpx
-from pipeline.ingest.sample_dates import (
+from pipeline.ingest.parse.gpx import read_gpx
+from pipeline.ingest.parse.sample_dates import (
     far_dates_warning,
     idle_recording_warning,
     in_main_stretch,

@@ -11,7 +11,7 @@ import pytest
 
 from pipeline.demo.tcx_file import TCD_NS, tcx_activity_bytes
 from pipeline.errors import NotAnActivity, UnreadableInput, UnsafeInput
-from pipeline.ingest.tcx import read_tcx
+from pipeline.ingest.parse.tcx import read_tcx
 from pipeline.schemas import Samples
 
 START = pd.Timestamp("2024-05-01 06:10:00", tz="UTC")

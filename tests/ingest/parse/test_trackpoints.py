@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from pipeline.config import Thresholds
-from pipeline.ingest.trackpoints import (
+from pipeline.ingest.parse.trackpoints import (
     median_moving_speed_mps,
     pause_mask,
     plausible_track,
@@ -112,8 +112,8 @@ def test_sport_from_speed_thresholds(median, sport):
 
 def test_corpus_gpx_distances_are_plausible(corpus):
     """Each corpus GPX ends with a distance and pace its sport allows."""
-    from pipeline.ingest.gpx import read_gpx
-    from pipeline.ingest.values import activity_values
+    from pipeline.ingest.parse.gpx import read_gpx
+    from pipeline.ingest.parse.values import activity_values
 
     spiky = ["556160e9-d74c-440c-b0af-363efb753430", "7ff163c7-3486-434f-8201-e83ce7f675b6",
              "9427f130-d6a8-4a0d-bf79-3e5f61d54bb4", "feaf2949-0da0-47cf-b4ed-6818c70d0733"]

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from pipeline.config import Thresholds
-from pipeline.ingest.model import ParsedActivity
-from pipeline.ingest.values import (
+from pipeline.ingest.parse.model import ParsedActivity
+from pipeline.ingest.parse.values import (
     activity_values,
     easy_speed_mps,
     fast_time_fraction,
