@@ -15,6 +15,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from pipeline.cli_text import recommendation_text, run_text
 from pipeline.config import Settings, Thresholds, valid_athlete_id
 from pipeline.errors import RunloadError, UsageError
 
@@ -201,26 +202,8 @@ def cmd_analyze(args, settings: Settings) -> int:
 
     recommendation = analyze(Store(settings.data_dir, args.athlete), as_of=args.as_of,
                              thresholds=settings.thresholds)
-    _print(args, recommendation, _recommendation_text(recommendation))
+    _print(args, recommendation, recommendation_text(recommendation))
     return 0
-
-
-def _recommendation_text(rec: dict) -> str:
-    km = rec.get("weekly_run_km") or {}
-    lines = [
-        f"{rec['athlete']}: {rec['status'].upper()} for the week of {rec['week_start']}"
-        f" (confidence {rec['confidence']})",
-        f"  run {km.get('min')}-{km.get('max')} km in {_runs(rec.get('runs_per_week'))},"
-        f" longest run <= {rec.get('longest_run_km_max')} km,"
-        f" cross-training {rec.get('cross_training_min')} min",
-    ]
-    lines += [f"  RED FLAG: {f['message']}" for f in rec.get("red_flags", [])]
-    lines += [f"  - {r}" for r in rec.get("reasons", [])]
-    return "\n".join(lines)
-
-
-def _runs(n) -> str:
-    return f"{n} run" if n == 1 else f"{n} runs"
 
 
 def cmd_report(args, settings: Settings) -> int:
@@ -242,7 +225,7 @@ def cmd_run(args, settings: Settings) -> int:
 
     result = flows.run_cli(settings, athlete=None if args.all else args.athlete,
                            as_of=args.as_of, dask_address=args.dask_address)
-    _print(args, result, flows.run_text(result))
+    _print(args, result, run_text(result))
     return 1 if result.get("rejected") else 0
 
 
@@ -250,7 +233,7 @@ def cmd_demo(args, settings: Settings) -> int:
     from pipeline import flows
 
     result = flows.demo_cli(settings, demo_dir=args.dir, athlete=args.athlete)
-    _print(args, result, flows.run_text(result))
+    _print(args, result, run_text(result))
     return 0
 
 

@@ -10,58 +10,36 @@ the same functions without Prefect); here they become tasks with ``task(name=...
 * ``athlete_pipeline`` (one athlete end to end) and ``all_athletes`` (every athlete under the data
   folder; on a Dask cluster with ``dask_address``).
 
-Prefect reads its settings when first imported, so the defaults below are set before that: no
-console logging (the CLI prints its own summary; set ``RUNLOAD_VERBOSE=1`` to see Prefect's),
-telemetry off. Served flows still send their logs to the Prefect API for the UI.
+Prefect's settings are set by ``pipeline.prefect_defaults`` (imported before Prefect). Served
+flows still send their logs to the Prefect API for the UI.
 """
 
 # no ``from __future__ import annotations``: Prefect validates a served flow's parameters from
 # its annotations, which must then be real types
+import pipeline.prefect_defaults  # noqa: F401  (first: Prefect reads the environment at import)
+
+import hashlib
+import logging
 import os
+from dataclasses import replace
+from datetime import date, timedelta
+from functools import cache
+from pathlib import Path
 
-_VERBOSE = os.environ.get("RUNLOAD_VERBOSE", "") not in ("", "0")
-for _key, _value in {
-    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-    "PREFECT_TELEMETRY_ENABLE_RESOURCE_METRICS": "false",
-    "PREFECT_CLOUD_ENABLE_ORCHESTRATION_TELEMETRY": "false",
-    # the temporary API server logs cancelled database writes at shutdown: not for users
-    "PREFECT_SERVER_LOGGING_LEVEL": "WARNING" if _VERBOSE else "CRITICAL",
-    "PREFECT_INTERNAL_LOGGING_LEVEL": "ERROR" if _VERBOSE else "CRITICAL",
-    "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "INFO" if _VERBOSE else "CRITICAL",
-    "PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW": "ignore",
-    "DASK_LOGGING__DISTRIBUTED": "warning" if _VERBOSE else "error",
-    # the temporary API server can take well over Prefect's default to start on a busy 2-core
-    # machine (seen here: a demo failing with "Timed out ... ephemeral Prefect API server")
-    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "300",
-}.items():
-    os.environ.setdefault(_key, _value)
+from prefect import flow, task
+from prefect.context import FlowRunContext, TaskRunContext
 
-import contextlib  # noqa: E402
-import hashlib  # noqa: E402
-import logging  # noqa: E402
-from dataclasses import replace  # noqa: E402
-from datetime import date, timedelta  # noqa: E402
-from functools import cache  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-from prefect import flow, task  # noqa: E402
-from prefect.context import FlowRunContext, TaskRunContext  # noqa: E402
-
-from pipeline import store as st  # noqa: E402
-from pipeline.analysis import analyze  # noqa: E402
-from pipeline.config import Settings, Thresholds  # noqa: E402
-from pipeline import painlog  # noqa: E402
-from pipeline.errors import (  # noqa: E402
-    InputError,
-    PainLogError,
-    RunloadError,
-    StoreLockedError,
-    UsageError,
-)
-from pipeline.ingest import run as ingest_run  # noqa: E402
-from pipeline.ingest.run import ParseOutcome, parse_leaf  # noqa: E402
-from pipeline.ingest.sources import Leaf  # noqa: E402
-from pipeline.report import write_reports  # noqa: E402
+from pipeline import painlog
+from pipeline import store as st
+from pipeline.analysis import analyze
+from pipeline.code_version import code_version
+from pipeline.config import Settings, Thresholds
+from pipeline.errors import InputError, PainLogError, RunloadError, StoreLockedError, UsageError
+from pipeline.ingest import run as ingest_run
+from pipeline.ingest.run import ParseOutcome, parse_leaf
+from pipeline.ingest.sources import Leaf
+from pipeline.prefect_server import local_prefect_server
+from pipeline.report import write_reports
 
 logging.getLogger("sqlalchemy").setLevel(logging.CRITICAL)  # same shutdown noise, other logger
 
@@ -75,11 +53,9 @@ DASK_LOCAL_WORKERS = 2
 
 @cache
 def parser_version() -> str:
-    """Hash of the ingest code: a reader fix invalidates every cached parse."""
-    h = hashlib.sha256()
-    for path in sorted(Path(ingest_run.__file__).parent.glob("*.py")):
-        h.update(path.read_bytes())
-    return h.hexdigest()[:16]
+    """Hash of every module a parse runs (``parse_leaf`` and all it imports from ``pipeline``,
+    recursively): a reader or schema fix invalidates every cached parse."""
+    return code_version("pipeline.ingest.run")
 
 
 def parse_cache_key(context, parameters: dict) -> str:
@@ -180,7 +156,8 @@ def ingest_inputs(inputs: list[str], *, data_dir: Path, athlete: str,
         try:
             pain_logs.append(painlog.import_csv(store, path).as_dict())
         except PainLogError as e:
-            rejected.append((path, str(e).split(": ", 1)[-1]))
+            rejected.append((path, f"{len(e.problems)} invalid row(s), nothing was merged: "
+                                   + "; ".join(f"line {n}: {why}" for n, why in e.problems)))
         except InputError as e:
             rejected.append((path, e.reason))
     return {"ingest": summary.as_dict() if summary else None, "pain_logs": pain_logs,
@@ -315,46 +292,16 @@ def run_cli(settings: Settings, *, athlete: str | None, as_of: date | None,
     return f(**kwargs)
 
 
-DEMO_MARKER = ".runload-demo"
-
-
 def demo_cli(settings: Settings, *, demo_dir: Path, athlete: str) -> dict:
-    """``runload demo``: write the demo athlete's files into ``demo_dir/files`` and run the
-    athlete's flow on them. Data and reports go to ``demo_dir/data`` and ``demo_dir/reports``
-    unless ``--data-dir``/``--reports-dir`` name other folders."""
-    import shutil
+    """``runload demo``: write the demo athlete's files (``demo.folder.demo_folder``) and run the
+    athlete's flow on them."""
+    from pipeline.demo.folder import demo_folder
 
-    from pipeline import painlog
-    from pipeline.demo.athlete import demo_athlete
-    from pipeline.demo.generate import write_demo
-    from pipeline.profile import update_profile
-
-    demo_dir = Path(demo_dir)
-    if demo_dir.exists() and any(demo_dir.iterdir()) and not (demo_dir / DEMO_MARKER).exists():
-        raise UsageError(f"{demo_dir} exists and is not a runload demo folder: choose another"
-                         " --dir (the demo replaces its own folder's contents)")
-    default = Settings()
-    data_dir = demo_dir / "data" if settings.data_dir == default.data_dir else settings.data_dir
-    reports_dir = (demo_dir / "reports" if settings.reports_dir == default.reports_dir
-                   else settings.reports_dir)
-    for sub in ("files", "data", "reports"):  # a re-run starts over: today's demo, not stale days
-        if (demo_dir / sub).exists():
-            shutil.rmtree(demo_dir / sub)
-    demo_dir.mkdir(parents=True, exist_ok=True)
-    (demo_dir / DEMO_MARKER).write_text("generated by `runload demo`; safe to delete\n")
-
-    store = st.Store(data_dir, athlete)
-    plan = demo_athlete(end=None)
-    update_profile(store, timezone=plan.timezone, sex=plan.sex, hr_rest_bpm=plan.hr_rest_bpm,
-                   hr_max_bpm=plan.hr_max_bpm)
-    plan = demo_athlete(end=painlog.local_today(store))  # the athlete's today, not UTC's
-    files = write_demo(plan, demo_dir / "files")
-    inputs = [str(demo_dir / "files" / "garmin"), str(demo_dir / "files" / "strava"),
-              str(files.pain_log)]
-    result = athlete_pipeline(data_dir=str(data_dir), reports_dir=str(reports_dir),
-                              athlete=athlete, inputs=inputs)
-    return {**result, "demo_dir": str(demo_dir), "files": str(demo_dir / "files"),
-            "data_dir": str(data_dir), "reports_dir": str(reports_dir)}
+    folder = demo_folder(settings, demo_dir=demo_dir, athlete=athlete)
+    result = athlete_pipeline(data_dir=str(folder.data_dir), reports_dir=str(folder.reports_dir),
+                              athlete=athlete, inputs=folder.inputs)
+    return {**result, "demo_dir": str(folder.demo_dir), "files": str(folder.files_dir),
+            "data_dir": str(folder.data_dir), "reports_dir": str(folder.reports_dir)}
 
 
 def serve_cli(settings: Settings, *, athlete: str | None, interval_minutes: float) -> None:
@@ -397,78 +344,3 @@ def serve_cli(settings: Settings, *, athlete: str | None, interval_minutes: floa
         os.environ["PREFECT_API_URL"] = url  # the runs execute in child processes
         print(f"Prefect UI: {url.removesuffix('/api')}  (a private server; stops with this)")
         serve()
-
-
-@contextlib.contextmanager
-def local_prefect_server(*, timeout_s: float = 120.0):
-    """A ``prefect server start`` on a free local port for the duration; yields its API URL."""
-    import socket
-    import subprocess
-    import sys
-    import time
-    import urllib.request
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    prefect_cli = Path(sys.executable).with_name("prefect")
-    command = [str(prefect_cli)] if prefect_cli.exists() else [sys.executable, "-m", "prefect"]
-    proc = subprocess.Popen(
-        [*command, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True,  # Ctrl-C reaches us; we stop it in order
-    )
-    url = f"http://127.0.0.1:{port}/api"
-    try:
-        deadline = time.monotonic() + timeout_s
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RunloadError("could not start a local Prefect server; start one with"
-                                   " `prefect server start` and set PREFECT_API_URL")
-            time.sleep(0.5)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
-def run_text(result: dict) -> str:
-    """The human summary of a run or demo: per athlete what was ingested and advised, and where
-    the reports are (last line)."""
-    lines = []
-    if result.get("demo_dir"):
-        lines.append(f"demo files written to {result['files']}")
-    for r in result.get("athletes", []):
-        ing = r.get("ingest")
-        parts = []
-        if ing:
-            parts.append(f"{ing['new']} new activities, {ing['duplicates']} duplicates")
-        for p in r.get("pain_logs", []):
-            parts.append(f"{p['new']} new pain entries")
-        rec = r.get("recommendation")
-        head = f"{r['athlete']}: " + (", ".join(parts) if parts else "nothing new")
-        lines.append(head)
-        if rec:
-            km = rec.get("weekly_run_km") or {}
-            lines.append(f"  next week ({rec['week_start']}): {rec['status'].upper()}, run "
-                         f"{km.get('min')}-{km.get('max')} km, longest run <= "
-                         f"{rec.get('longest_run_km_max')} km (confidence {rec['confidence']})")
-            lines += [f"  RED FLAG: {f['message']}" for f in rec.get("red_flags", [])]
-        else:
-            lines.append("  nothing to analyse yet")
-        for item in r.get("rejected", []):
-            lines.append(f"  rejected {item['source']}: {item['reason']}")
-    reports = [p for p in result.get("reports", []) if p.endswith(".html")]
-    if reports:
-        main = next((p for p in reports if p.endswith("index.html")), reports[0])
-        lines.append(f"report: {Path(main).resolve()}")
-    return "\n".join(lines)

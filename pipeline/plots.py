@@ -17,6 +17,12 @@ from matplotlib.colors import ListedColormap
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from pipeline.config import Thresholds
+from pipeline.features.weekly import week_start
+
+_T = Thresholds()  # the defaults of the figures' keyword arguments
+PAIN_CALENDAR_DAYS = 112  # the pain calendar's window (16 weeks)
+
 NO_DATA_GID = "no-data"  # gid of the note text, so callers and tests can find it
 
 # Pain-monitoring zones (Silbernagel 2007, Thomee's zones): safe, acceptable, too much.
@@ -55,8 +61,8 @@ def has_no_data_note(ax: Axes) -> bool:
     return any(t.get_gid() == NO_DATA_GID for t in ax.texts)
 
 
-def pain_zone(pain_0_10: pd.Series, *, safe_max: float = 2.0,
-              acceptable_max: float = 5.0) -> pd.Series:
+def pain_zone(pain_0_10: pd.Series, *, safe_max: float = _T.pain_safe_max,
+              acceptable_max: float = _T.pain_acceptable_max) -> pd.Series:
     """Zone index per value: 0 safe (<= safe_max), 1 acceptable (<= acceptable_max), 2 too much;
     NaN where no pain was entered."""
     values = pd.to_numeric(pain_0_10, errors="coerce").astype(float)
@@ -94,7 +100,7 @@ def _numeric(frame: pd.DataFrame, column: str) -> pd.Series:
 def weekly_km_pain(ax: Axes, weekly: pd.DataFrame, *, tolerated_km: float | None = None,
                    tolerated_band_km: tuple[float, float] | None = None,
                    next_week_km: tuple[float, float] | None = None,
-                   safe_max: float = 2.0, acceptable_max: float = 5.0) -> Axes:
+                   safe_max: float = _T.pain_safe_max, acceptable_max: float = _T.pain_acceptable_max) -> Axes:
     """Weekly running km (bars) against the week's mean next-morning pain (line, right axis).
 
     ``weekly`` has ``week_start``, ``run_km`` and ``pain_next_morning_mean_0_10`` (0-10, NaN when
@@ -152,8 +158,8 @@ def weekly_km_pain(ax: Axes, weekly: pd.DataFrame, *, tolerated_km: float | None
     return ax
 
 
-def pain_calendar(ax: Axes, daily: pd.DataFrame, *, last_days: int = 112,
-                  safe_max: float = 2.0, acceptable_max: float = 5.0) -> Axes:
+def pain_calendar(ax: Axes, daily: pd.DataFrame, *, last_days: int = PAIN_CALENDAR_DAYS,
+                  safe_max: float = _T.pain_safe_max, acceptable_max: float = _T.pain_acceptable_max) -> Axes:
     """A day-by-row strip of during-run, next-morning and sitting pain coloured by zone.
 
     Shows the last ``last_days`` days of ``daily``; grey cells are days without an entry.
@@ -184,8 +190,8 @@ def pain_calendar(ax: Axes, daily: pd.DataFrame, *, last_days: int = 112,
     return ax
 
 
-def previous_longest_cap_km(daily: pd.DataFrame, *, window_days: int = 30,
-                            cap_ratio: float = 1.10) -> pd.Series:
+def previous_longest_cap_km(daily: pd.DataFrame, *, window_days: int = _T.spike_window_days,
+                            cap_ratio: float = _T.single_run_cap) -> pd.Series:
     """Per date, ``cap_ratio`` x the longest run (km) of the previous ``window_days`` days
     (the day itself excluded; NaN before any run). Indexed by date."""
     series = pd.Series(_numeric(daily, "longest_run_km").to_numpy(),
@@ -195,8 +201,8 @@ def previous_longest_cap_km(daily: pd.DataFrame, *, window_days: int = 30,
     return (previous.where(previous > 0) * cap_ratio).reindex(series.index)
 
 
-def longest_run_cap(ax: Axes, daily: pd.DataFrame, *, window_days: int = 30,
-                    cap_ratio: float = 1.10, next_cap_km: float | None = None,
+def longest_run_cap(ax: Axes, daily: pd.DataFrame, *, window_days: int = _T.spike_window_days,
+                    cap_ratio: float = _T.single_run_cap, next_cap_km: float | None = None,
                     next_week_start: pd.Timestamp | None = None,
                     since: pd.Timestamp | None = None) -> Axes:
     """Each day's longest run (stems) against the cap of ``cap_ratio`` x the longest run of the
@@ -268,7 +274,7 @@ def cross_training_rest(ax: Axes, daily: pd.DataFrame) -> Axes:
     (markers, right axis, 0-7)."""
     if daily.empty:
         return no_data(ax, "No days recorded yet.")
-    frame = daily.assign(week_start=_dates(daily).dt.to_period("W-SUN").dt.start_time)
+    frame = daily.assign(week_start=week_start(_dates(daily)))
     columns = [c for c in CROSS_COLOURS if c in frame.columns]
     weekly = frame.groupby("week_start")[columns].sum()
     rest = (frame.groupby("week_start")["rest_day"].sum() if "rest_day" in frame.columns
@@ -299,8 +305,8 @@ def cross_training_rest(ax: Axes, daily: pd.DataFrame) -> Axes:
     return ax
 
 
-def acwr_context(ax: Axes, daily: pd.DataFrame, *, sweet_low: float = 0.8,
-                 sweet_high: float = 1.3, danger: float = 1.5) -> Axes:
+def acwr_context(ax: Axes, daily: pd.DataFrame, *, sweet_low: float = _T.acwr_sweet_low,
+                 sweet_high: float = _T.acwr_sweet_high, danger: float = _T.acwr_danger) -> Axes:
     """The EWMA acute:chronic ratio over time, the 0.8-1.3 band shaded and >= 1.5 marked.
     Context only: the ratio is not a risk score (Impellizzeri 2020, Frandsen 2025)."""
     ratio = _numeric(daily, "acwr_ewma")

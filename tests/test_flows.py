@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from pipeline import store as st
+from pipeline.cli_text import run_text
 
 flows = pytest.importorskip("pipeline.flows")
 
@@ -153,7 +154,7 @@ def test_run_ingests_only_what_is_new_in_the_inbox(harness, demo_files, tmp_path
     (me,) = first["athletes"]
     assert me["ingest"]["new"] == 2 and me["pain_logs"][0]["new"] > 100
     assert Path(first["reports"][0]).exists()
-    assert "report: " in flows.run_text(first).splitlines()[-1]
+    assert "report: " in run_text(first).splitlines()[-1]
     shutil.copy(demo_files.fit_files[2], inbox / demo_files.fit_files[2].name)
     second = flows.run_cli(settings, athlete="me", as_of=END, dask_address=None)
     assert second["athletes"][0]["ingest"]["new"] == 1
@@ -265,14 +266,3 @@ def test_serve_refuses_a_non_positive_interval(tmp_path):
 
     with pytest.raises(UsageError, match="positive"):
         flows.serve_cli(Settings(data_dir=tmp_path), athlete="me", interval_minutes=0)
-
-
-@pytest.mark.slow
-def test_the_private_prefect_server_for_serve_starts_and_stops():
-    import urllib.request
-
-    with flows.local_prefect_server() as url:
-        with urllib.request.urlopen(f"{url}/health", timeout=5) as response:
-            assert response.status == 200
-    with pytest.raises(OSError):
-        urllib.request.urlopen(f"{url}/health", timeout=5)

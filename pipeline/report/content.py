@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.config import Thresholds
+from pipeline.plots import PAIN_CALENDAR_DAYS
 from pipeline.report.evidence import DISCLAIMER, EVIDENCE, RED_FLAG_ADVICE
 from pipeline.report.inputs import ReportInputs
 from pipeline.schemas import RUNNING_SPORTS
@@ -273,6 +274,7 @@ def report_content(inputs: ReportInputs, *, thresholds: Thresholds) -> dict:
         "evidence": evidence(thresholds),
         "disclaimer": DISCLAIMER,
         "history_weeks": HISTORY_WEEKS,
+        "pain_calendar_weeks": PAIN_CALENDAR_DAYS // 7,
     }
 
 

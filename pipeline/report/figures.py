@@ -64,7 +64,7 @@ def report_figures(inputs: ReportInputs, *, thresholds: Thresholds) -> list[dict
                                          else None, tolerated_band_km=tolerated_interval_km(rec),
                                          next_week_km=next_week, **zones), 3.2),
         ("pain_calendar", "Daily pain calendar",
-         f"Last 16 weeks. Zones: 0–{t.pain_safe_max:g} safe (green), {t.pain_safe_max:g}–"
+         f"Last {plots.PAIN_CALENDAR_DAYS // 7} weeks. Zones: 0–{t.pain_safe_max:g} safe (green), {t.pain_safe_max:g}–"
          f"{t.pain_acceptable_max:g} acceptable (amber), above {t.pain_acceptable_max:g} too much"
          " (red); grey: no entry that day.",
          lambda ax: plots.pain_calendar(ax, daily, **zones), 2.3),

@@ -1,0 +1,28 @@
+"""Prefect's settings for runload, set in the environment before Prefect is first imported
+(Prefect reads them once, at import). Import this module before ``prefect``.
+
+No console logging (the CLI prints its own summary; ``RUNLOAD_VERBOSE=1`` shows Prefect's), and
+telemetry off. A value the user set wins.
+"""
+
+import os
+
+VERBOSE = os.environ.get("RUNLOAD_VERBOSE", "") not in ("", "0")
+
+DEFAULTS = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_TELEMETRY_ENABLE_RESOURCE_METRICS": "false",
+    "PREFECT_CLOUD_ENABLE_ORCHESTRATION_TELEMETRY": "false",
+    # the temporary API server logs cancelled database writes at shutdown: not for users
+    "PREFECT_SERVER_LOGGING_LEVEL": "WARNING" if VERBOSE else "CRITICAL",
+    "PREFECT_INTERNAL_LOGGING_LEVEL": "ERROR" if VERBOSE else "CRITICAL",
+    "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "INFO" if VERBOSE else "CRITICAL",
+    "PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW": "ignore",
+    "DASK_LOGGING__DISTRIBUTED": "warning" if VERBOSE else "error",
+    # the temporary API server can take well over Prefect's default to start on a busy 2-core
+    # machine (seen here: a demo failing with "Timed out ... ephemeral Prefect API server")
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "300",
+}
+
+for _key, _value in DEFAULTS.items():
+    os.environ.setdefault(_key, _value)
