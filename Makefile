@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_HOME ?= $(CURDIR)/.venv/prefect-home
 
-.PHONY: setup demo test test-all lint clean
+.PHONY: setup demo test test-quick lint clean
 
 $(BIN)/runload: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +18,15 @@ setup: $(BIN)/runload
 demo: setup
 	$(BIN)/runload demo --dir demo
 
-test: setup
+test: setup lint
 	$(BIN)/python -m pytest
+
+# the quick suite: everything but the cases marked slow (full corpus, browser, flows)
+test-quick: setup
+	$(BIN)/python -m pytest -m "not slow"
+
+lint: setup
+	$(BIN)/ruff check pipeline tests benchmarks
 
 clean:
 	rm -rf $(VENV) demo test-artifacts .pytest_cache

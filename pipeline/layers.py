@@ -1,0 +1,31 @@
+"""The stages of ``pipeline`` in the order data flows through them (docs/architecture.md).
+
+A module may import from its own stage and the stages before it, never from a later one; the
+test ``tests/test_architecture.py`` holds every module to it. A new module is placed here.
+"""
+
+STAGES: list[tuple[str, tuple[str, ...]]] = [
+    ("foundation", ("pipeline.config", "pipeline.errors", "pipeline.schemas",
+                    "pipeline.code_version", "pipeline.layers")),
+    ("parse", ("pipeline.ingest.parse",)),
+    ("store", ("pipeline.store",)),
+    ("ingest", ("pipeline.ingest", "pipeline.painlog", "pipeline.profile")),
+    ("features", ("pipeline.features",)),
+    ("relation", ("pipeline.relation",)),
+    ("recommend", ("pipeline.recommend", "pipeline.analysis")),
+    ("report", ("pipeline.plots", "pipeline.report", "pipeline.api", "pipeline.sql")),
+    ("demo", ("pipeline.demo",)),
+    ("flows", ("pipeline.flows", "pipeline.prefect_defaults", "pipeline.prefect_server")),
+    ("cli", ("pipeline.cli", "pipeline.cli_text")),
+]
+
+
+def stage_of(module: str) -> int | None:
+    """The index in ``STAGES`` of the most specific prefix naming ``module``; None if none."""
+    best: tuple[int, int] | None = None
+    for i, (_, prefixes) in enumerate(STAGES):
+        for prefix in prefixes:
+            if module == prefix or module.startswith(prefix + "."):
+                if best is None or len(prefix) > best[1]:
+                    best = (i, len(prefix))
+    return None if best is None else best[0]
