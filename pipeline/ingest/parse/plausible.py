@@ -63,10 +63,10 @@ def time_us_problem(time_us: int) -> str | None:
     latest = int(latest_utc().value // 1000)
     if earliest <= time_us <= latest:
         return None
-    year = 1970 + time_us / (365.2425 * 86_400e6)
+    day = str(np.datetime64(int(time_us), "us").astype("datetime64[D]"))  # any year
     when = "before 1990: an unset or wrong clock" if time_us < earliest else (
         "after tomorrow: a wrong clock")
-    return f"the recording is dated in the year {int(np.floor(year))}, {when}, not a real date"
+    return f"the recording is dated {day}, {when}, not a real date"
 
 
 def heart_rate_bpm(hr: np.ndarray) -> np.ndarray:
