@@ -2,7 +2,8 @@
 
 Order (SCIENCE.md): the FIT ``activity`` message's ``local_timestamp`` offset; else the time zone
 at the first GPS point (offline lookup with ``timezonefinder``, DST-correct offset via
-``zoneinfo``); else the athlete's configured time zone, or UTC when none is configured.
+``zoneinfo``); else the athlete's configured time zone, or UTC when none is configured. A virtual
+activity (Zwift...) skips the GPS step: its positions lie on a game map, not where the athlete is.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def local_start(
     if parsed.utc_offset_min is not None and np.isfinite(parsed.utc_offset_min):
         offset = float(parsed.utc_offset_min)
         return offset, _midnight(start + pd.Timedelta(minutes=offset)), "fit_local_timestamp"
-    zone_name = gps_timezone(parsed.samples)
+    zone_name = None if parsed.virtual else gps_timezone(parsed.samples)
     source = "gps_timezone"
     if zone_name is None:
         zone_name, source = profile_timezone or "UTC", "profile_timezone"
@@ -71,7 +72,8 @@ def on_utc_clock(parsed: ParsedActivity, *, profile_timezone: str | None) -> Par
         w.startswith(DEVICE_RELATIVE) for w in parsed.warnings
     ):
         return parsed
-    zone_name = gps_timezone(parsed.samples) or profile_timezone or "UTC"
+    zone_name = (None if parsed.virtual else gps_timezone(parsed.samples)) or profile_timezone \
+        or "UTC"
     try:
         zone = ZoneInfo(zone_name)
     except (ZoneInfoNotFoundError, ValueError):

@@ -34,6 +34,29 @@ def in_main_stretch(time_us: np.ndarray, *, max_gap_s: float) -> np.ndarray:
     return keep
 
 
+def without_strays(time_us: np.ndarray, *, max_gap_s: float, max_share: float) -> np.ndarray:
+    """True for each sample except strays: those in a stretch (as in ``in_main_stretch``) other
+    than the largest that holds at most ``max_share`` (0-1) of the samples.
+
+    A damaged record dated weeks after the rest is such a stray; a multi-day recording's second
+    day, thousands of samples, is not.
+    """
+    t = np.asarray(time_us, dtype=np.int64)
+    keep = np.ones(len(t), dtype=bool)
+    if len(t) < 2:
+        return keep
+    order = np.argsort(t, kind="stable")
+    breaks = np.diff(t[order]) > max_gap_s * US_PER_S
+    if not breaks.any():
+        return keep
+    stretch = np.concatenate([[0], np.cumsum(breaks)])
+    counts = np.bincount(stretch)
+    stray = counts <= max_share * len(t)
+    stray[int(np.argmax(counts))] = False
+    keep[order] = ~stray[stretch]
+    return keep
+
+
 def near_session(
     time_us: np.ndarray, *, start_us: int | None, end_us: int | None, margin_s: float
 ) -> np.ndarray:
