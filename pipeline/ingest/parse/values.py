@@ -21,7 +21,7 @@ from pipeline.config import Thresholds
 # _first_of_each_bin: re-exported, tests import it from here
 from pipeline.ingest.parse.altitude import _first_of_each_bin, altitude_values  # noqa: F401
 from pipeline.ingest.parse.model import ParsedActivity
-from pipeline.ingest.parse.plausible import heart_rate_bpm, plausible_hr
+from pipeline.ingest.parse.plausible import MAX_MEAN_CLIMB_MPS, heart_rate_bpm, plausible_hr
 from pipeline.ingest.parse.trackpoints import FOOT_SPORTS, pause_mask
 from pipeline.schemas import RUNNING_SPORTS
 
@@ -59,6 +59,9 @@ def activity_values(parsed: ParsedActivity, *, thresholds: Thresholds) -> dict:
     values = _sample_values(_Columns(samples), sport=parsed.sport, thresholds=thresholds)
     samples_elapsed_s = values["elapsed_time_s"]
     session = _usable_session(parsed.session)
+    note = _implausible_ascent(session, samples_elapsed_s)
+    if note:
+        parsed.warnings.append(note)
     if _samples_cover_session(values, session) < thresholds.min_sample_coverage:
         # Samples cut short (a damaged file) would pair the session's distance with a fraction
         # of its time: every time value comes from the session.
@@ -105,6 +108,19 @@ def _times_within_elapsed(values: dict, samples_elapsed_s: float | None) -> str 
         if values.get(key) is not None and values[key] > elapsed:
             values[key] = float(elapsed)
     return note
+
+
+def _implausible_ascent(session: dict, samples_elapsed_s: float | None) -> str | None:
+    """Drops the device's ``ascent_m`` (in place) when it means climbing faster than anyone can
+    for the whole activity (``plausible.MAX_MEAN_CLIMB_MPS``): a total summed over a broken
+    altimeter's jumps. The samples' own ascent, spikes removed, is used instead."""
+    ascent = session.get("ascent_m")
+    span = session.get("elapsed_time_s") or samples_elapsed_s
+    if not ascent or not span or ascent <= MAX_MEAN_CLIMB_MPS * span:
+        return None
+    del session["ascent_m"]
+    return (f"the device's ascent ({ascent:,.0f} m in {span / 60:.0f} min) is more than anyone "
+            "climbs: computed from the altitude samples instead")
 
 
 def _samples_cover_session(values: dict, session: dict) -> float:
