@@ -137,6 +137,21 @@ def _outings(segments: list, *, gap_s: float) -> list[list]:
     return outings
 
 
+def _refuse_early_recording(gpx: gpxpy.gpx.GPX, *, source: str) -> None:
+    """``ImplausibleDate`` when a segment's points, all dated before GPS began, still run at
+    distinct times (at least half of them different whole seconds): a recording from a device
+    with an unset clock (a 1970 date), not a course whose points share one placeholder time
+    (1901-12-13, the smallest 32-bit Unix time)."""
+    for track in gpx.tracks:
+        for segment in track.segments:
+            timed = [_utc(p.time) for p in segment.points if p.time is not None]
+            times = {t.replace(microsecond=0) for t in timed}
+            if len(times) >= max(2, len(timed) / 2):
+                first = min(times) - _EPOCH
+                first_us = (first.days * 86_400 + first.seconds) * 1_000_000 + first.microseconds
+                raise ImplausibleDate(time_us_problem(first_us), source=source)
+
+
 def _utc(t: dt.datetime) -> dt.datetime:
     # GPX times without an offset are UTC by the schema
     return t.replace(tzinfo=dt.timezone.utc) if t.tzinfo is None else t.astimezone(dt.timezone.utc)
@@ -175,6 +190,7 @@ def read_gpx(
     thresholds = thresholds or Thresholds()
     segments = _timed_segments(gpx)
     if not segments:
+        _refuse_early_recording(gpx, source=source)
         raise NotAnActivity(f"not an activity: {_no_activity_reason(gpx)}", source=source)
     n_timed = sum(len(points) for _, points in segments)
     untimed = sum(len(s.points) for t in gpx.tracks for s in t.segments) - n_timed

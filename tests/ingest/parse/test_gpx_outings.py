@@ -116,7 +116,7 @@ def test_an_outing_dated_in_the_future_beside_a_real_one_is_skipped():
     assert any("2100" in w and "after tomorrow" in w for w in activities[0].warnings)
 
 
-@pytest.mark.parametrize("year, said", [(1985, "before 1990"), (2030, "after tomorrow"),
+@pytest.mark.parametrize("year, said", [(1970, "before 1990"), (1985, "before 1990"), (2030, "after tomorrow"),
                                         (2100, "after tomorrow"), (2300, "after tomorrow"),
                                         (9999, "after tomorrow")])
 def test_a_gpx_dated_before_1990_or_after_tomorrow_is_unreadable_with_that_reason(year, said):
@@ -125,3 +125,11 @@ def test_a_gpx_dated_before_1990_or_after_tomorrow_is_unreadable_with_that_reaso
         read_gpx(data, source="x.gpx")
     assert isinstance(caught.value, UnreadableInput)  # quarantined by the import
     assert str(year) in caught.value.reason
+
+
+def test_points_sharing_one_placeholder_time_before_gps_are_a_course_not_a_wrong_clock():
+    course = track(dt.datetime(1901, 12, 13, 20, 45, 52, tzinfo=dt.timezone.utc), n=50)
+    for p in course.segments[0].points:
+        p.time = dt.datetime(1901, 12, 13, 20, 45, 52, tzinfo=dt.timezone.utc)
+    with pytest.raises(NotAnActivity, match="placeholder times"):
+        read_gpx(gpx_bytes(course), source="x.gpx")
