@@ -54,10 +54,10 @@ _EXT_FIELDS = {
     "speed": "speed_mps",
     "atemp": "temperature_c", "temp": "temperature_c",
 }
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 # No GPS receiver recorded anything before GPS time began; earlier stamps are placeholders (the
 # corpus' Mojstrovka.gpx has 1901-12-13T20:45:52, the smallest 32-bit Unix time, on every point).
-GPS_EPOCH = dt.datetime(1980, 1, 6, tzinfo=dt.timezone.utc)
+GPS_EPOCH = dt.datetime(1980, 1, 6, tzinfo=dt.UTC)
 
 
 def _sport(tracks: list[gpxpy.gpx.GPXTrack], gpx: gpxpy.gpx.GPX, *, source: str,
@@ -154,7 +154,7 @@ def _refuse_early_recording(gpx: gpxpy.gpx.GPX, *, source: str) -> None:
 
 def _utc(t: dt.datetime) -> dt.datetime:
     # GPX times without an offset are UTC by the schema
-    return t.replace(tzinfo=dt.timezone.utc) if t.tzinfo is None else t.astimezone(dt.timezone.utc)
+    return t.replace(tzinfo=dt.UTC) if t.tzinfo is None else t.astimezone(dt.UTC)
 
 
 def read_gpx(

@@ -15,10 +15,9 @@ from pipeline.config import Thresholds
 from pipeline.errors import NotAnActivity, UnreadableInput
 from pipeline.ingest.parse.model import ParsedActivity
 from pipeline.ingest.parse.plausible import (
-    HR_MAX_BPM,
-    HR_MIN_BPM,
     ImplausibleDate,
     date_problem,
+    heart_rate_bpm,
     time_us_problem,
 )
 from pipeline.ingest.parse.sample_dates import in_main_stretch
@@ -122,8 +121,7 @@ def _lap_totals(laps: list[ET.Element], *, cadence_factor: float, crank: bool) -
         return float(np.average(values[ok], weights=time_s[ok])) if ok.any() else None
 
     # 255 (or 0) in every lap is a device without a strap; outside 25-250 bpm is no heart rate
-    plausible = lambda hr: np.where((hr >= HR_MIN_BPM) & (hr <= HR_MAX_BPM), hr, np.nan)  # noqa: E731
-    avg_hr, max_hr = plausible(avg_hr), plausible(max_hr)
+    avg_hr, max_hr = heart_rate_bpm(avg_hr), heart_rate_bpm(max_hr)
 
     out: dict = {}
     if np.isfinite(time_s).any():

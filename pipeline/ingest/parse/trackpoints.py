@@ -13,7 +13,11 @@ import pandas as pd
 
 from pipeline.config import Thresholds
 from pipeline.ingest.parse import plausible
-from pipeline.ingest.parse.sample_dates import far_dates_warning, idle_recording_warning, in_main_stretch
+from pipeline.ingest.parse.sample_dates import (
+    far_dates_warning,
+    idle_recording_warning,
+    in_main_stretch,
+)
 from pipeline.schemas import RUNNING_SPORTS, SAMPLE_CHANNELS, UTC
 
 EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG), metres

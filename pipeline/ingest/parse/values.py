@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.config import Thresholds
+
 # _first_of_each_bin: re-exported, tests import it from here
 from pipeline.ingest.parse.altitude import _first_of_each_bin, altitude_values  # noqa: F401
 from pipeline.ingest.parse.model import ParsedActivity

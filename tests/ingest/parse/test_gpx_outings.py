@@ -15,7 +15,7 @@ from pipeline.ingest.parse.plausible import ImplausibleDate
 from pipeline.schemas import Samples
 
 M_PER_DEG_LAT = 111_195.0
-DAY0 = dt.datetime(2025, 4, 1, 7, 0, tzinfo=dt.timezone.utc)
+DAY0 = dt.datetime(2025, 4, 1, 7, 0, tzinfo=dt.UTC)
 
 
 def track(start: dt.datetime, *, n: int = 600, speed_mps: float = 3.0, lat0: float = 46.0,
@@ -110,7 +110,7 @@ def test_one_outing_of_only_single_points_is_still_not_an_activity():
 
 
 def test_an_outing_dated_in_the_future_beside_a_real_one_is_skipped():
-    future = track(dt.datetime(2100, 1, 1, tzinfo=dt.timezone.utc))
+    future = track(dt.datetime(2100, 1, 1, tzinfo=dt.UTC))
     activities = read_gpx(gpx_bytes(track(DAY0), future), source="x.gpx")
     assert len(activities) == 1 and activities[0].start_time_utc.year == 2025
     assert any("2100" in w and "after tomorrow" in w for w in activities[0].warnings)
@@ -120,7 +120,7 @@ def test_an_outing_dated_in_the_future_beside_a_real_one_is_skipped():
                                         (2100, "after tomorrow"), (2300, "after tomorrow"),
                                         (9999, "after tomorrow")])
 def test_a_gpx_dated_before_1990_or_after_tomorrow_is_unreadable_with_that_reason(year, said):
-    data = gpx_bytes(track(dt.datetime(year, 6, 1, 7, 0, tzinfo=dt.timezone.utc)))
+    data = gpx_bytes(track(dt.datetime(year, 6, 1, 7, 0, tzinfo=dt.UTC)))
     with pytest.raises(ImplausibleDate, match=said) as caught:
         read_gpx(data, source="x.gpx")
     assert isinstance(caught.value, UnreadableInput)  # quarantined by the import
@@ -128,8 +128,8 @@ def test_a_gpx_dated_before_1990_or_after_tomorrow_is_unreadable_with_that_reaso
 
 
 def test_points_sharing_one_placeholder_time_before_gps_are_a_course_not_a_wrong_clock():
-    course = track(dt.datetime(1901, 12, 13, 20, 45, 52, tzinfo=dt.timezone.utc), n=50)
+    course = track(dt.datetime(1901, 12, 13, 20, 45, 52, tzinfo=dt.UTC), n=50)
     for p in course.segments[0].points:
-        p.time = dt.datetime(1901, 12, 13, 20, 45, 52, tzinfo=dt.timezone.utc)
+        p.time = dt.datetime(1901, 12, 13, 20, 45, 52, tzinfo=dt.UTC)
     with pytest.raises(NotAnActivity, match="placeholder times"):
         read_gpx(gpx_bytes(course), source="x.gpx")
