@@ -19,6 +19,7 @@ import numpy as np
 
 from pipeline.config import Thresholds
 from pipeline.errors import InputError, NotAnActivity, UnreadableInput
+from pipeline.ingest.parse.localtime import virtual_app
 from pipeline.ingest.parse.model import ParsedActivity
 from pipeline.ingest.parse.plausible import ImplausibleDate, time_us_problem
 from pipeline.ingest.parse.sample_dates import in_main_stretch
@@ -281,11 +282,9 @@ def _outing_activity(outing: list, gpx: gpxpy.gpx.GPX, *, source: str,
 # Track types and creators of rides and runs in a virtual world (Zwift, Strava's virtual types):
 # their positions are a game map, not a place with a time zone.
 VIRTUAL_TYPES = ("virtualride", "virtualrun", "virtual_activity", "virtual_ride", "virtual_run")
-VIRTUAL_CREATORS = ("zwift", "rouvy", "mywhoosh", "fulgaz", "bkool")
 
 
 def _virtual(tracks: list[gpxpy.gpx.GPXTrack], gpx: gpxpy.gpx.GPX) -> bool:
     """Whether the outing was recorded in a virtual world (its type or the recording app)."""
     types = {(t.type or "").strip().lower() for t in tracks}
-    creator = (gpx.creator or "").lower()
-    return bool(types & set(VIRTUAL_TYPES)) or any(app in creator for app in VIRTUAL_CREATORS)
+    return bool(types & set(VIRTUAL_TYPES)) or virtual_app(gpx.creator)

@@ -19,6 +19,15 @@ from pipeline.errors import UsageError
 from pipeline.ingest.parse.model import ParsedActivity
 
 DEVICE_RELATIVE = "device-relative times"  # the FIT reader's warning for power-on clocks
+# Apps that ride and run in virtual worlds (their GPS positions are a game map), as they name
+# themselves in a file's creator or device
+VIRTUAL_APPS = ("zwift", "rouvy", "mywhoosh", "fulgaz", "bkool")
+
+
+def virtual_app(name: str | None) -> bool:
+    """Whether a creator or device name is a virtual-world app (e.g. "Zwift", "zwift 1.0")."""
+    text = (name or "").lower()
+    return any(app in text for app in VIRTUAL_APPS)
 
 
 @cache

@@ -13,6 +13,7 @@ import pandas as pd
 
 from pipeline.config import Thresholds
 from pipeline.errors import NotAnActivity, UnreadableInput
+from pipeline.ingest.parse.localtime import virtual_app
 from pipeline.ingest.parse.model import ParsedActivity
 from pipeline.ingest.parse.plausible import (
     ImplausibleDate,
@@ -237,6 +238,7 @@ def _activity(
         summary_only=summary_only,
         warnings=warnings,
         session_index=index,
+        virtual=virtual_app(device),  # a Zwift export: positions on a game map
     )
 
 

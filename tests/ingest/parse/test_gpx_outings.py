@@ -133,3 +133,24 @@ def test_points_sharing_one_placeholder_time_before_gps_are_a_course_not_a_wrong
         p.time = dt.datetime(1901, 12, 13, 20, 45, 52, tzinfo=dt.UTC)
     with pytest.raises(NotAnActivity, match="placeholder times"):
         read_gpx(gpx_bytes(course), source="x.gpx")
+
+
+@pytest.mark.parametrize("type_, creator, virtual", [
+    ("VirtualRide", "StravaGPX", True), ("cycling", "Zwift", True),
+    ("cycling", "Garmin Connect", False)])
+def test_a_virtual_ride_is_dated_in_the_athletes_zone_not_the_game_maps(type_, creator, virtual):
+    from pipeline.ingest.parse.localtime import local_start
+
+    # 16:37 UTC on Watopia's map (off the Solomon Islands, UTC+11) would be 03:37 the next day
+    ride = track(dt.datetime(2025, 6, 10, 16, 37, tzinfo=dt.UTC), lat0=-11.64,
+                 speed_mps=9.0, type_=type_)
+    for seg in ride.segments:
+        for p in seg.points:
+            p.longitude = 166.95
+    [a] = read_gpx(gpx_bytes(ride, creator=creator), source="ride.gpx")
+    assert a.virtual is virtual and a.sport == "cycling"
+    offset, day, source = local_start(a, profile_timezone="Europe/London")
+    if virtual:
+        assert (offset, source, day) == (60, "profile_timezone", pd.Timestamp("2025-06-10"))
+    else:
+        assert (offset, source, day) == (660, "gps_timezone", pd.Timestamp("2025-06-11"))

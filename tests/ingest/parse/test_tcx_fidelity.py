@@ -113,3 +113,14 @@ def test_one_wrongly_dated_activity_beside_a_real_one_is_skipped_with_a_warning(
     [kept] = read_tcx(tcx(activity_xml(), wrong), source="x.tcx")
     assert kept.start_time_utc == START
     assert any("skipped" in w and "2100" in w for w in kept.warnings)
+
+
+def test_a_zwift_tcx_is_virtual_and_a_garmin_one_is_not():
+    def with_creator(name: str) -> bytes:
+        body = activity_xml(sport="Biking").replace(
+            "</Lap></Activity>", f"</Lap><Creator><Name>{name}</Name></Creator></Activity>")
+        return tcx(body)
+
+    [zwift] = read_tcx(with_creator("Zwift"), source="x.tcx")
+    [garmin] = read_tcx(with_creator("Forerunner 965"), source="x.tcx")
+    assert zwift.virtual and not garmin.virtual
