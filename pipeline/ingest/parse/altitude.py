@@ -48,6 +48,18 @@ def altitude_values(t: np.ndarray, altitude: np.ndarray, *, typical_s: float,
     return values
 
 
+def altitude_without_spikes(t: np.ndarray, altitude: np.ndarray, warnings: list[str]) -> np.ndarray:
+    """Altitude (m) with physically impossible readings as NaN (``plausible_altitude``), for the
+    stored samples; a warning says how many went. ``t`` in seconds, ascending."""
+    alt = np.asarray(altitude, dtype=float)
+    clean, _ = plausible_altitude(t, alt)
+    dropped = int((np.isfinite(alt) & np.isnan(clean)).sum())
+    if dropped:
+        warnings.append(f"{dropped:,} altitude reading(s) outside the Earth's range or jumping "
+                        f"faster than {MAX_VERTICAL_SPEED_MPS:g} m/s and back set to null")
+    return clean
+
+
 def plausible_altitude(t: np.ndarray, altitude: np.ndarray, *,
                        max_vertical_speed_mps: float = MAX_VERTICAL_SPEED_MPS,
                        slack_m: float = ALTITUDE_SLACK_M,

@@ -16,6 +16,7 @@ import pandas as pd
 
 from pipeline.config import Thresholds
 from pipeline.errors import InputError, NotAnActivity, UnreadableInput
+from pipeline.ingest.parse.altitude import altitude_without_spikes
 from pipeline.ingest.parse.fit_clock import FIT_EPOCH_UNIX_S, RELATIVE_LIMIT_S  # noqa: F401
 from pipeline.ingest.parse.fit_clock import clock as _clock
 from pipeline.ingest.parse.fit_clock import fit_utc as _utc
@@ -306,6 +307,8 @@ def samples_frame(
         frame["cadence_spm"] = 2.0 * cols["cadence_raw"]
     else:  # crank rpm for rides; strokes or cycles per minute for other sports
         frame["cadence_rpm"] = cols["cadence_raw"]
+    frame["altitude_m"] = altitude_without_spikes(frame["elapsed_s"], frame["altitude_m"],
+                                                  warnings)
     limit = MAX_SPEED_FOOT_MPS if sport in FOOT_SPORTS else MAX_SPEED_OTHER_MPS
     speed = frame["speed_mps"]
     if (speed > limit).any():

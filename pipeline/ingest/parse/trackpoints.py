@@ -13,6 +13,7 @@ import pandas as pd
 
 from pipeline.config import Thresholds
 from pipeline.ingest.parse import plausible
+from pipeline.ingest.parse.altitude import altitude_without_spikes
 from pipeline.ingest.parse.sample_dates import (
     far_dates_warning,
     idle_recording_warning,
@@ -421,7 +422,7 @@ def samples_frame(
     if alt is not None and not (np.isfinite(alt) & (alt != 0)).any():
         alt = np.full(n, np.nan)  # all-zero elevations: a placeholder, not a sea-level run
     if alt is not None:
-        cols["altitude_m"] = alt
+        cols["altitude_m"] = altitude_without_spikes(elapsed, alt, warnings)
     hr = cols.get("heart_rate_bpm")
     if hr is not None:  # 0 and 255 are "no strap"; outside 25-250 bpm a glitch
         cols["heart_rate_bpm"] = plausible.heart_rate_bpm(hr)

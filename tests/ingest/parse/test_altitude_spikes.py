@@ -100,3 +100,26 @@ def test_a_spiky_fit_ride_stores_its_real_ascent_not_the_devices_corrupt_total()
     assert v["ascent_m"] == pytest.approx(true, rel=0.15)
     assert v["ascent_m"] / (v["distance_m"] / 1000) < 100
     assert any("more than anyone climbs" in w for w in a.warnings)
+    # the stored samples hold no spike either: one reading to the next stays climbable
+    stored = a.samples["altitude_m"].dropna()
+    assert stored.between(-500, 9000).all() and stored.diff().abs().max() < 10
+    assert any("altitude reading(s)" in w and "set to null" in w for w in a.warnings)
+
+
+def test_a_spiky_gpx_stores_and_counts_no_spike():
+    import datetime as dt
+
+    from pipeline.ingest.parse.gpx import read_gpx
+    from tests.ingest.parse.test_gpx_outings import gpx_bytes, track
+
+    rng = np.random.default_rng(3)
+    ride = track(dt.datetime(2025, 5, 3, 9, tzinfo=dt.UTC), n=2400, speed_mps=5.2,
+                 type_="cycling")
+    alt, true = hills(2400, rng)
+    spiked = plant_spikes(alt, rng, k=12)
+    for p, z in zip(ride.segments[0].points, spiked):
+        p.elevation = float(z)
+    [a] = read_gpx(gpx_bytes(ride), source="ride.gpx")
+    stored = a.samples["altitude_m"].dropna()
+    assert stored.diff().abs().max() < 10
+    assert activity_values(a, thresholds=TH)["ascent_m"] == pytest.approx(true, rel=0.15)
