@@ -31,7 +31,12 @@ from pipeline.ingest.parse.plausible import (
     latest_utc,
     plausible_hr,
 )
-from pipeline.ingest.parse.sample_dates import far_dates_warning, near_session, without_strays
+from pipeline.ingest.parse.sample_dates import (
+    STRAY_SHARE,
+    far_dates_warning,
+    near_session,
+    without_strays,
+)
 from pipeline.schemas import Samples
 
 SEMICIRCLE_DEG = 180.0 / 2**31
@@ -40,9 +45,6 @@ FOOT_SPORTS = ("running", "trail_running", "treadmill_running", "walking", "wate
 MAX_SPEED_FOOT_MPS = 30.0  # faster than any human on foot: a glitch
 MAX_SPEED_OTHER_MPS = 40.0  # 144 km/h: faster than a cyclist descending
 EARLIEST = EARLIEST_UTC  # earlier dates come from an unset clock (plausible.py: one rule)
-# Records dated a day or more from the rest of their session, together at most this share of
-# its records, are damaged (a record stamped weeks late); more is a recording resumed next day.
-STRAY_SHARE = 0.05
 # Activities recorded in a virtual world: their positions are a game map, not a time zone.
 VIRTUAL_MANUFACTURERS = ("zwift",)
 VIRTUAL_SUB_SPORTS = ("virtual_activity",)

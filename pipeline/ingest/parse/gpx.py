@@ -3,7 +3,9 @@
 A file holds one activity per outing: its tracks and segments are joined in time order, and a
 new outing starts where a track or segment begins hours after the previous one ended
 (``Thresholds.outing_gap_s``: three tracks recorded on three days are three activities; the
-tracks of one outing, split at a pause, stay one). Safety: the prolog is
+tracks of one outing, split at a pause, stay one). One segment holding days of recording apart
+(a gap of a day or more, ``far_sample_gap_s``) is cut there too; a few points dated a day away
+are not an outing but wrong dates, dropped. Safety: the prolog is
 scanned for a DTD first (refused), so gpxpy's parser never sees an entity definition, and the
 nesting depth is checked (gpxpy recurses over <extensions> in C: a stack overflow kills the
 process).
@@ -22,7 +24,7 @@ from pipeline.errors import InputError, NotAnActivity, UnreadableInput
 from pipeline.ingest.parse.localtime import virtual_app
 from pipeline.ingest.parse.model import ParsedActivity
 from pipeline.ingest.parse.plausible import ImplausibleDate, time_us_problem
-from pipeline.ingest.parse.sample_dates import in_main_stretch
+from pipeline.ingest.parse.sample_dates import day_stretches, in_main_stretch
 from pipeline.ingest.parse.trackpoints import samples_frame, sport_from_words
 from pipeline.ingest.parse.xml_safety import (
     local_name,
@@ -111,26 +113,43 @@ def _no_activity_reason(gpx: gpxpy.gpx.GPX) -> str:
 
 
 def _timed_segments(
-    gpx: gpxpy.gpx.GPX,
-) -> list[tuple[gpxpy.gpx.GPXTrack, list[gpxpy.gpx.GPXTrackPoint]]]:
-    """Each segment's track and timed points, segments ordered by their first time."""
+    gpx: gpxpy.gpx.GPX, *, far_s: float,
+) -> list[tuple[gpxpy.gpx.GPXTrack, list[gpxpy.gpx.GPXTrackPoint], dt.datetime, dt.datetime]]:
+    """(track, timed points, first and last time of their main stretch) of each segment, ordered
+    by first time. A segment holding days of recording apart (a gap over ``far_s``, each part
+    of substance: ``sample_dates.day_stretches``) gives one entry per part."""
     segments = []
     for track in gpx.tracks:
         for segment in track.segments:
             points = [p for p in segment.points if p.time is not None and _utc(p.time) >= GPS_EPOCH]
-            if points:
-                segments.append((track, points))
-    return sorted(segments, key=lambda item: _utc(item[1][0].time))
+            if not points:
+                continue
+            time_us = np.array([_time_us(p.time) for p in points], dtype=np.int64)
+            part = day_stretches(time_us, max_gap_s=far_s)
+            for k in range(int(part.max()) + 1):
+                mine = part == k
+                piece = [p for p, m in zip(points, mine) if m]
+                main = time_us[mine][in_main_stretch(time_us[mine], max_gap_s=far_s)]
+                segments.append((track, piece, _from_us(main.min()), _from_us(main.max())))
+    return sorted(segments, key=lambda item: item[2])
+
+
+def _time_us(t: dt.datetime) -> int:
+    """UTC microseconds since the Unix epoch (any year gpxpy reads)."""
+    delta = _utc(t) - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def _from_us(time_us: int) -> dt.datetime:
+    return _EPOCH + dt.timedelta(microseconds=int(time_us))
 
 
 def _outings(segments: list, *, gap_s: float) -> list[list]:
-    """The segments grouped into outings: a segment starting more than ``gap_s`` seconds after
-    every earlier segment ended begins a new outing (segments ordered by their first time)."""
+    """The segments (``_timed_segments``) grouped into outings: a segment starting more than
+    ``gap_s`` seconds after every earlier segment ended begins a new outing."""
     outings: list[list] = []
     end = None
-    for track, points in segments:
-        first = _utc(points[0].time)
-        last = max(_utc(p.time) for p in points)
+    for track, points, first, last in segments:
         if end is None or (first - end).total_seconds() > gap_s:
             outings.append([])
         outings[-1].append((track, points))
@@ -148,9 +167,7 @@ def _refuse_early_recording(gpx: gpxpy.gpx.GPX, *, source: str) -> None:
             timed = [_utc(p.time) for p in segment.points if p.time is not None]
             times = {t.replace(microsecond=0) for t in timed}
             if len(times) >= max(2, len(timed) / 2):
-                first = min(times) - _EPOCH
-                first_us = (first.days * 86_400 + first.seconds) * 1_000_000 + first.microseconds
-                raise ImplausibleDate(time_us_problem(first_us), source=source)
+                raise ImplausibleDate(time_us_problem(_time_us(min(times))), source=source)
 
 
 def _utc(t: dt.datetime) -> dt.datetime:
@@ -189,11 +206,11 @@ def read_gpx(
         raise UnreadableInput(f"not a valid GPX file: {e}", source=source) from None
 
     thresholds = thresholds or Thresholds()
-    segments = _timed_segments(gpx)
+    segments = _timed_segments(gpx, far_s=thresholds.far_sample_gap_s)
     if not segments:
         _refuse_early_recording(gpx, source=source)
         raise NotAnActivity(f"not an activity: {_no_activity_reason(gpx)}", source=source)
-    n_timed = sum(len(points) for _, points in segments)
+    n_timed = sum(len(seg[1]) for seg in segments)
     untimed = sum(len(s.points) for t in gpx.tracks for s in t.segments) - n_timed
     outings = _outings(segments, gap_s=thresholds.outing_gap_s)
     out: list[ParsedActivity] = []
@@ -231,10 +248,7 @@ def _outing_activity(outing: list, gpx: gpxpy.gpx.GPX, *, source: str,
     points = [p for _, pts in outing for p in pts]
     tracks = list(dict.fromkeys(track for track, _ in outing))
     n = len(points)
-    time_us = np.empty(n, dtype=np.int64)
-    for i, p in enumerate(points):
-        delta = _utc(p.time) - _EPOCH
-        time_us[i] = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    time_us = np.array([_time_us(p.time) for p in points], dtype=np.int64)
     # the main stretch's date decides (one point with a wrong digit is dropped later)
     main = time_us[in_main_stretch(time_us, max_gap_s=thresholds.far_sample_gap_s)]
     problem = time_us_problem(int(np.median(main)))

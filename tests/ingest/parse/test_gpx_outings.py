@@ -89,6 +89,28 @@ def test_segments_of_one_track_split_only_hours_apart():
     assert [len(a.samples) for a in activities] == [600, 600]
 
 
+def test_one_segment_holding_days_of_recording_apart_is_one_activity_per_day():
+    # inside one segment a gap must reach a day (far_sample_gap_s) to cut it: shorter gaps are
+    # an app left running (warned about), as the corpus' history/720bf570 file shows
+    days = [track(DAY0 + dt.timedelta(days=d), n=600) for d in (0, 2, 5)]
+    one = days[0]
+    for other in days[1:]:
+        one.segments[0].points.extend(other.segments[0].points)
+    activities = read_gpx(gpx_bytes(one), source="x.gpx")
+    assert [len(a.samples) for a in activities] == [600, 600, 600]
+    assert [a.start_time_utc.day for a in activities] == [1, 3, 6]
+
+
+def test_a_few_points_a_day_away_inside_a_segment_are_wrong_dates_not_an_outing():
+    run = track(DAY0, n=600)
+    points = run.segments[0].points
+    for p in points[300:303]:  # three points with a changed day digit
+        p.time += dt.timedelta(days=10)
+    [a] = read_gpx(gpx_bytes(run), source="x.gpx")
+    assert len(a.samples) == 597
+    assert any("dated more than 24 h away" in w for w in a.warnings)
+
+
 def test_the_gap_is_the_thresholds_own():
     first, second = track(DAY0), track(DAY0 + dt.timedelta(hours=2))
     data = gpx_bytes(first, second)
