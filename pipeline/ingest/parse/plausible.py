@@ -20,6 +20,10 @@ EARLIEST_UTC = pd.Timestamp("1990-01-01", tz="UTC")
 # when no strap is paired.
 HR_MIN_BPM = 25.0
 HR_MAX_BPM = 250.0
+# Cadence ceilings: elite sprinters reach ~280 steps/min, track cyclists spin up to ~250 rpm;
+# more is a placeholder (255) or a unit mix-up, not a cadence.
+MAX_CADENCE_SPM = 300.0
+MAX_CADENCE_RPM = 250.0
 # The fastest human-powered change of altitude: vertical-kilometre records climb ~0.6 m/s, a road
 # descent at 90 km/h on a 10 % grade drops 2.5 m/s, an alpine ski racer ~8 m/s. Faster altitude
 # changes between two readings are a broken altimeter or a wrong GPS altitude.

@@ -22,7 +22,13 @@ from pipeline.config import Thresholds
 # _first_of_each_bin: re-exported, tests import it from here
 from pipeline.ingest.parse.altitude import _first_of_each_bin, altitude_values  # noqa: F401
 from pipeline.ingest.parse.model import ParsedActivity
-from pipeline.ingest.parse.plausible import MAX_MEAN_CLIMB_MPS, heart_rate_bpm, plausible_hr
+from pipeline.ingest.parse.plausible import (
+    MAX_CADENCE_RPM,
+    MAX_CADENCE_SPM,
+    MAX_MEAN_CLIMB_MPS,
+    heart_rate_bpm,
+    plausible_hr,
+)
 from pipeline.ingest.parse.trackpoints import FOOT_SPORTS, pause_mask
 from pipeline.schemas import RUNNING_SPORTS
 
@@ -270,9 +276,11 @@ def _sample_values(samples: _Columns, *, sport: str, thresholds: Thresholds) -> 
         "avg_vertical_ratio_pct": "vertical_ratio_pct",
         "avg_stance_time_balance_pct": "stance_time_balance_pct",
     }
+    ceiling = {"cadence_spm": MAX_CADENCE_SPM, "cadence_rpm": MAX_CADENCE_RPM}
     for key, column in positive.items():
         x = samples.column(column)
-        values[key] = _active_mean(np.where(x > 0, x, np.nan), w, moving)
+        ok = (x > 0) & (x <= ceiling.get(column, np.inf))
+        values[key] = _active_mean(np.where(ok, x, np.nan), w, moving)
     power = samples.column("power_w")
     if (power > 0).any():  # coasting at 0 W counts; a channel of only zeros is no power meter
         values["avg_power_w"] = _active_mean(power, w, moving)
@@ -359,7 +367,7 @@ def _avg_speed(values: dict, session: dict) -> float | None:
 
 def _usable_session(session: dict) -> dict:
     """The device's totals that are measurements: heart rates outside 25-250 bpm (255 where no
-    strap was paired) are left to the samples."""
+    strap was paired) and cadences above ``plausible.MAX_CADENCE_*`` are left to the samples."""
     out = {
         k: float(v)
         for k in SESSION_KEYS
@@ -367,6 +375,9 @@ def _usable_session(session: dict) -> dict:
     }
     for key in ("avg_hr_bpm", "max_hr_bpm"):
         if key in out and not plausible_hr(out[key]):
+            del out[key]
+    for key, ceiling in (("avg_cadence_spm", MAX_CADENCE_SPM), ("avg_cadence_rpm", MAX_CADENCE_RPM)):
+        if out.get(key, 0) > ceiling:
             del out[key]
     return out
 

@@ -124,3 +124,15 @@ def test_a_zwift_tcx_is_virtual_and_a_garmin_one_is_not():
     [zwift] = read_tcx(with_creator("Zwift"), source="x.tcx")
     [garmin] = read_tcx(with_creator("Forerunner 965"), source="x.tcx")
     assert zwift.virtual and not garmin.virtual
+
+
+def test_a_placeholder_cadence_of_255_is_no_cadence():
+    # a ride whose trackpoints and lap write <Cadence>255</Cadence>: no sensor, not 255 rpm
+    body = activity_xml(sport="Biking").replace(
+        "</DistanceMeters><HeartRateBpm>", "</DistanceMeters><Cadence>255</Cadence><HeartRateBpm>")
+    body = body.replace("<Track>", "<Cadence>255</Cadence><Track>", 1)
+    v = values_of(tcx(body))
+    assert v["avg_cadence_rpm"] is None
+    normal = values_of(tcx(activity_xml(sport="Biking").replace(
+        "</DistanceMeters><HeartRateBpm>", "</DistanceMeters><Cadence>88</Cadence><HeartRateBpm>")))
+    assert normal["avg_cadence_rpm"] == pytest.approx(88)
