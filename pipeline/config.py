@@ -36,6 +36,10 @@ class Thresholds:
     far_sample_gap_s: float = 86_400.0
     # A GPX/TCX recording spanning 12 h or more, mostly pauses, is an app left running: warned.
     idle_recording_span_s: float = 43_200.0
+    # Tracks or segments of one GPX file that start more than 3 h after the previous one ended are
+    # separate outings (a night, a working day between them), each its own activity; breaks within
+    # one outing (a cafe, a puncture, a long lunch) are shorter (rule of thumb).
+    outing_gap_s: float = 10_800.0
     # GPS spikes (distance from positions): a step faster than max(factor x the activity's own
     # median moving speed, the sport's ceiling) is not movement. Ceilings: the fastest human sprint
     # is ~12.4 m/s (Bolt 2009); road-bike descents reach ~25 m/s (90 km/h).
