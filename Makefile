@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export DO_NOT_TRACK := 1
 export PREFECT_HOME ?= $(CURDIR)/.venv/prefect-home
 
 .PHONY: setup demo test test-all lint clean
