@@ -373,6 +373,7 @@ def ingest_paths(paths: list[str], store: st.Store, *, thresholds: Thresholds,
             if bar is not None:
                 bar.close()
     job.summary.seconds = time.perf_counter() - started
+    job.summary.quarantine_dir = f"{store.quarantine_dir}/"
     return job.summary
 
 

@@ -201,3 +201,27 @@ def test_a_worker_sends_back_rows_only(data_dir, denver_evening_fit):
     broken = Leaf(source="cut.fit", kind="fit", data=data[:20], sha256=bytes_sha256(data[:20]))
     refused = parse_leaf(broken, profile_timezone=None, thresholds=T, store=store)
     assert refused.status == "quarantined" and refused.leaf.data == data[:20]  # for quarantine
+
+
+def test_the_ledger_counts_add_up_to_what_each_import_printed(data_dir, tmp_path):
+    from pipeline.ingest.counts import ledger_counts
+
+    samples = run_samples("2026-03-03T17:00:00Z", minutes=30)
+    gpx = tmp_path / "a" / "run.gpx"
+    gpx.parent.mkdir()
+    gpx.write_bytes(gpx_activity_bytes(samples.drop(columns=["step_length_m"]), name="Run"))
+    fit = tmp_path / "b" / "run.fit"
+    fit.parent.mkdir()
+    fit.write_bytes(fit_activity_bytes(samples, sport="running"))
+    copy = tmp_path / "b" / "copy.fit"
+    copy.write_bytes(fit.read_bytes())
+    other = tmp_path / "b" / "other.fit"
+    other.write_bytes(fit_activity_bytes(run_samples("2026-03-05T17:00:00Z"), sport="running"))
+    bad = tmp_path / "b" / "bad.fit"
+    bad.write_bytes(b"not a FIT file" * 20)
+    first, store = _ingest(data_dir, gpx)
+    second, _ = _ingest(data_dir, fit, copy, other, bad)
+    printed = {k: first.counts()[k] + second.counts()[k] for k in first.counts()}
+    assert printed == ledger_counts(st.read_sources(store))
+    assert printed["new"] == 2 and printed["duplicates"] == 2 and printed["quarantined"] == 1
+    assert f"{store.quarantine_dir}/" in second.text()
