@@ -43,12 +43,14 @@ def ledger_counts(sources: pd.DataFrame) -> dict[str, int]:
 def counts_text(counts: dict[str, int]) -> str:
     """``"118 new, 16 duplicates, 6 quarantined, 8 partial"`` (partial and not-activity files
     only when there are some)."""
-    text = (f"{counts['new']} new, {counts['duplicates']} duplicates, "
+    duplicates = counts["duplicates"]
+    text = (f"{counts['new']} new, {duplicates} duplicate{'' if duplicates == 1 else 's'}, "
             f"{counts['quarantined']} quarantined")
     if counts.get("partial"):
         text += f", {counts['partial']} partial"
     if counts.get("not_activity"):
-        text += f", {counts['not_activity']} not activities"
+        n = counts["not_activity"]
+        text += f", {n} not {'an activity' if n == 1 else 'activities'}"
     return text
 
 

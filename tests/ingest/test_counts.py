@@ -24,7 +24,7 @@ def test_ledger_counts_follow_the_ingest_definitions():
     assert counts == {"new": 4, "duplicates": 4, "quarantined": 2, "partial": 2,
                       "not_activity": 1}
     assert counts_text(counts) == ("4 new, 4 duplicates, 2 quarantined, 2 partial,"
-                                   " 1 not activities")
+                                   " 1 not an activity")
     assert last_upload_utc(sources) == t + pd.Timedelta(hours=1)
     assert ledger_counts(_ledger([])) == dict.fromkeys(counts, 0)
     assert last_upload_utc(_ledger([])) is None
