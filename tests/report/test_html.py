@@ -218,3 +218,47 @@ def test_weekly_view_takes_km_from_weekly_and_pain_from_daily():
     view = weekly_view(daily, weekly)
     assert view["run_km"].tolist() == [30.0, 40.0]
     assert view["pain_next_morning_mean_0_10"].tolist() == pytest.approx([1.0, 4.25])
+
+
+# --- issue 19 --------------------------------------------------------------------------------
+
+
+def test_no_internal_text_and_the_red_flag_once(tmp_path):
+    settings = Settings(data_dir=tmp_path / "data", reports_dir=tmp_path / "reports")
+    message = "Next-morning pain of 7.5/10 on 2026-11-18."
+    rec = recommendation("flo", status="seek_care",
+                         red_flags=[{"code": "pain_above_7", "message": message}])
+    rec["reasons"] = [message, "Run `runload analyze` again (see SCIENCE.md red flags)."]
+    rec["rules_applied"].append({"rule": "red_flags",
+                                 "source": "SCIENCE.md red flags: see an athletic trainer"})
+    write_athlete(settings.data_dir, "flo", days=30, rec=rec)
+    html = write_reports(settings, athlete="flo", as_of=AS_OF)[0].read_text("utf-8")
+    text = re.sub(r"<[^>]+>", " ", re.sub(r"<(style|script)[^>]*>.*?</\1>", "", html, flags=re.S))
+    assert "SCIENCE.md" not in text and "`" not in text
+    assert "documentation" not in text
+    assert text.count(message) == 1
+    assert "Run runload analyze again." in " ".join(text.split())
+
+
+def test_stale_data_says_since_when_and_the_figures_end_there(tmp_path):
+    settings = Settings(data_dir=tmp_path / "data", reports_dir=tmp_path / "reports")
+    later = date(2029, 3, 2)  # the data ends on AS_OF (2026-11-20), the advice is years later
+    rec = recommendation("gus", status="hold", as_of=later)
+    rec["week_start"] = "2029-03-05"
+    write_athlete(settings.data_dir, "gus", days=60, rec=rec)
+    html = write_reports(settings, athlete=None, as_of=None)[-1].read_text("utf-8")
+    assert 'class="athlete status-hold stale"' in html
+    assert f"no data since {AS_OF.isoformat()}" in html
+    report = (settings.reports_dir / "gus" / "report.html").read_text("utf-8")
+    first = report[report.index('id="recommendation"'):report.index('id="red-flags"')]
+    assert f"No data since {AS_OF.isoformat()}" in first
+    assert f"The 26 weeks up to the last data ({AS_OF.isoformat()})" in report
+    # the figures show the data's last months, not years of nothing
+    notes = re.findall(r'<div class="nodata">(.*?)</div>', report)
+    assert not any("No running" in n or "No runs" in n for n in notes), notes
+
+
+def test_recent_data_is_not_stale(built_reports):
+    html = html_of(built_reports, "anna")
+    assert "No data since" not in html
+    assert "The last 26 weeks up to 2026-11-20, and next week" in html
