@@ -152,14 +152,12 @@ def weekly_km_pain(ax: Axes, weekly: pd.DataFrame, *, tolerated_km: float | None
         return no_data(ax, "No running and no next-morning pain entries in this period.")
     bars = ax.bar(weeks, km, width=5.5, align="edge", color=RUN_COLOUR, alpha=0.85,
                   label="running km per week")
+    partial = None
     if 0 < last_week_days < 7:
         partial = bars.patches[-1]
         partial.set_facecolor("white")
         partial.set_edgecolor(RUN_COLOUR)
         partial.set_hatch("////")
-        ax.annotate(f"{last_week_days} of 7 days", (partial.get_x() + 2.75, partial.get_height()),
-                    xytext=(0, 2), textcoords="offset points", ha="center", va="bottom",
-                    fontsize=7, color=RUN_COLOUR)
     last = weeks.max()
     if next_week_km is not None:
         low, high = next_week_km
@@ -185,6 +183,13 @@ def weekly_km_pain(ax: Axes, weekly: pd.DataFrame, *, tolerated_km: float | None
     right = ax.twinx()
     right.set_ylim(0, 10)
     right.set_ylabel("next-morning pain (0–10)")
+    if partial is not None:  # on the twin, so the pain line cannot cover it
+        right.annotate(f"{last_week_days} of 7 days", (partial.get_x() + 2.75,
+                       partial.get_height()), xycoords=ax.transData, xytext=(0, 3),
+                       textcoords="offset points", ha="center", va="bottom", fontsize=7,
+                       color=RUN_COLOUR, zorder=6,
+                       bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none",
+                             "alpha": 0.85})
     centres = weeks + pd.Timedelta(days=3)
     if pain.notna().any():
         right.plot(centres, pain, color=PAIN_COLOUR, linewidth=1.2, marker="", zorder=3)
@@ -204,7 +209,7 @@ def weekly_km_pain(ax: Axes, weekly: pd.DataFrame, *, tolerated_km: float | None
     handles, _ = ax.get_legend_handles_labels()
     if pain_handle is not None:
         handles.append(pain_handle)
-    _legend_above(ax, handles)
+    _legend_above(ax, handles, ncol=3)
     return ax
 
 

@@ -246,7 +246,7 @@ def test_the_week_in_progress_is_marked_and_next_week_sits_at_next_week(ax):
                          last_week_days=5)
     bars = ax.containers[0].patches
     assert bars[-1].get_hatch() and not any(b.get_hatch() for b in bars[:-1])
-    assert any("5 of 7 days" in t.get_text() for t in ax.texts)
+    assert any("5 of 7 days" in t.get_text() for a in ax.figure.axes for t in a.texts)
     [box] = [p for p in ax.patches if p not in bars]
     # the range covers next week only, not the whole axis
     assert box.get_x() == pytest.approx(plots.mdates.date2num(start))
