@@ -13,12 +13,23 @@ from __future__ import annotations
 import pandas as pd
 
 COUNT_KEYS = ("new", "duplicates", "quarantined", "partial", "not_activity")
+# what older versions recorded for a mistyped path: a usage slip, not a file (now exit 2 and
+# nothing recorded), so it is neither counted nor listed
+MISSING_PATH_REASON = "no such file or folder"
+
+
+def recorded_inputs(sources: pd.DataFrame) -> pd.DataFrame:
+    """The ledger without the rows of paths that did not exist."""
+    if sources.empty or "reason" not in sources.columns:
+        return sources
+    return sources[sources["reason"].astype(str) != MISSING_PATH_REASON]
 
 
 def ledger_counts(sources: pd.DataFrame) -> dict[str, int]:
     """The counts above over every import recorded in the ledger (``store.read_sources``), in
     the order the inputs were recorded: the sum of what each ``runload ingest`` printed."""
     counts = dict.fromkeys(COUNT_KEYS, 0)
+    sources = recorded_inputs(sources)
     if sources.empty:
         return counts
     seen: set[str] = set()

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.config import Thresholds
-from pipeline.ingest.counts import counts_text, ledger_counts
+from pipeline.ingest.counts import counts_text, ledger_counts, recorded_inputs
 from pipeline.report.evidence import DISCLAIMER, EVIDENCE, RED_FLAG_ADVICE
 from pipeline.report.inputs import ReportInputs
 from pipeline.report.period import HISTORY_WEEKS, data_through, is_stale
@@ -268,7 +268,7 @@ def data_quality(inputs: ReportInputs, *, limit: int = 12) -> dict:
     """Import counts (``pipeline.ingest.counts``: the words and numbers ``runload ingest``
     prints), quarantined and partial files, days without pain entries, activities missing HR or
     cadence; lists are cut to ``limit`` rows (counts are full)."""
-    sources = inputs.sources
+    sources = recorded_inputs(inputs.sources)
     status = sources["status"].astype(str) if not sources.empty else pd.Series(dtype=str)
     quarantined = (sources[status.isin(["quarantined", "refused"])] if not sources.empty
                    else sources)

@@ -81,16 +81,15 @@ def report_figures(inputs: ReportInputs, *, thresholds: Thresholds) -> list[dict
 
     specs = [
         ("weekly", "Weekly running km and next-morning pain",
-         "Bars: running km per week (Monday to Sunday); a hatched bar is the week in progress."
-         " Line: the week's mean next-morning pain, its dots coloured as in the pain calendar."
-         " Dashed grey line and hatched band: the tolerated weekly km estimated from this"
-         " athlete's history with its 80% interval (absent when the data cannot support one)."
-         " Purple box: next week's suggested range.",
+         "Bars: running km per week, Monday to Sunday (hatched: the week in progress). Line:"
+         " mean next-morning pain, dots coloured as in the pain calendar. Grey dashed line and"
+         " band: the tolerated weekly km from this athlete's history (80% interval; absent"
+         " when the data cannot support one). Purple box: next week's range.",
          lambda ax: plots.weekly_km_pain(
              ax, weekly, tolerated_km=float(tolerated) if tolerated is not None else None,
              tolerated_band_km=tolerated_interval_km(rec), next_week_km=next_week,
              next_week_start=window.next_week_start, last_week_days=window.last_week_days,
-             morning_baseline_0_10=baseline, **zones), 3.2),
+             morning_baseline_0_10=baseline, **zones), 2.9),
         ("pain_calendar", "Daily pain calendar",
          f"During-run and sitting pain: {zone_text}. {morning_text}. Grey: no entry that day.",
          lambda ax: plots.pain_calendar(ax, daily, last_days=window.days,

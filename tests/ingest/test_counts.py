@@ -20,6 +20,9 @@ def test_ledger_counts_follow_the_ingest_definitions():
         ("quarantined", [], t), ("refused", [], t + pd.Timedelta(hours=1)),
         ("not_activity", [], t), ("archive", [], t),
     ])
+    sources["reason"] = ""
+    # a mistyped path an older version recorded: not a file, neither counted nor listed
+    sources.loc[len(sources)] = ("quarantined", [], t, "no such file or folder")
     counts = ledger_counts(sources)
     assert counts == {"new": 4, "duplicates": 4, "quarantined": 2, "partial": 2,
                       "not_activity": 1}

@@ -252,7 +252,7 @@ def test_stale_data_says_since_when_and_the_figures_end_there(tmp_path):
     report = (settings.reports_dir / "gus" / "report.html").read_text("utf-8")
     first = report[report.index('id="recommendation"'):report.index('id="red-flags"')]
     assert f"No data since {AS_OF.isoformat()}" in first
-    assert f"The 26 weeks up to the last data ({AS_OF.isoformat()})" in report
+    assert f"the 26 weeks up to the last data ({AS_OF.isoformat()})" in report
     # the figures show the data's last months, not years of nothing
     notes = re.findall(r'<div class="nodata">(.*?)</div>', report)
     assert not any("No running" in n or "No runs" in n for n in notes), notes
@@ -261,4 +261,4 @@ def test_stale_data_says_since_when_and_the_figures_end_there(tmp_path):
 def test_recent_data_is_not_stale(built_reports):
     html = html_of(built_reports, "anna")
     assert "No data since" not in html
-    assert "The last 26 weeks up to 2026-11-20, and next week" in html
+    assert "the last 26 weeks up to 2026-11-20, and next week" in html

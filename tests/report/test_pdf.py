@@ -93,8 +93,14 @@ def ink_rows_fraction(page: Image.Image) -> float:
 
 
 def headings(html: str) -> list[str]:
-    return [" ".join(re.sub(r"<[^>]+>", "", h).split())
-            for h in re.findall(r"<h[23][^>]*>(.*?)</h[23]>", html, re.S)]
+    """Every h2/h3 text; for a heading with a subtitle, the heading alone and both together."""
+    out = []
+    for h in re.findall(r"<h[23][^>]*>(.*?)</h[23]>", html, re.DOTALL):
+        text = lambda x: " ".join(re.sub(r"<[^>]+>", "", x).split())  # noqa: E731
+        out.append(text(h))
+        if 'class="sub"' in h:
+            out.append(text(re.sub(r'<span class="sub">.*?</span>', "", h, flags=re.DOTALL)))
+    return out
 
 
 def last_line(page_text: str) -> str:
