@@ -242,8 +242,6 @@ def _activity_rows(frame: pd.DataFrame, limit: int) -> list[dict]:
             "sport": str(a["sport"]).replace("_", " "),
             "km": km(a["distance_m"] / 1000 if pd.notna(a["distance_m"]) else None),
             "source": _source_name(a.get("source_files")),
-            "reason": (str(a["partial_reason"]) if "partial_reason" in a
-                       and pd.notna(a["partial_reason"]) else ""),
         })
     return rows
 
