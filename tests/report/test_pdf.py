@@ -133,3 +133,26 @@ def test_the_layout_check_catches_a_stranded_heading_and_a_near_empty_page():
     assert ink_rows_fraction(page) < MIN_INK_ROWS
     text = "Why\n • a reason\n\nThe picture behind it\n\n runload report: anna   page 1 of 5\n"
     assert last_line(text) == "The picture behind it"
+
+
+def test_a_nearly_blank_last_page_is_avoided_by_a_tighter_setting(tmp_path):
+    import weasyprint
+
+    from pipeline.report.html import stylesheet
+    from pipeline.report.pdf import last_page_fill, pdf_bytes
+
+    def html(n: int) -> str:
+        items = "".join(f"<li>line {i} of a long list of reasons</li>" for i in range(n))
+        return (f"<html><head><style>{stylesheet()}</style></head><body><main><ul>{items}</ul>"
+                "</main></body></html>")
+
+    # the shortest list that spills onto a second page: a few lines there, nothing else
+    n = next(n for n in range(30, 200) if len(weasyprint.HTML(string=html(n)).render().pages) > 1)
+    plain = weasyprint.HTML(string=html(n)).render()
+    assert len(plain.pages) == 2 and last_page_fill(plain) < 0.1
+    path = tmp_path / "list.pdf"
+    path.write_bytes(pdf_bytes(html(n)))
+    assert pdf_info(path)["Pages"].strip() == "1"  # set a little tighter: one page
+    # a well-filled last page is left as it is
+    path.write_bytes(pdf_bytes(html(2 * n)))
+    assert pdf_info(path)["Pages"].strip() == "2"
