@@ -20,7 +20,7 @@ STATUS = {
     "hold": ("Hold", "#e39400", "Amber: keep next week's running load where it is."),
     "reduce": ("Reduce", "#d62728", "Red: go back to the last load the athlete tolerated."),
     "seek_care": ("Seek care", "#8b1a1a",
-                  "Red flags: contact an athletic trainer before building running load."),
+                  "Red flags (below): see an athletic trainer before building running load."),
 }
 PAIN_TREND_STEP = 0.5  # a change of half a point (0-10) in the weekly mean counts as a trend
 
@@ -146,8 +146,11 @@ def reasons_text(rec: dict, flags: list[dict]) -> list[str]:
     out = []
     for reason in rec.get("reasons") or []:
         text = reader_text(reason)
-        if text and not any(m in text or text in m for m in messages):
-            out.append(text)
+        if not text or any(m in text or text in m for m in messages):
+            continue
+        if flags and "red flag" in text.lower():  # "One or more red flags: contact ..."
+            continue
+        out.append(text)
     return out
 
 

@@ -228,7 +228,9 @@ def test_no_internal_text_and_the_red_flag_once(tmp_path):
     message = "Next-morning pain of 7.5/10 on 2026-11-18."
     rec = recommendation("flo", status="seek_care",
                          red_flags=[{"code": "pain_above_7", "message": message}])
-    rec["reasons"] = [message, "Run `runload analyze` again (see SCIENCE.md red flags)."]
+    rec["reasons"] = [message, "Run `runload analyze` again (see SCIENCE.md red flags).",
+                      "One or more red flags: please contact an athletic trainer for an"
+                      " assessment before building up again."]
     rec["rules_applied"].append({"rule": "red_flags",
                                  "source": "SCIENCE.md red flags: see an athletic trainer"})
     write_athlete(settings.data_dir, "flo", days=30, rec=rec)
@@ -237,6 +239,7 @@ def test_no_internal_text_and_the_red_flag_once(tmp_path):
     assert "SCIENCE.md" not in text and "`" not in text
     assert "documentation" not in text
     assert text.count(message) == 1
+    assert text.lower().count("contact an athletic trainer") == 1  # the red-flag section's
     assert "Run runload analyze again." in " ".join(text.split())
 
 
