@@ -140,8 +140,11 @@ def tolerated_weekly_km(
                 method="hinge regression, breakpoint by least squares, week block bootstrap")
     if n_weeks < thresholds.min_pain_weeks:
         return Estimate(None, None, reason=(
-            f"only {n_weeks} week(s) with pain ratings; at least {thresholds.min_pain_weeks} "
-            "are needed"), **base)
+            # say what is counted: a week with one rating, or in the first week of history
+            # (no 7-day load before it yet), does not count, so a bare "weeks with pain
+            # ratings" contradicted the pain calendar
+            f"only {n_weeks} week(s) with at least 2 rated mornings after the first week of"
+            f" history; at least {thresholds.min_pain_weeks} are needed"), **base)
     if n_days < thresholds.min_pain_days:
         return Estimate(None, None, reason=(
             f"only {n_days} rated mornings; at least {thresholds.min_pain_days} are needed"),
