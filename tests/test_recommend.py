@@ -169,7 +169,10 @@ def test_estimate_can_be_passed_in_and_is_used():
     assert rec["tolerance"]["interval"] == [round(v, 2) for v in est.interval]
 
 
-def test_hold_after_a_jump_holds_at_the_usual_level_not_the_jump():
+def test_amber_after_a_jump_goes_back_to_the_usual_level_and_says_so():
+    """Issue 16 changed the label: back to 30 km after a 45 km week is 67 % of the last 7 days,
+    below the contract's hold band (85-105 %), so the status is reduce, and the reasons name
+    the two-week-increase rule that set it, with its numbers."""
     from pipeline.features import daily_features, weekly_features
     from tests.features.factories import activities_frame, activity, pain_entry, pain_frame
 
@@ -182,6 +185,9 @@ def test_hold_after_a_jump_holds_at_the_usual_level_not_the_jump():
                            profile={}, thresholds=Thresholds())
     rec = recommendation(daily, weekly_features(daily), athlete="me", as_of=days[-1].date(),
                          thresholds=Thresholds())
-    assert rec["status"] == "hold", rec["reasons"]
+    assert rec["status"] == "reduce", rec["reasons"]
     assert rec["weekly_run_km"]["max"] <= 30.0 + 1e-9
+    assert rec["last_7_days_run_km"] == 45.0 and rec["binding_rule"] == "two_week_increase"
+    assert any("two-week-increase rule" in r and "45.0 km" in r and "30.0 km" in r
+               for r in rec["reasons"])
     assert rec["weekly_run_km"]["min"] < rec["weekly_run_km"]["max"]
