@@ -102,10 +102,10 @@ def summary(runners: list[Runner]) -> dict:
     none = [r for r in runners if r.design == "no_relation"]
     above = [r for r in runners if r.design == "above_everything_run"]
     by_conf = {}
-    for level in ("medium", "high"):
-        rs = [r for r in made if r.confidence == level]
-        by_conf[level] = (len(rs), float(np.mean([abs(r.value / r.truth_km - 1) <= 0.2
-                                                  for r in rs])) if rs else None)
+    for level in ("low", "medium", "high"):
+        err = np.array([abs(r.value / r.truth_km - 1) for r in made if r.confidence == level])
+        by_conf[level] = (len(err), float(np.mean(err <= 0.1)) if len(err) else None,
+                          float(np.mean(err <= 0.2)) if len(err) else None)
     per_design = {}
     for design in DESIGNS:
         rs = [r for r in runners if r.design == design]
@@ -130,6 +130,9 @@ def summary(runners: list[Runner]) -> dict:
         # "at least X" is wrong when the planted tolerance is below X (no_relation has none)
         at_least_above_truth=sum(r.at_least_km is not None and r.at_least_km > r.truth_km
                                  for r in runners if r.design != "no_relation"),
+        at_least_ratio_max=max([r.at_least_km / r.truth_km for r in runners
+                                if r.at_least_km is not None and r.design != "no_relation"],
+                               default=None),
         calibration=by_conf,
         per_design=per_design,
     )
@@ -148,10 +151,12 @@ def printed(s: dict, *, resamples: int, seconds: float) -> str:
              f"false estimates without a relation: {s['false_estimate_rate']:.1%}",
              f"tolerance above everything run: {s['above_everything_estimates']} estimates, "
              f"{s['above_everything_at_least']} 'at least' answers",
-             f"'at least X' answers with X above the truth: {s['at_least_above_truth']}"]
-    for level, (n, share) in s["calibration"].items():
-        lines.append(f"confidence {level}: {n} estimates, "
-                     + (f"{share:.0%} within +-20 %" if share is not None else "none"))
+             f"'at least X' answers with X above the truth: {s['at_least_above_truth']}"
+             + (f" (X at most {s['at_least_ratio_max']:.2f} x the truth)"
+                if s["at_least_ratio_max"] else "")]
+    for level, (n, w10, w20) in s["calibration"].items():
+        lines.append(f"confidence {level}: {n} estimates"
+                     + (f", {w10:.0%} within +-10 %, {w20:.0%} within +-20 %" if n else ""))
     lines.append("design: runners, estimates, median error, within +-20 %, 'at least' answers")
     for design, d in s["per_design"].items():
         err = f"{d['median_error']:+.1%}" if d["median_error"] is not None else "-"
