@@ -180,7 +180,7 @@ def tolerated_weekly_km(
         pairing=model.pairing, carry_over=model.carry_over, model=model, boot_models=boots,
         share_rising=len(rising) / max(1, len(boots)), **base)
     if rise < th.min_pain_rise:
-        at_least = censored_at_least_km(boots, x, th)
+        at_least = censored_at_least_km(boots, x, rows["pain_0_10"].to_numpy(), th)
         if at_least is not None:
             return Estimate(None, None, at_least_km=at_least, reason=(
                 f"next-morning pain did not rise within the range you ran (7-day km up to about "
@@ -188,7 +188,9 @@ def tolerated_weekly_km(
                 "that it is not yet known"), **common)
         return Estimate(None, None, reason=(
             f"next-morning pain did not rise clearly with load within the range you ran (7-day "
-            f"km up to about {top:.0f} km); your tolerated load is not yet known"), **common)
+            f"km up to about {top:.0f} km), nor stay in the safe zone (0-"
+            f"{th.pain_safe_max:g}/10) throughout it; your tolerated load is not yet known"),
+            **common)
     if rise_iv[0] <= 0:
         return Estimate(None, None, reason=(
             f"next-morning pain rose with load in only {len(rising)} of {len(boots)} resamples "
@@ -233,15 +235,24 @@ def likelihood_ratio_interval(model: PainModel, designs: Designs, *,
             float(above.min()) if len(above) else float(inside.max()))
 
 
-def censored_at_least_km(boots: list[PainModel], loads: np.ndarray,
+def censored_at_least_km(boots: list[PainModel], loads: np.ndarray, pain: np.ndarray,
                          th: Thresholds) -> float | None:
-    """The censored answer: the highest 7-day load (between the 10th and 90th percentiles of
+    """The censored answer: the highest 7-day load X (between the 10th and 90th percentiles of
     those run) at which 90 % of the bootstrap fits put the pain rise below ``min_pain_rise``,
-    i.e. a load the history shows was tolerated; None when there is no such load."""
+    provided the mornings after the upper half of the loads up to X were in the pain-monitoring
+    model's safe zone (mean <= ``pain_safe_max``). Pain flat but high is no evidence of a
+    tolerated load: it is also what a runner whose every week is above it reports. None when
+    there is no such load."""
     grid = np.linspace(*np.quantile(loads, [0.1, 0.9]), 41)
     ok = [km for km in grid
           if np.quantile([m.rise_at(km) for m in boots], 0.9) < th.min_pain_rise]
-    return float(max(ok)) if ok else None
+    if not ok:
+        return None
+    at_least = float(max(ok))
+    upper = (loads >= np.median(loads)) & (loads <= at_least)
+    if not upper.any() or float(np.mean(pain[upper])) > th.pain_safe_max:
+        return None
+    return at_least
 
 
 def _breakpoints_within_gaps(models: list[PainModel], designs: Designs, *,
