@@ -335,7 +335,8 @@ def confidence(estimate: Estimate, thresholds: Thresholds = Thresholds()) -> str
     """low without an estimate or when the estimate's out-of-sample skill does not beat "no
     relation" (or could not be measured); high with >= ``confidence_high_min_weeks`` rated
     weeks and an 80% interval within +-``confidence_high_max_halfwidth``; medium otherwise."""
-    if estimate.value is None or estimate.cv_skill is None or estimate.cv_skill <= 0:
+    skill = estimate.cv_skill
+    if estimate.value is None or skill is None or not skill > 0:  # NaN is not skill either
         return "low"
     lo, hi = estimate.interval
     narrow = (hi - lo) / 2 <= thresholds.confidence_high_max_halfwidth * estimate.value

@@ -262,4 +262,5 @@ def test_confidence_is_low_when_skill_does_not_beat_no_relation():
     assert est.value is not None
     assert confidence(replace(est, cv_skill=-2.1)) == "low"
     assert confidence(replace(est, cv_skill=None)) == "low"
+    assert confidence(replace(est, cv_skill=float("nan"))) == "low"
     assert confidence(replace(est, cv_skill=0.3)) in ("medium", "high")

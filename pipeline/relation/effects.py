@@ -56,7 +56,8 @@ def lagged_features(daily: pd.DataFrame) -> pd.DataFrame:
     out["week_start"] = out.index - pd.to_timedelta(out.index.day_of_week, unit="D")
     out["run_km_7d"] = past7(col("run_km").fillna(0))
     out["longest_run_km_1d"] = col("longest_run_km").fillna(0).shift(1)
-    out["spike_excess_1d"] = (col("spike_ratio").shift(1) - 1).clip(lower=0).fillna(0)
+    spike = col("spike_ratio").replace([np.inf, -np.inf], np.nan)  # no earlier run: no spike
+    out["spike_excess_1d"] = (spike.shift(1) - 1).clip(lower=0).fillna(0)
     out["uphill_min_7d"] = past7(col("uphill_min"))
     out["fast_min_7d"] = past7(col("fast_min"))
     out["cadence_at_ref_spm_7d"] = mean7(col("cadence_at_ref_spm"))

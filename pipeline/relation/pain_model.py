@@ -95,6 +95,8 @@ def pairing_loads(daily: pd.DataFrame) -> pd.DataFrame:
     out["7_days_before"] = km.rolling(7, min_periods=1).sum().shift(1).fillna(0.0)
     weekly = km.groupby(out["week_start"]).sum().shift(1, freq="7D")
     out["previous_calendar_week"] = out["week_start"].map(weekly).fillna(0.0).to_numpy()
+    # a ratio over a 30-day longest of 0 is infinite: no earlier run to compare with, no spike
+    spike = spike.replace([np.inf, -np.inf], np.nan)
     out["spike_excess"] = (spike.shift(1) - 1).clip(lower=0).fillna(0.0)
     first = d.index.min() if len(d) else None
     out["supported"] = ((out.index >= first + pd.Timedelta(days=7))

@@ -305,7 +305,8 @@ def time_ordered_skill_of(designs: Designs, fit, *, n_splits: int = 4) -> float 
         err_model.append(np.abs(pred - y[test]))
         err_flat.append(np.abs(y[train].mean() - y[test]))
     flat = np.concatenate(err_flat).mean()
-    return float(1 - np.concatenate(err_model).mean() / flat) if flat > 0 else None
+    skill = 1 - np.concatenate(err_model).mean() / flat if flat > 0 else np.nan
+    return float(skill) if np.isfinite(skill) else None
 
 
 def _fit_share(frame: pd.DataFrame, pain: np.ndarray, fit) -> float:

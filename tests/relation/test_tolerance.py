@@ -237,3 +237,13 @@ def test_a_short_history_says_how_much_more_is_needed():
     est = tolerated_weekly_km(daily, thresholds=TH)
     assert est.value is None and est.weeks_needed == 12
     assert est.reason == "not enough history yet (7 weeks of history; about 12 needed)"
+
+
+def test_an_infinite_spike_ratio_does_not_poison_the_fit():
+    """A run after 30 days with none gives spike_ratio = inf in hand-built frames: no spike, and
+    the skill stays a number (the demo athlete's skill came out NaN and its confidence high)."""
+    daily, _ = simulate_daily(tolerated_km=25, weeks=16, seed=2)
+    daily.loc[daily.index[40], "spike_ratio"] = np.inf
+    est = tolerated_weekly_km(daily, thresholds=TH)
+    assert est.cv_skill is None or np.isfinite(est.cv_skill)
+    assert est.value is not None and np.isfinite(est.value)
