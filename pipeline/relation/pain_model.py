@@ -112,6 +112,7 @@ class Designs:
     ``grid[p, g]``; ``above[p, g]`` marks the rows whose load is above that breakpoint."""
 
     D: np.ndarray  # (P, R, G, n, 4)
+    DT: np.ndarray  # (P, R, G, 4, n), D transposed (contiguous)
     above: np.ndarray  # (P, G, n) bool
     grid: np.ndarray  # (P, G) km
     loads: np.ndarray  # (P, n) km, the rated rows' load under each pairing
@@ -155,7 +156,7 @@ def candidate_designs(frame: pd.DataFrame, rows: pd.Index, *, n_grid: int = 40,
     above = loads[:, None, :] > grid[:, :, None]
     week = pd.factorize(frame["week_start"].to_numpy()[at])[0]
     del T
-    return Designs(D=D, above=above, grid=grid, loads=loads, spike=spike,
+    return Designs(D=D, DT=np.ascontiguousarray(D.swapaxes(-1, -2)), above=above, grid=grid, loads=loads, spike=spike,
                    y=frame["pain_0_10"].to_numpy(float)[at], week=week,
                    dates=frame.index[at], pairings=tuple(pairings), carry_over=tuple(carry_over))
 
@@ -172,9 +173,10 @@ def best_pain_model(designs: Designs, weights: np.ndarray, *, min_side: int = 4,
     yy = float((w * y * y).sum())
     best = _flat_models(designs, w, yy, n)
     D = designs.D
-    gram = np.einsum("prgni,n,prgnj->prgij", D, w, D, optimize=True)
-    rhs = np.einsum("prgni,n->prgi", D, w * y, optimize=True)
-    side = np.einsum("pgn,n->pg", designs.above.astype(float), w)
+    DT = designs.DT  # (P, R, G, 4, n): batched matrix products are much faster than einsum
+    gram = (DT * w) @ D
+    rhs = DT @ (w * y)
+    side = designs.above.astype(float) @ w
     ok_side = (side >= min_side) & (n - side >= min_side)  # (P, G)
     penalty = np.array([0.0 if p == DEFAULT_PAIRING else -np.log(1 - pairing_margin)
                         for p in designs.pairings])
