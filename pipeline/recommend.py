@@ -248,11 +248,13 @@ def tolerated_cap(estimate: Estimate) -> Bound | None:
 
 
 def pain_intent(last, prev, flags, windows, thresholds) -> tuple[str, str]:
+    """The status the pain signs alone give (before the numbers are checked) and its reason."""
     if flags:
         return "seek_care", ("One or more red flags: please contact an athletic trainer for an "
                              "assessment before building up again.")
     if last is None or last["light"] is None or pd.isna(last["light"]):
-        return "hold", "No pain ratings in the last 7 days: hold the load and log pain to progress."
+        return "hold", ("No pain ratings in the last 7 days, so the pain signs give no reason to "
+                        "change the load; log next-morning pain to progress.")
     changes = windows["morning_change_0_10"].tail(2).to_numpy()
     rising = (len(changes) == 2 and np.all(changes > 0)
               and changes.sum() >= 2 * thresholds.pain_trend_rise)
