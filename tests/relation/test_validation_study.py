@@ -1,7 +1,7 @@
 """The validation study (``tests/relation/study.py``): simulated runners across designs, with
 the thresholds of issue 16 asserted. docs/method.md quotes what the slow test printed.
 
-The slow study uses 25 bootstrap resamples per runner (the analysis uses 200) to run in about
+The slow study uses 40 bootstrap resamples per runner (the analysis uses 200) to run in about
 two minutes; the quick variant checks the same properties on a few runners."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pytest
 from tests.relation.study import DESIGNS, printed, run_study, summary
 
 N_PER_DESIGN = 25  # 225 runners
-RESAMPLES = 25
+RESAMPLES = 40
 
 
 @pytest.mark.slow
