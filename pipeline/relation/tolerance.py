@@ -13,8 +13,8 @@ weeks (days within a week are not independent) and inside each fold of a time-or
 of the choices. The value is the median of the bootstrap breakpoints (bagging steadies the jagged
 profile). Answers:
 
-- an estimate, when pain rises in the bootstrap (the 10th percentile of the modelled rise is
-  above 0) and the real alignment of pain and load beats whole-week shifts of the pain log
+- an estimate, when pain rises in at least ``min_share_rising`` of the bootstrap resamples
+  and the real alignment of pain and load beats whole-week shifts of the pain log
   (``week_shift_p_value`` <= ``shift_test_alpha``);
 - "at least X km" (``at_least_km``; no value) when pain did not rise within the range run;
 - no estimate with the reason otherwise, including "not enough history yet (N weeks; about M
@@ -45,8 +45,8 @@ from pipeline.relation.pain_model import (
 )
 from pipeline.relation.symptoms import by_date, morning_pain_source
 
-__all__ = ["Estimate", "HingeRegression", "PAIRINGS", "lagged_load_frame", "tolerated_weekly_km",
-           "time_ordered_skill", "week_shift_p_value", "what_if"]
+__all__ = ["PAIRINGS", "Estimate", "HingeRegression", "lagged_load_frame", "time_ordered_skill",
+           "tolerated_weekly_km", "week_shift_p_value", "what_if"]
 
 
 @dataclass
@@ -191,7 +191,7 @@ def tolerated_weekly_km(
             f"km up to about {top:.0f} km), nor stay in the safe zone (0-"
             f"{th.pain_safe_max:g}/10) throughout it; your tolerated load is not yet known"),
             **common)
-    if rise_iv[0] <= 0:
+    if len(rising) < th.min_share_rising * len(boots):
         return Estimate(None, None, reason=(
             f"next-morning pain rose with load in only {len(rising)} of {len(boots)} resamples "
             f"of your weeks, so the rise is not consistent enough to place a tolerated load"),
