@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -43,10 +44,25 @@ def _analyzed(root: Path, activities, pain_log, as_of) -> tuple[dict, pd.DataFra
     return rec, stx.read_daily(store)
 
 
-@settings(max_examples=8, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(seed=st.integers(0, 10_000), weeks=st.integers(3, 14), back=st.integers(0, 70))
+STRATEGY = dict(seed=st.integers(0, 10_000), weeks=st.integers(3, 14), back=st.integers(0, 70))
+SETTINGS = dict(deadline=None,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+@settings(max_examples=3, **SETTINGS)
+@given(**STRATEGY)
 def test_analyze_as_of_d_ignores_everything_dated_after_d(seed, weeks, back):
+    check_as_of_invariance(seed, weeks, back)
+
+
+@pytest.mark.slow
+@settings(max_examples=20, **SETTINGS)
+@given(**STRATEGY)
+def test_analyze_as_of_d_ignores_everything_dated_after_d_many_stores(seed, weeks, back):
+    check_as_of_invariance(seed, weeks, back)
+
+
+def check_as_of_invariance(seed: int, weeks: int, back: int) -> None:
     daily, _ = simulate_daily(tolerated_km=30, weeks=weeks, seed=seed, missing=0.3)
     activities, pain_log = activities_and_pain_log(daily)
     activities = with_speed_profiles(activities, np.random.default_rng(seed))

@@ -204,7 +204,7 @@ def assert_status_matches_numbers(rec: dict) -> None:
         assert top < last7, rec
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(athletes(), st.integers(0, 120))
 def test_every_status_matches_its_numbers_and_names_the_binding_rule(daily, days_later):
     as_of = daily["date"].iloc[-1].date() + timedelta(days=days_later)
