@@ -66,6 +66,15 @@ def _iso_date(text: str) -> date:
             f"not a date: {text!r} (use YYYY-MM-DD, e.g. 2026-06-14)") from None
 
 
+def _as_of_date(text: str) -> date:
+    """An ``--as-of`` date: ISO, and not after today (a plan cannot use days not yet lived)."""
+    day = _iso_date(text)
+    if day > date.today():
+        raise argparse.ArgumentTypeError(
+            f"--as-of {day.isoformat()} is in the future (today is {date.today().isoformat()})")
+    return day
+
+
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data-dir", type=Path, default=Path("data"), help="default: ./data")
     p.add_argument("--reports-dir", type=Path, default=Path("reports"), help="default: ./reports")
@@ -107,18 +116,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", type=Path)
 
     p = _sub(commands, "analyze", "Recompute features, symptom relation and recommendation.")
-    p.add_argument("--as-of", type=_iso_date, help="default: today")
+    p.add_argument("--as-of", type=_as_of_date, help="default: today; not in the future")
 
     p = _sub(commands, "report", "Write the HTML and PDF reports.")
     p.add_argument("--all", action="store_true", help="every athlete, plus reports/index.html")
-    p.add_argument("--as-of", type=_iso_date,
-                   help="default: the date of the last `runload analyze`; another date must be"
-                        " analysed first")
+    p.add_argument("--as-of", type=_as_of_date,
+                   help="default: the date of the last `runload analyze` (not in the future);"
+                        " another date must be analysed first")
     p.add_argument("--show-maps", action="store_true", help="include route maps (off: privacy)")
 
     p = _sub(commands, "run", "The whole pipeline as a Prefect flow (inbox, analyze, report).")
     p.add_argument("--all", action="store_true", help="every athlete")
-    p.add_argument("--as-of", type=_iso_date, help="default: today")
+    p.add_argument("--as-of", type=_as_of_date, help="default: today; not in the future")
     p.add_argument("--dask-address", help="run tasks on this Dask scheduler (e.g. tcp://host:8786)"
                    " or 'local' for a local cluster")
 

@@ -72,3 +72,14 @@ def test_a_missing_path_is_a_usage_error_and_nothing_is_recorded(capsys, data_di
     err = capsys.readouterr().err
     assert "such.fit" in err and "gone.zip" in err and "nothing was imported" in err
     assert list(data_dir.iterdir()) == []  # no ledger, no quarantine, no athlete folder
+
+
+def test_an_as_of_date_in_the_future_is_a_usage_error(capsys, data_dir):
+    from datetime import date, timedelta
+
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    with pytest.raises(SystemExit) as e:
+        cli.main(["analyze", "--data-dir", str(data_dir), "--as-of", tomorrow])
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert "in the future" in err and tomorrow in err and "Traceback" not in err
