@@ -74,7 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date", required=True, type=_iso_date, help="local date, YYYY-MM-DD")
     p.add_argument("--pain", required=True, type=float, help="0 to 10")
     p.add_argument("--context", default="daily",
-                   help="during_run, after_run, next_morning, sitting or daily (default)")
+                   help="during_run, after_run, next_morning, sitting, daily (default), "
+                        "during_cross_training or after_cross_training")
+    p.add_argument("--activity", help="with a cross-training context: cycling, swimming, "
+                                      "water_running, elliptical, walking or other")
     p.add_argument("--time", help="HH:MM local time")
     p.add_argument("--weakness", action="store_true", help="hip or hamstring weakness noticed")
     p.add_argument("--rehab", action="store_true", help="stretching or strengthening done")
@@ -187,6 +190,7 @@ def cmd_pain(args, settings: Settings) -> int:
             rehab=args.rehab,
             compression=args.compression,
             note=args.note,
+            activity=args.activity,
         )
     else:
         result = painlog.import_csv(store, args.file,
