@@ -141,6 +141,28 @@ class PainLog(pa.DataFrameModel):
         coerce = True
 
 
+REHAB_STAGES = ("isometric", "isotonic", "heavy_slow", "energy_storage")  # Goom 2016
+
+
+class RehabLog(pa.DataFrameModel):
+    """``rehab_log.parquet``: validated rehab entries, one per (date, exercise)."""
+
+    date: Series[pa.DateTime]
+    exercise: Series[str]
+    sets: Series[pd.Int64Dtype] = pa.Field(ge=1, nullable=True)
+    reps: Series[pd.Int64Dtype] = pa.Field(ge=1, nullable=True)
+    load_kg: Series[float] = pa.Field(ge=0, nullable=True)
+    hold_s: Series[float] = pa.Field(ge=0, nullable=True)
+    pain_0_10: Series[float] = pa.Field(ge=0, le=10, nullable=True)  # during the exercise
+    note: Series[str] = pa.Field(nullable=True)
+    stage: Series[str] = pa.Field(nullable=True, isin=REHAB_STAGES)  # null: unknown or stretch
+    focus: Series[str] = pa.Field(nullable=True)
+
+    class Config:
+        strict = False
+        coerce = True
+
+
 class Daily(pa.DataFrameModel):
     """``daily.parquet``: one row per local date, rest days included. Pain is 0-10."""
 
