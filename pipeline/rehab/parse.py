@@ -13,8 +13,15 @@ from datetime import date
 from functools import partial
 
 from pipeline.errors import RehabLogError
-from pipeline.painlog.parse import _EXCEL_SEP, _delimiter, _shown, csv_text, parsed_date, \
-    parsed_note, parsed_pain
+from pipeline.painlog.parse import (
+    _EXCEL_SEP,
+    _delimiter,
+    _shown,
+    csv_text,
+    parsed_date,
+    parsed_note,
+    parsed_pain,
+)
 
 COLUMNS = ("date", "exercise", "sets", "reps", "load_kg", "hold_s", "pain", "note")
 REQUIRED = ("date", "exercise")
@@ -24,8 +31,17 @@ _NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
 # plausible upper bounds: a typo (300 sets) is refused rather than counted
 LIMITS = {"sets": 50, "reps": 1000, "load_kg": 500.0, "hold_s": 3600.0}
 
-__all__ = ["COLUMNS", "REQUIRED", "CLI_SOURCE", "Entry", "csv_text", "entry_from_cells",
-           "entries_from_csv", "exercise_key", "parsed_exercise"]
+__all__ = [
+    "CLI_SOURCE",
+    "COLUMNS",
+    "REQUIRED",
+    "Entry",
+    "csv_text",
+    "entries_from_csv",
+    "entry_from_cells",
+    "exercise_key",
+    "parsed_exercise",
+]
 
 
 @dataclass(frozen=True)
