@@ -5,7 +5,8 @@ The runner's own response: over the last ``intensity_weeks`` seven-day windows, 
 next-morning pain after each window's days is regressed on the window's km, uphill minutes and
 fast minutes together (ordinary least squares), so hills that merely come with more km are not
 blamed for what the km did. A kind of running *provokes* when its slope has t >= ``min_t_value``
-and the modelled rise between the runner's lower- and upper-quartile weeks is >= ``min_rise_0_10``.
+and the modelled rise between the runner's 10th- and 90th-percentile weeks is
+>= ``min_rise_0_10``.
 Its cap then comes down to what stayed calm: the median minutes of the calmer half of the weeks,
 and at most ``provoking_cap_share`` of the recent weekly minutes.
 
@@ -35,15 +36,20 @@ def weekly_response_rows(d: pd.DataFrame, *, as_of: date, rules: PlanRules) -> p
     ``fast_min`` and ``morning_0_10``, the mean next-morning pain after its days (NaN with fewer
     than two ratings)."""
     after = morning_after(d)
+    # each morning answers the 7 days before it (the tolerance model's pairing): a window's
+    # exposure is the mean over its days of the 7-day sums, so last week's hills count too
+    seven = {c: (d[c] if c in d else pd.Series(0.0, index=d.index)).rolling(7, min_periods=1)
+             .sum() for c in ("run_km", "uphill_min", "fast_min")}
     rows = []
     for w in windows(d, as_of=as_of, n=rules.intensity_weeks):
         pain = after.loc[w.index].dropna()
         rows.append({"end": w.index[-1], "run_km": float(w["run_km"].sum()),
                      "uphill_min": float(w["uphill_min"].sum()) if "uphill_min" in w else 0.0,
                      "fast_min": float(w["fast_min"].sum()) if "fast_min" in w else 0.0,
+                     **{f"{c}_7d": float(seven[c].loc[w.index].mean()) for c in seven},
                      "morning_0_10": float(pain.mean()) if len(pain) >= 2 else np.nan})
-    return pd.DataFrame(rows, columns=["end", "run_km", "uphill_min", "fast_min",
-                                       "morning_0_10"])
+    return pd.DataFrame(rows, columns=["end", "run_km", "uphill_min", "fast_min", "run_km_7d",
+                                       "uphill_min_7d", "fast_min_7d", "morning_0_10"])
 
 
 def response(rows: pd.DataFrame, *, rules: PlanRules) -> dict:
@@ -54,7 +60,7 @@ def response(rows: pd.DataFrame, *, rules: PlanRules) -> dict:
     out: dict = {"n_weeks": len(r)}
     if len(r) < rules.min_intensity_weeks:
         return out
-    names = [c for c in ("run_km", "uphill_min", "fast_min") if r[c].std() > 1e-9]
+    names = [c for c in ("run_km_7d", "uphill_min_7d", "fast_min_7d") if r[c].std() > 1e-9]
     x = np.column_stack([np.ones(len(r))] + [r[c].to_numpy() for c in names])
     y = r["morning_0_10"].to_numpy()
     beta, *_ = np.linalg.lstsq(x, y, rcond=None)
@@ -63,18 +69,18 @@ def response(rows: pd.DataFrame, *, rules: PlanRules) -> dict:
     s2 = float(resid @ resid) / dof if dof > 0 else np.inf
     cov = s2 * np.linalg.pinv(x.T @ x)
     for kind in KINDS:
-        if kind not in names:
+        if f"{kind}_7d" not in names:
             out[kind] = {"slope_per_min": 0.0, "t": 0.0, "rise_0_10": 0.0, "provokes": False}
             continue
-        i = 1 + names.index(kind)
+        i = 1 + names.index(f"{kind}_7d")
         slope = float(beta[i])
         se = math.sqrt(cov[i, i]) if cov[i, i] > 0 and np.isfinite(cov[i, i]) else np.inf
         t = slope / se if se > 0 else 0.0
-        q25, q75 = np.percentile(r[kind], [25, 75])
-        rise = slope * float(q75 - q25)
+        lo, hi = np.percentile(r[f"{kind}_7d"], [10, 90])
+        rise = slope * float(hi - lo)
         out[kind] = {"slope_per_min": round(slope, 4), "t": round(float(t), 2),
-                     "rise_0_10": round(rise, 2), "from_min": round(float(q25)),
-                     "to_min": round(float(q75)),
+                     "rise_0_10": round(rise, 2), "from_min": round(float(lo)),
+                     "to_min": round(float(hi)),
                      "provokes": bool(t >= rules.min_t_value and rise >= rules.min_rise_0_10)}
     return out
 
@@ -129,8 +135,8 @@ def intensity_caps(d: pd.DataFrame, rec: dict, *, as_of: date, rules: PlanRules)
                            "(one at a time, each watched through the next mornings).")
         elif graded:
             cap = 0.0
-        elif (kind == "fast_min" and usual <= 0 and status == "progress" and not provoked
-              and float(last14["uphill_min"].sum()) > 0):
+        elif (kind == "fast_min" and status == "progress" and not provoked
+              and float(last14["fast_min"].sum()) <= 0 and float(last14["uphill_min"].sum()) > 0):
             cap = rules.fast_restart_min
             reasons.append(f"Hills are back and your mornings allow progress: add about "
                            f"{cap:.0f} min of strides (faster running comes back last).")

@@ -15,8 +15,8 @@ class PlanRules:
     intensity_weeks: int = 12  # seven-day windows searched for the runner's own response
     min_intensity_weeks: int = 6  # fewer rated windows: no response estimate (rule-based caps)
     # a slope counts when its t value passes this and the modelled rise over the runner's own
-    # range (quartile to quartile... see intensity.py) is at least ``min_rise_0_10``
-    min_t_value: float = 2.0
+    # range (10th to 90th percentile week) is at least ``min_rise_0_10``
+    min_t_value: float = 2.5  # above t(0.975, 8 dof) = 2.31: 12 weeks, 4 coefficients
     min_rise_0_10: float = 0.5  # the same half point as "pain increasing" (pain_trend_rise)
     provoking_cap_share: float = 0.8  # a provoking kind comes down at least 20 % below recent
     hill_restart_min: float = 10.0  # graded return: hills come back first, ~10 min (rule of thumb)

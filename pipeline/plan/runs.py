@@ -3,7 +3,7 @@
 whatever numbers the recommendation produced).
 
 Arithmetic is in whole tenths of a km so rounding can never break a sum or a cap. The week's
-total is ``weekly_run_km.max`` (already rounded down by the recommendation). The long run takes
+total is 0.1 km under ``weekly_run_km.max`` (see ``week_totals_km``). The long run takes
 ``long_run_share`` of the week, at least an even share and at most the single-run cap (and the
 duration cap at the runner's easy pace); the rest is split evenly. One run becomes ``hills`` and
 one ``tempo`` (or ``strides``) when the intensity caps allow it; very short runs after a break are
@@ -20,7 +20,18 @@ KINDS = ("easy", "long", "hills", "tempo", "strides", "run_walk")
 
 
 def _tenths(km) -> int:
-    return int(math.floor(float(km) * 10 + 1e-6)) if km else 0
+    return math.floor(float(km) * 10 + 1e-6) if km else 0
+
+
+def week_totals_km(weekly_run_km: dict) -> list[float]:
+    """The km the runs may add up to, best first: 0.1 km under the range's maximum when the
+    range allows it, then every 0.1 km down to its minimum. A sum of decimals can land a hair
+    above its exact value (0.1 + 0.2 = 0.30000000000000004), so ``week_runs`` takes the first
+    whose sum, as floats, reads inside the range."""
+    hi = _tenths(weekly_run_km.get("max") or 0.0)
+    lo = math.ceil(float(weekly_run_km.get("min") or 0.0) * 10 - 1e-6)
+    first = hi - 1 if hi - lo >= 2 else hi
+    return [t / 10 for t in [first, hi] + list(range(first - 1, lo - 1, -1)) if t > 0]
 
 
 def run_km_split(total_km: float, n: int, longest_km: float, *, long_km: float | None = None
@@ -47,10 +58,22 @@ def week_runs(rec: dict, caps: dict, *, easy_min_per_km: float | None, restart_k
     None without one), plus ``uphill_min``/``fast_min`` for a hills or tempo/strides run."""
     n = int(rec.get("runs_per_week") or 0)
     weekly = rec.get("weekly_run_km") or {}
-    top = float(weekly.get("max") or 0.0)
+    totals = week_totals_km(weekly)
     cap = float(rec.get("longest_run_km_max") or 0.0)
-    if n <= 0 or top <= 0 or cap <= 0:
+    if n <= 0 or not totals or cap <= 0:
         return []
+    low, high = float(weekly.get("min") or 0.0), float(weekly.get("max") or 0.0)
+    for top in totals:  # the first whose float sum, in the order shown, reads inside the range
+        runs = _runs_of(top, n, cap, rec, caps, easy_min_per_km=easy_min_per_km,
+                        restart_km=restart_km, rules=rules)
+        if low <= sum(r["km"] for r in runs) <= high:
+            return runs
+    return _runs_of(totals[0], n, cap, rec, caps, easy_min_per_km=easy_min_per_km,
+                    restart_km=restart_km, rules=rules)
+
+
+def _runs_of(top: float, n: int, cap: float, rec: dict, caps: dict, *,
+             easy_min_per_km: float | None, restart_km: float, rules: PlanRules) -> list[dict]:
     long_km = top * rules.long_run_share
     long_min = caps.get("long_run_min_max")
     if long_min and easy_min_per_km:
