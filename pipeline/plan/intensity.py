@@ -70,7 +70,9 @@ def response(rows: pd.DataFrame, *, rules: PlanRules) -> dict:
     cov = s2 * np.linalg.pinv(x.T @ x)
     for kind in KINDS:
         if f"{kind}_7d" not in names:
-            out[kind] = {"slope_per_min": 0.0, "t": 0.0, "rise_0_10": 0.0, "provokes": False}
+            # the same minutes every week (often none): nothing to learn from, no sentence
+            out[kind] = {"slope_per_min": 0.0, "t": 0.0, "rise_0_10": 0.0, "provokes": False,
+                         "varied": False}
             continue
         i = 1 + names.index(f"{kind}_7d")
         slope = float(beta[i])
@@ -147,7 +149,8 @@ def intensity_caps(d: pd.DataFrame, rec: dict, *, as_of: date, rules: PlanRules)
         caps[kind] = max(0.0, cap)
     for kind, what in KINDS.items():
         e = resp.get(kind)
-        if e and not e["provokes"] and resp["n_weeks"] >= rules.min_intensity_weeks:
+        if (e and not e["provokes"] and e.get("varied", True)
+                and resp["n_weeks"] >= rules.min_intensity_weeks):
             reasons.append(f"Your next-morning pain did not follow {what} at the same km "
                            f"({e['rise_0_10']:+.1f} points from {e['from_min']} to "
                            f"{e['to_min']} min a week, {resp['n_weeks']} rated weeks).")
