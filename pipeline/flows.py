@@ -349,6 +349,9 @@ def demo_cli(settings: Settings, *, demo_dir: Path, athlete: str) -> dict:
                    hr_max_bpm=plan.hr_max_bpm)
     plan = demo_athlete(end=painlog.local_today(store))  # the athlete's today, not UTC's
     files = write_demo(plan, demo_dir / "files")
+    from pipeline import rehab
+
+    rehab.import_csv(store, files.rehab_log)  # rehab logs are not activity or pain inputs
     inputs = [str(demo_dir / "files" / "garmin"), str(demo_dir / "files" / "strava"),
               str(files.pain_log)]
     result = athlete_pipeline(data_dir=str(data_dir), reports_dir=str(reports_dir),

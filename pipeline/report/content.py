@@ -10,6 +10,7 @@ import pandas as pd
 from pipeline.config import Thresholds
 from pipeline.report.evidence import DISCLAIMER, EVIDENCE, RED_FLAG_ADVICE
 from pipeline.report.inputs import ReportInputs
+from pipeline.report.plan_view import plan_content
 from pipeline.schemas import RUNNING_SPORTS
 
 STATUS = {
@@ -273,6 +274,7 @@ def report_content(inputs: ReportInputs, *, thresholds: Thresholds) -> dict:
         "evidence": evidence(thresholds),
         "disclaimer": DISCLAIMER,
         "history_weeks": HISTORY_WEEKS,
+        "plan": plan_content(rec),
     }
 
 
@@ -288,6 +290,8 @@ def index_row(content: dict, *, link: str) -> dict:
         "next_week": f"{rec['weekly_min']}–{rec['weekly_max']} km",
         "pain_trend": content["pain_trend"],
         "red_flags": [f["message"] or f["code"] for f in content["red_flags"]],
+        "last_week": (content.get("plan") or {}).get("last_week"),
+        "trainer": [a["title"] for a in (content.get("plan") or {}).get("trainer_advice", [])],
         "link": link,
         "as_of": content["as_of"],
     }

@@ -41,6 +41,7 @@ def _not_analysed_row(athlete: str) -> dict:
     return {"athlete": athlete, "status": "none", "label": "", "colour": "#777777",
             "last_7_days_km": "–", "next_week": f"not analysed: run `runload analyze --athlete"
             f" {athlete}`", "pain_trend": pain_trend_missing(), "red_flags": [], "link": "",
+            "last_week": None, "trainer": [],
             "as_of": "–"}
 
 
