@@ -13,7 +13,7 @@ from datetime import date
 import pandas as pd
 
 from pipeline.plan.compliance import week_against_advice
-from pipeline.plan.cross import calm_reason, cross_training_plan, type_evidence
+from pipeline.plan.cross import NAMES, calm_reason, cross_training_plan, type_evidence
 from pipeline.plan.days import by_day, last_days
 from pipeline.plan.intensity import intensity_caps
 from pipeline.plan.rehab_advice import rehab_plan, rehab_weeks
@@ -66,7 +66,7 @@ def next_week_plan(rec: dict, daily: pd.DataFrame, *, pain_log: pd.DataFrame,
     rehab["weeks"] = rehab_weeks(rehab_log, d, as_of=as_of)
     history = [week_against_advice(p, d) for p in reversed(past or [])]
     reasons = list(caps["reasons"])
-    reasons += [f"Avoid {a['what'].replace('_', ' ')}: {a['why']}." for a in avoid]
+    reasons += [f"{NAMES[a['what']].capitalize()}: {a['why']}." for a in avoid]
     calm = calm_reason(evidence, cross)
     if calm:
         reasons.append(calm)

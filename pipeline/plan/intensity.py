@@ -151,9 +151,10 @@ def intensity_caps(d: pd.DataFrame, rec: dict, *, as_of: date, rules: PlanRules)
         e = resp.get(kind)
         if (e and not e["provokes"] and e.get("varied", True)
                 and resp["n_weeks"] >= rules.min_intensity_weeks):
-            reasons.append(f"Your next-morning pain did not follow {what} at the same km "
-                           f"({e['rise_0_10']:+.1f} points from {e['from_min']} to "
-                           f"{e['to_min']} min a week, {resp['n_weeks']} rated weeks).")
+            reasons.append(f"No clear link between {what} and your next-morning pain at the "
+                           f"same km ({e['rise_0_10']:+.1f} points from {e['from_min']} to "
+                           f"{e['to_min']} min a week, t = {e['t']:.1f}, {resp['n_weeks']} "
+                           "rated weeks).")
     if resp["n_weeks"] < rules.min_intensity_weeks:
         reasons.append(f"Only {resp['n_weeks']} rated weeks (of {rules.min_intensity_weeks} "
                        "needed) to see how hills and faster running affect your pain: the caps "

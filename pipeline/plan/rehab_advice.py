@@ -84,8 +84,8 @@ def rehab_plan(rehab_log: pd.DataFrame, d: pd.DataFrame, *, as_of: date,
     elif ready:
         when = (f"Ready to move to {STAGE_NAMES[nxt]}: {n14} sessions in the last "
                 f"{rules.rehab_calm_days} days, exercise pain at most "
-                f"{0 if pd.isna(ex_pain) else ex_pain:g}/10 and next-morning pain at most "
-                f"{morning_max:g}/10.")
+                f"{0 if pd.isna(ex_pain) else ex_pain:.1f}/10 and next-morning pain at most "
+                f"{morning_max:.1f}/10.")
     else:
         missing = []
         if not held:
@@ -95,10 +95,10 @@ def rehab_plan(rehab_log: pd.DataFrame, d: pd.DataFrame, *, as_of: date,
                            f"{rules.rehab_calm_days} days (now {n14})")
         if not calm_ex:
             missing.append(f"exercise pain at most {rules.rehab_calm_pain:g}/10 (was "
-                           f"{ex_pain:g})")
+                           f"{ex_pain:.1f})")
         if not calm_morning:
             missing.append(f"next-morning pain at most {rules.rehab_calm_pain:g}/10 (was "
-                           + ("not rated" if pd.isna(morning_max) else f"{morning_max:g}")
+                           + ("not rated" if pd.isna(morning_max) else f"{morning_max:.1f}")
                            + ")")
         when = f"Move to {STAGE_NAMES[nxt]} after " + ", ".join(missing) + "."
     per_week = (rules.rehab_sessions_isometric if stage == "isometric"

@@ -52,7 +52,7 @@ def test_painful_exercise_holds_the_stage_and_says_why():
     out = rehab_plan(regular_log(pain=5.0), by_day(frame, as_of=AS_OF), as_of=AS_OF,
                      rules=RULES)
     assert out["stage"] == "isotonic" and not out["ready_to_progress"]
-    assert "exercise pain at most 3/10 (was 5)" in out["progress_when"]
+    assert "exercise pain at most 3/10 (was 5.0)" in out["progress_when"]
 
 
 def test_nothing_logged_starts_at_isometrics():
