@@ -79,3 +79,17 @@ def test_no_coordinates_in_the_pdf(built_reports):
         text = pdf_text(built_reports["settings"].reports_dir / athlete / "report.pdf")
         assert f"{LAT:.2f}" not in text and f"{LON:.2f}" not in text
         assert not re.search(r"\b(lat|lon|latitude|longitude)\b", text, re.I)
+
+
+def test_the_pdf_shows_the_plan_sections(built_reports):
+    text = " ".join(pdf_text(built_reports["settings"].reports_dir / "anna" / "report.pdf").split())
+    order = ["When to see an athletic trainer", "Next week as runs",
+             "How hard: next week's caps", "Avoid cycling", "Last week against its advice",
+             "Rehab: stretching and strengthening", "Sitting pain averaged",
+             "Weekly running km and next-morning pain"]
+    positions = [text.find(heading) for heading in order]
+    assert -1 not in positions, dict(zip(order, positions))
+    assert positions == sorted(positions)
+    for phrase in ("Avoid cycling", "try a different activity", "Help modifying your activity",
+                   "advised sessions in the last 28 days", "Choose movement instead of sitting"):
+        assert phrase in text, phrase
