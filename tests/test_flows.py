@@ -221,6 +221,15 @@ def test_runload_demo_end_to_end(harness, tmp_path, capsys):
     rec = json.loads((demo / "data" / "processed" / "me" / "recommendation.json").read_text())
     assert rec["athlete"] == "me"
     assert rec["tolerated_weekly_km"] == pytest.approx(30.0, rel=0.2)  # planted in the demo
+    # issue 18: a new user sees every part of the plan (rides hurt, rehab logged)
+    assert [a["what"] for a in rec["plan"]["avoid"]] == ["cycling"]
+    assert "cycling" not in {c["sport"] for c in rec["plan"]["cross_training"]}
+    assert rec["plan"]["rehab"]["stage_logged"] and rec["plan"]["rehab"]["stage"] != "isometric"
+    assert rec["plan"]["rehab"]["sessions_last_28_days"] >= 12
+    html = (demo / "reports" / "me" / "report.html").read_text()
+    for part in ("week-table", "intensity-caps", "cross-training", "last-week", "rehab-adherence",
+                 "trainer-advice"):
+        assert f'id="{part}"' in html, part
     # a second run replaces the demo's own folder; a foreign folder is refused
     assert cli.main(["demo", "--dir", str(demo)]) == 0
     (tmp_path / "mine").mkdir()

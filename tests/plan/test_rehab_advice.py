@@ -100,3 +100,24 @@ def test_advice_exceeded_two_of_four_weeks_with_pain_rising_asks_for_help_modify
                             rules=RULES)
     assert [a["code"] for a in advice] == ["help_modifying"]
     assert "exceeded in 2 of the last 4 weeks" in advice[0]["message"]
+
+
+def test_nothing_after_as_of_changes_the_plan():
+    """``analyze --as-of`` must not look ahead: rehab sessions, cross-training pain and days
+    after ``as_of`` leave the plan unchanged."""
+    from pipeline.plan import next_week_plan
+
+    frame = planted_runner("cycling", seed=2)
+    early = AS_OF - timedelta(days=10)
+    rec = {"status": "hold", "weekly_run_km": {"min": 20.0, "max": 25.0},
+           "longest_run_km_max": 9.0, "runs_per_week": 4, "cross_training_min": 60,
+           "red_flags": []}
+    later_rides = pd.DataFrame({"date": pd.date_range(early + timedelta(days=1), AS_OF),
+                                "context": "after_cross_training", "pain_0_10": 8.0,
+                                "activity": "swimming"})
+    log = regular_log()
+    cut = frame[frame["date"] <= pd.Timestamp(early)]
+    before = next_week_plan(rec, cut, pain_log=later_rides.iloc[:0], as_of=early,
+                            rehab_log=log[log["date"] <= pd.Timestamp(early)])
+    after = next_week_plan(rec, frame, pain_log=later_rides, rehab_log=log, as_of=early)
+    assert before == after
