@@ -50,10 +50,11 @@ from prefect.context import FlowRunContext, TaskRunContext  # noqa: E402
 from pipeline import store as st  # noqa: E402
 from pipeline.analysis import analyze  # noqa: E402
 from pipeline.config import Settings, Thresholds  # noqa: E402
-from pipeline import painlog  # noqa: E402
+from pipeline import painlog, rehab  # noqa: E402
 from pipeline.errors import (  # noqa: E402
     InputError,
     PainLogError,
+    RehabLogError,
     RunloadError,
     StoreLockedError,
     UsageError,
@@ -158,7 +159,8 @@ def ingest_inputs(inputs: list[str], *, data_dir: Path, athlete: str,
                   thresholds: Thresholds) -> dict:
     """Activity files and pain-log CSVs among ``inputs`` into the athlete's store; a summary.
 
-    ``{"ingest": IngestSummary.as_dict(), "pain_logs": [...], "rejected": [(source, reason)]}``.
+    ``{"ingest": IngestSummary.as_dict(), "pain_logs": [...], "rehab_logs": [...],
+    "rejected": [(source, reason)]}``; a CSV with an ``exercise`` column is a rehab log.
     """
     store = st.Store(Path(data_dir), athlete)
     activity_inputs = [p for p in inputs if not p.lower().endswith(".csv")]
@@ -175,16 +177,36 @@ def ingest_inputs(inputs: list[str], *, data_dir: Path, athlete: str,
         summary = ingest_run.ingest_paths(activity_inputs, store, thresholds=thresholds,
                                           progress=False, parse=parse)
         rejected += summary.rejected
-    pain_logs = []
+    pain_logs, rehab_logs = [], []
     for path in pain_inputs:
+        rehab_csv = is_rehab_log(path)
         try:
-            pain_logs.append(painlog.import_csv(store, path).as_dict())
-        except PainLogError as e:
+            if rehab_csv:
+                rehab_logs.append(rehab.import_csv(store, path).as_dict())
+            else:
+                pain_logs.append(painlog.import_csv(store, path).as_dict())
+        except (PainLogError, RehabLogError) as e:
             rejected.append((path, str(e).split(": ", 1)[-1]))
         except InputError as e:
             rejected.append((path, e.reason))
     return {"ingest": summary.as_dict() if summary else None, "pain_logs": pain_logs,
-            "rejected": rejected}
+            "rehab_logs": rehab_logs, "rejected": rejected}
+
+
+def is_rehab_log(path: str) -> bool:
+    """True for a CSV whose header names an ``exercise`` column (a rehab log; a pain log has
+    none); False when it cannot be read (the pain-log import then says why)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(64 * 2**10).decode("utf-8-sig", errors="replace")
+    except OSError:
+        return False
+    lines = [line for line in head.splitlines() if line.strip()]
+    if lines and lines[0].strip().lower().startswith("sep="):
+        lines = lines[1:]
+    names = {c.strip().strip('"').lower() for c in lines[0].replace(";", ",").split(",")} \
+        if lines else set()
+    return "exercise" in names
 
 
 def inbox_inputs(data_dir: Path, athlete: str) -> list[str]:
@@ -238,7 +260,7 @@ def _athlete_update(settings: Settings, athlete: str, as_of: date | None,
         inputs = inbox_task(settings.data_dir, athlete)
     ingested = ingest_task(inputs, data_dir=settings.data_dir, athlete=athlete,
                            thresholds=settings.thresholds) if inputs else \
-        {"ingest": None, "pain_logs": [], "rejected": []}
+        {"ingest": None, "pain_logs": [], "rehab_logs": [], "rejected": []}
     rec = analyze_task(settings.data_dir, athlete, as_of=as_of, thresholds=settings.thresholds)
     return {"athlete": athlete, **ingested, "recommendation": rec}
 
@@ -349,11 +371,8 @@ def demo_cli(settings: Settings, *, demo_dir: Path, athlete: str) -> dict:
                    hr_max_bpm=plan.hr_max_bpm)
     plan = demo_athlete(end=painlog.local_today(store))  # the athlete's today, not UTC's
     files = write_demo(plan, demo_dir / "files")
-    from pipeline import rehab
-
-    rehab.import_csv(store, files.rehab_log)  # rehab logs are not activity or pain inputs
     inputs = [str(demo_dir / "files" / "garmin"), str(demo_dir / "files" / "strava"),
-              str(files.pain_log)]
+              str(files.pain_log), str(files.rehab_log)]
     result = athlete_pipeline(data_dir=str(data_dir), reports_dir=str(reports_dir),
                               athlete=athlete, inputs=inputs)
     return {**result, "demo_dir": str(demo_dir), "files": str(demo_dir / "files"),
@@ -457,6 +476,8 @@ def run_text(result: dict) -> str:
             parts.append(f"{ing['new']} new activities, {ing['duplicates']} duplicates")
         for p in r.get("pain_logs", []):
             parts.append(f"{p['new']} new pain entries")
+        for p in r.get("rehab_logs", []):
+            parts.append(f"{p['new']} new rehab entries")
         rec = r.get("recommendation")
         head = f"{r['athlete']}: " + (", ".join(parts) if parts else "nothing new")
         lines.append(head)

@@ -285,3 +285,21 @@ def test_the_private_prefect_server_for_serve_starts_and_stops():
             assert response.status == 200
     with pytest.raises(OSError):
         urllib.request.urlopen(f"{url}/health", timeout=5)
+
+
+def test_a_rehab_csv_among_the_inputs_is_imported_as_a_rehab_log(tmp_path):
+    """``runload run`` picks up rehab logs from the inbox too: a CSV with an ``exercise``
+    column goes to the rehab log, the others to the pain log; a bad one is rejected."""
+    from pipeline import rehab
+    from pipeline.config import Thresholds
+    from pipeline.flows import ingest_inputs
+
+    (tmp_path / "rehab.csv").write_text("sep=;\ndate;Exercise;sets\n2026-06-01;bridge;3\n")
+    (tmp_path / "pain.csv").write_text("date,pain\n2026-06-01,2\n")
+    (tmp_path / "bad.csv").write_text("date,exercise\n2026-06-01,\n")
+    out = ingest_inputs([str(tmp_path / n) for n in ("rehab.csv", "pain.csv", "bad.csv")],
+                        data_dir=tmp_path / "data", athlete="me", thresholds=Thresholds())
+    assert [r["new"] for r in out["rehab_logs"]] == [1]
+    assert [p["new"] for p in out["pain_logs"]] == [1]
+    assert [s for s, _ in out["rejected"]] == [str(tmp_path / "bad.csv")]
+    assert rehab.rehab_log(st.Store(tmp_path / "data", "me"))["exercise"].tolist() == ["bridge"]
