@@ -2,6 +2,7 @@
 inside ``weekly_run_km``, none above ``longest_run_km_max``; cross-training adds up to
 ``cross_training_min`` and names no avoided sport; caps are respected by the runs."""
 
+import json
 import math
 
 from hypothesis import HealthCheck, given, settings
@@ -79,6 +80,7 @@ def test_the_whole_plan_keeps_its_invariants_on_planted_runners(rec, seed, drive
     frame = planted_runner(driver, seed=seed)
     out = next_week_plan(rec, frame, pain_log=empty_pain_log(), rehab_log=empty_rehab_log(),
                          as_of=AS_OF)
+    json.dumps(out, allow_nan=False)  # recommendation.json: plain JSON, no NaN, no numpy
     plan = out["plan"]
     total = sum(r["km"] for r in plan["runs"])
     assert len(plan["runs"]) == rec["runs_per_week"]
