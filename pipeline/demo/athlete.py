@@ -26,6 +26,13 @@ import numpy as np
 import pandas as pd
 from scipy.signal import lfilter
 
+from pipeline.demo.logs import (  # noqa: F401  (PainEntry, RehabEntry: the athlete's types)
+    PainEntry,
+    RehabEntry,
+    cross_training_pain,
+    rehab_entries,
+    score,
+)
 from pipeline.schemas import SAMPLE_CHANNELS
 
 HOME_TIMEZONE = "America/Denver"  # crosses the end of daylight saving time (MDT -> MST)
@@ -65,33 +72,6 @@ class PlannedActivity:
     @property
     def is_run(self) -> bool:
         return self.sport in ("running", "trail_running")
-
-
-@dataclass(frozen=True)
-class PainEntry:
-    """One pain-log row in the contract's CSV terms (local date, 0-10 pain)."""
-
-    date: date
-    context: str  # during_run, after_run, next_morning, sitting, after_cross_training
-    pain: float
-    time: str  # HH:MM local
-    rehab: bool
-    compression: bool
-    note: str = ""
-    activity: str = ""  # the sport of an after_cross_training entry
-
-
-@dataclass(frozen=True)
-class RehabEntry:
-    """One rehab-log row in the contract's CSV terms (``runload rehab import``)."""
-
-    date: date
-    exercise: str
-    sets: int
-    reps: int | None
-    load_kg: float | None
-    hold_s: float | None
-    pain: float  # during the exercise, 0-10
 
 
 @dataclass(frozen=True)
@@ -242,62 +222,15 @@ def demo_athlete(seed: int = 7, *, weeks: int = 20, end: date | None = None,
                      spike_date=spike_date, tolerated_km=tolerated_km)
     # a generator of its own, so the sessions and pain above stay what they always were
     extra = np.random.default_rng(seed + 1_000_003)
-    pain += _cross_training_pain(plan, start=reduction_start, rng=extra,
+    pain += cross_training_pain(plan, start=reduction_start, rng=extra,
                                  flags={e.date: (e.rehab, e.compression) for e in pain})
-    rehab = _rehab_log(pain, spike_date=spike_date, rng=extra)
+    rehab = rehab_entries(pain, spike_date=spike_date, rng=extra)
     return DemoAthlete(
         seed=seed, start=start, end=end, timezone=HOME_TIMEZONE, sex="female",
         hr_rest_bpm=52.0, hr_max_bpm=188.0, activities=tuple(plan), pain_log=tuple(pain),
         spike_date=spike_date, reduction_start=reduction_start, return_start=return_start,
         tolerated_weekly_km=tolerated_km, rehab_log=tuple(rehab),
     )
-
-
-def _cross_training_pain(plan, *, start: date, rng: np.random.Generator,
-                         flags: dict) -> list[PainEntry]:
-    """From the reduced weeks on she notes pain after each ride and swim: the saddle presses on
-    the sore sit bone (cycling loads the hip in flexion), so rides hurt above 5/10 afterwards;
-    swims stay calm. The plan should move her off the bike ("try a different activity")."""
-    out = []
-    for a in plan:
-        day = a.start_local.date()
-        if day < start or a.sport not in ("cycling", "swimming"):
-            continue
-        after = a.start_local + timedelta(seconds=a.duration_s + 1800)
-        level = 6.0 if a.sport == "cycling" else 1.0
-        pain = _score(level + rng.normal(0, 0.4))
-        note = "sit bone sore from the saddle" if a.sport == "cycling" else ""
-        rehab, compression = flags.get(day, (False, True))  # the day's flags, as logged
-        out.append(PainEntry(day, "after_cross_training", pain, f"{after:%H:%M}", rehab=rehab,
-                             compression=compression, note=note, activity=a.sport))
-    return out
-
-
-# The physio's progression (Goom 2016): isometric holds for two weeks, then isotonic glute and
-# hamstring work, then heavier and slower from week six; a foam roll for hamstring release.
-REHAB_STAGES = (
-    (0, (("isometric bridge hold", 5, None, None, 45.0),
-         ("prone hamstring hold", 4, None, None, 40.0))),
-    (14, (("bridge", 3, 15, None, None), ("clamshells", 3, 15, None, None),
-          ("swiss ball hamstring curl", 3, 10, None, None))),
-    (42, (("single-leg RDL", 3, 8, 12.0, None), ("single-leg bridge", 3, 10, 10.0, None))),
-)
-
-
-def _rehab_log(pain: list[PainEntry], *, spike_date: date, rng) -> list[RehabEntry]:
-    """The exercises of each pain-log rehab day after the flare (before it: a foam roll)."""
-    days = sorted({e.date for e in pain if e.rehab and e.context == "next_morning"})
-    out = []
-    for day in days:
-        since = (day - spike_date).days
-        if since < 2:
-            out.append(RehabEntry(day, "foam roll hamstring", 1, None, None, None, 1.0))
-            continue
-        stage = [exercises for start, exercises in REHAB_STAGES if since - 2 >= start][-1]
-        for name, sets, reps, load, hold in stage:
-            effort = _score(max(0.0, 2.5 - since / 30 + rng.normal(0, 0.4)))
-            out.append(RehabEntry(day, name, sets, reps, load, hold, min(effort, 3.0)))
-    return out
 
 
 # --- the pain log: a dose-response model -------------------------------------------------------
@@ -380,23 +313,18 @@ def _pain_log(plan, *, start: date, end: date, rng: np.random.Generator, reducti
         noise = rng.normal(0, 0.45, 3)
         common = dict(rehab=bool(rehab.iloc[i]), compression=bool(compression.iloc[i]))
         if rng.random() < 0.88 or d in notes:
-            pain = _score(base + 1.0 * before + over.iloc[i] + noise[0])
+            pain = score(base + 1.0 * before + over.iloc[i] + noise[0])
             entries.append(PainEntry(d, "next_morning", pain, "07:00", **common,
                                      note=notes.get(d, "") if d != spike_date else ""))
         if d in run_times:
-            pain = _score(0.6 * base + 0.8 * before + 0.5 * over.iloc[i]
+            pain = score(0.6 * base + 0.8 * before + 0.5 * over.iloc[i]
                           + (0.7 if d in hilly else 0) + noise[1])
             entries.append(PainEntry(d, "during_run", pain, f"{run_times[d]:%H:%M}", **common,
                                      note=notes.get(d, "") if d == spike_date else ""))
         if i % 2 == 0 or level.iloc[i] > 2:
-            pain = _score(base + 0.4 + 0.9 * level.iloc[i] + noise[2])
+            pain = score(base + 0.4 + 0.9 * level.iloc[i] + noise[2])
             entries.append(PainEntry(d, "sitting", pain, "20:30", **common))
     return entries
-
-
-def _score(x: float) -> float:
-    """A 0-10 rating as people give them: whole numbers."""
-    return float(np.clip(np.round(x), 0, 10))
 
 
 # --- per-second samples ----------------------------------------------------------------------
