@@ -121,3 +121,22 @@ def test_nothing_after_as_of_changes_the_plan():
                             rehab_log=log[log["date"] <= pd.Timestamp(early)])
     after = next_week_plan(rec, frame, pain_log=later_rides, rehab_log=log, as_of=early)
     assert before == after
+
+
+def test_repeated_reduce_weeks_ask_for_help_and_only_then_is_older_advice_needed():
+    from pipeline.plan.trainer import needs_older_advice
+
+    frame = planted_runner("none", seed=6, baseline=0.5, noise_sd=0.2)
+    d = by_day(frame, as_of=AS_OF)
+    rehab = rehab_plan(regular_log(), d, as_of=AS_OF, rules=RULES)
+    history = [{"followed": True, "status": s} for s in ("hold", "reduce", "hold", "reduce")]
+    advice = trainer_advice({"red_flags": []}, d, as_of=AS_OF, rehab=rehab, history=history,
+                            rules=RULES)
+    assert [a["code"] for a in advice] == ["help_modifying"]
+    assert "reduced in 2 of the last 4 weeks" in advice[0]["message"]
+    calm = {"status": "hold"}
+    assert not needs_older_advice(calm, calm, d, as_of=AS_OF, rules=RULES)
+    assert needs_older_advice(calm, {"status": "reduce"}, d, as_of=AS_OF, rules=RULES)
+    rising = frame.copy()
+    rising.loc[rising.index[-10:], "pain_next_morning_0_10"] = 3.0
+    assert needs_older_advice(calm, calm, by_day(rising, as_of=AS_OF), as_of=AS_OF, rules=RULES)
