@@ -88,8 +88,8 @@ def rehab_view(plan: dict) -> dict | None:
             "focus": ", ".join(rehab.get("focus") or []),
             "sessions_per_week": advised,
             "sessions_last_28_days": rehab.get("sessions_last_28_days", 0),
-            "adherence": (f"{rehab.get('sessions_last_28_days', 0)} of {4 * advised} advised "
-                          "sessions in the last 28 days" if advised else ""),
+            "adherence": (f"{rehab.get('sessions_last_28_days', 0)} sessions in the last 28 "
+                          f"days ({4 * advised} advised)" if advised else ""),
             "progress_when": rehab.get("progress_when", ""),
             "compression_days": rehab.get("compression_days_last_28_days", 0),
             "weeks": [{**w, "bar": "▮" * int(w.get("rehab_days") or 0),

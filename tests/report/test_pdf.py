@@ -91,5 +91,5 @@ def test_the_pdf_shows_the_plan_sections(built_reports):
     assert -1 not in positions, dict(zip(order, positions))
     assert positions == sorted(positions)
     for phrase in ("Avoid cycling", "try a different activity", "Help modifying your activity",
-                   "advised sessions in the last 28 days", "Choose movement instead of sitting"):
+                   "sessions in the last 28 days (12 advised)", "Choose movement instead of sitting"):
         assert phrase in text, phrase
