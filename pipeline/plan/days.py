@@ -9,12 +9,27 @@ import numpy as np
 import pandas as pd
 
 MORNING = "pain_next_morning_0_10"
+# columns the plan reads; a daily frame without one (an older store, a hand-made frame) gets
+# zeros for loads and NaN for pain, so no part of the plan has to ask
+LOAD_COLUMNS = ("run_km", "run_min", "n_runs", "longest_run_km", "longest_run_min", "uphill_min",
+                "fast_min", "cross_cycling_min", "cross_swimming_min", "cross_water_running_min",
+                "cross_other_min", "cross_walking_min")
+PAIN_COLUMNS = (MORNING, "pain_sitting_0_10")
 
 
 def by_day(daily: pd.DataFrame, *, as_of: date) -> pd.DataFrame:
     """The daily frame up to ``as_of``, indexed by date with every calendar day present (load
     columns 0 on missing days, pain NaN)."""
     d = daily.copy()
+    for col in LOAD_COLUMNS:
+        if col not in d:
+            d[col] = 0.0
+    for col in PAIN_COLUMNS:
+        if col not in d:
+            d[col] = np.nan
+    for col in ("rehab", "compression"):
+        if col not in d:
+            d[col] = pd.array([None] * len(d), dtype="boolean")
     d["date"] = pd.to_datetime(d["date"]).dt.normalize()
     end = pd.Timestamp(as_of).normalize()
     d = d[d["date"] <= end].sort_values("date").set_index("date")

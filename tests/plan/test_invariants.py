@@ -91,3 +91,21 @@ def test_the_whole_plan_keeps_its_invariants_on_planted_runners(rec, seed, drive
     for r in plan["runs"]:
         assert r.get("uphill_min", 0) <= plan["uphill_min_max"]
         assert r.get("fast_min", 0) <= plan["fast_min_max"]
+
+
+def test_thin_data_and_missing_columns_give_a_plan_not_an_error():
+    import numpy as np
+    import pandas as pd
+
+    days = pd.DataFrame({"date": pd.date_range(end=pd.Timestamp(AS_OF), periods=3),
+                         "run_km": 0.0, "pain_next_morning_0_10": [2.0, np.nan, 3.0]})
+    rec = {"status": "seek_care", "weekly_run_km": {"min": 0.0, "max": 0.0},
+           "longest_run_km_max": 0.0, "runs_per_week": 0, "cross_training_min": 60,
+           "red_flags": [{"code": "weakness_reported", "message": "Weakness reported."}]}
+    for daily in (days, days.iloc[:0]):
+        out = next_week_plan(rec, daily, pain_log=empty_pain_log(),
+                             rehab_log=empty_rehab_log(), as_of=AS_OF)
+        json.dumps(out, allow_nan=False)
+        assert out["plan"]["runs"] == [] and out["last_week"] is None
+        assert sum(c["min"] for c in out["plan"]["cross_training"]) == 60  # never complete rest
+        assert out["trainer_advice"][0]["red_flag"] is True
