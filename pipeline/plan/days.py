@@ -14,7 +14,8 @@ MORNING = "pain_next_morning_0_10"
 LOAD_COLUMNS = ("run_km", "run_min", "n_runs", "longest_run_km", "longest_run_min", "uphill_min",
                 "fast_min", "cross_cycling_min", "cross_swimming_min", "cross_water_running_min",
                 "cross_other_min", "cross_walking_min")
-PAIN_COLUMNS = (MORNING, "pain_sitting_0_10")
+DAILY_PAIN = "pain_daily_0_10"
+PAIN_COLUMNS = (MORNING, DAILY_PAIN, "pain_sitting_0_10")
 
 
 def by_day(daily: pd.DataFrame, *, as_of: date) -> pd.DataFrame:
@@ -49,10 +50,20 @@ def column(d: pd.DataFrame, name: str) -> pd.Series:
     return pd.Series(np.nan, index=d.index, dtype=float)
 
 
+def morning_0_10(d: pd.DataFrame) -> pd.Series:
+    """Morning pain by day: next-morning ratings, or ``daily`` ones for a runner who logs
+    next-morning pain on fewer than 10 days and daily pain more often (the recommendation's
+    rule, so the plan reads the same outcome)."""
+    n_morning = int(column(d, MORNING).notna().sum())
+    n_daily = int(column(d, DAILY_PAIN).notna().sum())
+    source = MORNING if n_morning >= 10 or n_morning >= n_daily else DAILY_PAIN
+    return column(d, source)
+
+
 def morning_after(d: pd.DataFrame) -> pd.Series:
-    """The next-morning rating that answers each day's load: the rating dated the day after
+    """The morning rating that answers each day's load: the rating dated the day after
     (a next_morning entry dated d + 1 was made on the morning after day d)."""
-    return column(d, MORNING).shift(-1)
+    return morning_0_10(d).shift(-1)
 
 
 def windows(d: pd.DataFrame, *, as_of: date, n: int) -> list[pd.DataFrame]:

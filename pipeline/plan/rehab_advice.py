@@ -15,7 +15,7 @@ from datetime import date
 
 import pandas as pd
 
-from pipeline.plan.days import column, last_days
+from pipeline.plan.days import last_days, morning_0_10
 from pipeline.plan.rules import PlanRules
 from pipeline.rehab.catalogue import GLUTE, RELEASE, STAGE_NAMES, STAGES
 
@@ -66,7 +66,7 @@ def rehab_plan(rehab_log: pd.DataFrame, d: pd.DataFrame, *, as_of: date,
     nxt = STAGES[STAGES.index(stage) + 1] if stage != STAGES[-1] else None
     calm_start = end - pd.Timedelta(days=rules.rehab_calm_days)
     window = last_days(d, as_of=as_of, days=rules.rehab_calm_days)
-    morning_max = column(window, "pain_next_morning_0_10").max()
+    morning_max = morning_0_10(d).loc[window.index].max()
     ex = log[(log["date"] > calm_start)] if len(log) else log
     ex_pain = ex["pain_0_10"].astype(float).max() if len(ex) else float("nan")
     n14 = int((sessions > calm_start).sum())
@@ -119,7 +119,7 @@ def rehab_weeks(rehab_log: pd.DataFrame, d: pd.DataFrame, *, as_of: date, n: int
     the rehab session days, compression days and mean next-morning pain."""
     sessions = session_days(rehab_log, d)
     end = pd.Timestamp(as_of).normalize()
-    morning = column(d, "pain_next_morning_0_10")
+    morning = morning_0_10(d)
     compression = (d["compression"].fillna(False).astype(bool) if "compression" in d
                    else pd.Series(False, index=d.index))
     rows = []

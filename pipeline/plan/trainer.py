@@ -16,7 +16,7 @@ from datetime import date
 
 import pandas as pd
 
-from pipeline.plan.days import column, windows
+from pipeline.plan.days import morning_0_10, windows
 from pipeline.plan.rules import PlanRules
 
 MESSAGES = {
@@ -30,8 +30,9 @@ def weekly_morning_means(d: pd.DataFrame, *, as_of: date, n: int) -> list[float 
     """Mean next-morning pain of each of the last ``n`` seven-day windows (oldest first; None
     with fewer than two ratings)."""
     out = []
+    morning = morning_0_10(d)
     for w in windows(d, as_of=as_of, n=n):
-        m = column(w, "pain_next_morning_0_10").dropna()
+        m = morning.loc[w.index].dropna()
         out.append(float(m.mean()) if len(m) >= 2 else None)
     return out
 

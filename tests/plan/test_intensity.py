@@ -69,3 +69,12 @@ def test_reduce_scales_intensity_with_the_km_and_long_runs_count_by_duration(sta
     assert 0 < out["uphill_min_max"] <= recent_weekly(frame, "uphill_min")
     longest = frame["longest_run_min"].tail(30).max()
     assert out["long_run_min_max"] == int(1.1 * longest)
+
+
+def test_a_runner_who_logs_only_daily_pain_is_read_from_it():
+    found = 0
+    for seed in range(10):
+        frame = planted_runner("hills", seed=seed).rename(
+            columns={"pain_next_morning_0_10": "pain_daily_0_10"})
+        found += caps(frame)["intensity_response"]["uphill_min"]["provokes"]
+    assert found >= 9
