@@ -91,7 +91,6 @@ def test_one_row_per_athlete_with_status_km_range_trend_and_flags(built_reports)
     # sparklines: weekly km and pain for anna (12 weeks), km only for ben (4 days, no pain)
     assert rows[0]["svgs"] == 2 and rows[1]["svgs"] == 0
     assert anna["Data"].startswith("last upload 2026-11-20")
-    assert anna["Last week's advice"] == "–"  # the recommendation has no last_week
     # never analysed: listed with what to run, and no link to a report that does not exist
     assert rows[2]["links"] == [] and "runload analyze --athlete cara" in cara["Next week"]
     html = index_rows(built_reports)[0].read_text("utf-8")
@@ -100,16 +99,17 @@ def test_one_row_per_athlete_with_status_km_range_trend_and_flags(built_reports)
 
 def test_last_week_compliance_column_agrees_with_the_numbers(built_reports):
     _, rows = index_rows(built_reports)
-    anna, ben, cara = rows
+    anna, ben, cara = (r["by"] for r in rows)
     data = built_reports["settings"].data_dir
     for row, name in ((anna, "anna"), (ben, "ben")):
         last = st.read_recommendation(st.Store(data, name))["last_week"]
-        mark = "✓" if last["followed"] else "✗"
+        word = "followed" if last["followed"] else "over"
         km = f"{last['run_km']:.1f}".removesuffix(".0")
-        assert row["cells"][6].startswith(f"{mark} {km} of ≤ ")
-    assert anna["cells"][6].startswith("✗") and "help modifying" in anna["cells"][6]
-    assert ben["cells"][6].startswith("✓")
-    assert cara["cells"][6] == "–"
+        assert row["Last week's advice"].startswith(f"{word} ({km} of ≤ ")
+    assert anna["Last week's advice"].startswith("over")
+    assert "Help modifying" in anna["See a trainer"]
+    assert ben["Last week's advice"].startswith("followed")
+    assert cara["Last week's advice"] == "–" and cara["See a trainer"] == "–"
 
 
 def test_last_7_days_km_matches_the_daily_data(built_reports):
@@ -149,3 +149,18 @@ def test_athletes_needing_attention_come_first():
             [("amy", "progress"), ("bob", "none"), ("cy", "seek_care"), ("dan", "hold"),
              ("eve", "reduce"), ("abe", "hold")]]
     assert [r["athlete"] for r in by_urgency(rows)] == ["cy", "eve", "abe", "dan", "amy", "bob"]
+
+
+def test_trainer_advice_has_its_own_column(tmp_path):
+    from pipeline.report.overview import index_row
+
+    content = {"athlete": "dan", "stale": False, "data_through": "2026-11-20",
+               "last_7_days_km": "20", "pain_trend": {"text": "", "arrow": "", "short": ""},
+               "red_flags": [], "as_of": "2026-11-20", "recent_weeks": [],
+               "recommendation": {"status": "hold", "label": "Hold", "colour": "#f0a30a",
+                                  "weekly_min": 18, "weekly_max": 21, "week_start": "",
+                                  "week_end": ""},
+               "plan": {"trainer_advice": [{"title": "Help modifying your activity"}]}}
+    row = index_row(content, link="dan/report.html", last_upload=None)
+    assert row["trainer"] == ["Help modifying your activity"]
+    assert index_row({**content, "plan": {}}, link="", last_upload=None)["trainer"] == []
