@@ -81,7 +81,9 @@ def fit_file(*, n: int = 600, start: pd.Timestamp = START, record_times=None, sp
 
 
 def by_fast(data: bytes):
-    return read_fit(data, source="x.fit")
+    activities = read_fit(data, source="x.fit")
+    assert all(a.decoder == "fit_fast" for a in activities)  # not a silent fitparse fallback
+    return activities
 
 
 def by_fitparse(data: bytes):
