@@ -17,7 +17,7 @@ from tests.factories import run_samples
 from tests.ingest.parse.test_gpx_outings import DAY0, gpx_bytes, track
 
 
-def _ingest(data_dir, *paths) -> tuple[int, dict]:
+def _ingest(data_dir, *paths) -> int:
     code = cli.main(["ingest", "--json", "--data-dir", str(data_dir), *map(str, paths)])
     return code
 

@@ -47,6 +47,9 @@ SESSION_KEYS = (
     "avg_stance_time_ms", "avg_vertical_oscillation_mm", "avg_vertical_ratio_pct",
     "avg_stance_time_balance_pct", "avg_power_w",
 )  # fmt: skip
+# Above 100 m of ascent per km (a 10 % climb on every kilometre) a device's total is checked
+# against its own altitude samples (rule of thumb; a vertical-kilometre run passes: it agrees).
+STEEP_ASCENT_M_PER_KM = 100.0
 # A device writes 0 for "no sensor" (no HR strap, no footpod): 0 is only a real value for ascent.
 ZERO_IS_REAL = ("ascent_m",)
 
@@ -66,10 +69,12 @@ def activity_values(parsed: ParsedActivity, *, thresholds: Thresholds) -> dict:
     values = _sample_values(_Columns(samples), sport=parsed.sport, thresholds=thresholds)
     samples_elapsed_s = values["elapsed_time_s"]
     session = _usable_session(parsed.session)
-    note = _implausible_ascent(session, samples_elapsed_s)
+    covered = _samples_cover_session(values, session) >= thresholds.min_sample_coverage
+    note = _implausible_ascent(session, samples_elapsed_s,
+                               samples_ascent_m=values["ascent_m"] if covered else None)
     if note:
         parsed.warnings.append(note)
-    if _samples_cover_session(values, session) < thresholds.min_sample_coverage:
+    if not covered:
         # Samples cut short (a damaged file) would pair the session's distance with a fraction
         # of its time: every time value comes from the session.
         for key in ("elapsed_time_s", "timer_time_s", "moving_time_s"):
@@ -117,17 +122,28 @@ def _times_within_elapsed(values: dict, samples_elapsed_s: float | None) -> str 
     return note
 
 
-def _implausible_ascent(session: dict, samples_elapsed_s: float | None) -> str | None:
-    """Drops the device's ``ascent_m`` (in place) when it means climbing faster than anyone can
-    for the whole activity (``plausible.MAX_MEAN_CLIMB_MPS``): a total summed over a broken
-    altimeter's jumps. The samples' own ascent, spikes removed, is used instead."""
+def _implausible_ascent(session: dict, samples_elapsed_s: float | None, *,
+                        samples_ascent_m: float | None) -> str | None:
+    """Drops the device's ``ascent_m`` (in place) when it is a total summed over a broken
+    altimeter's jumps, and says so: when it means climbing faster than anyone can for the whole
+    activity (``plausible.MAX_MEAN_CLIMB_MPS``), or when it is over 100 m per km and more than
+    twice (+ 50 m) the ascent of the samples covering the session (``samples_ascent_m``, spikes
+    removed), which is used instead."""
     ascent = session.get("ascent_m")
     span = session.get("elapsed_time_s") or samples_elapsed_s
-    if not ascent or not span or ascent <= MAX_MEAN_CLIMB_MPS * span:
+    if not ascent:
         return None
-    del session["ascent_m"]
-    return (f"the device's ascent ({ascent:,.0f} m in {span / 60:.0f} min) is more than anyone "
-            "climbs: computed from the altitude samples instead")
+    if span and ascent > MAX_MEAN_CLIMB_MPS * span:
+        del session["ascent_m"]
+        return (f"the device's ascent ({ascent:,.0f} m in {span / 60:.0f} min) is more than "
+                "anyone climbs: computed from the altitude samples instead")
+    km = (session.get("distance_m") or 0.0) / 1000.0
+    if samples_ascent_m is not None and km > 0 and ascent / km > STEEP_ASCENT_M_PER_KM \
+            and ascent > 2.0 * samples_ascent_m + 50.0:
+        del session["ascent_m"]
+        return (f"the device's ascent ({ascent:,.0f} m over {km:.1f} km) is more than twice its "
+                f"altitude samples' ({samples_ascent_m:,.0f} m, jumps removed): the samples' used")
+    return None
 
 
 def _samples_cover_session(values: dict, session: dict) -> float:

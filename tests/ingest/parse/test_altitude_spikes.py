@@ -123,3 +123,31 @@ def test_a_spiky_gpx_stores_and_counts_no_spike():
     stored = a.samples["altitude_m"].dropna()
     assert stored.diff().abs().max() < 10
     assert activity_values(a, thresholds=TH)["ascent_m"] == pytest.approx(true, rel=0.15)
+
+
+def test_a_devices_steep_total_over_twice_its_cleaned_samples_is_replaced():
+    from tests.ingest.parse.test_fit_fidelity import fit_file
+
+    rng = np.random.default_rng(11)
+    alt, true = hills(2400, rng)
+    spiky = plant_spikes(alt, rng, k=12)
+    # 12.5 km in 40 min with a device total of 2,000 m: 0.83 m/s, under the 1 m/s ceiling,
+    # but 160 m/km and far above what its own altitude (spikes removed) climbs
+    [a] = read_fit(fit_file(n=2400, sport="cycling", altitude=spiky, ascent_m=2000,
+                            speed_mps=5.2), source="ride.fit")
+    v = activity_values(a, thresholds=TH)
+    assert v["ascent_m"] == pytest.approx(true, rel=0.15)
+    assert any("more than twice its altitude samples" in w for w in a.warnings)
+
+
+def test_a_vertical_kilometre_run_keeps_its_devices_total():
+    from tests.ingest.parse.test_fit_fidelity import fit_file
+
+    # 734 m up in 2.2 km at 0.32 m/s of climb (as the corpus' fenix 2 run): the device agrees
+    # with its altitude, so its total stands although it is 330 m/km
+    n = 2300
+    climb = -13 + 0.32 * np.arange(n)
+    [a] = read_fit(fit_file(n=n, altitude=climb, ascent_m=732, speed_mps=0.98), source="vk.fit")
+    v = activity_values(a, thresholds=TH)
+    assert v["ascent_m"] == 732
+    assert not any("ascent" in w for w in a.warnings)

@@ -33,17 +33,18 @@ def unix(ts: pd.Timestamp) -> float:
 def fit_file(*, n: int = 600, start: pd.Timestamp = START, record_times=None, sport="running",
              session_start=True, session_end=True, elapsed_s=None, timer_s=None,
              hr=150.0, lat=39.74, lon=-104.99, manufacturer=GARMIN, local_offset_min=None,
-             correlation=None, altitude=None) -> bytes:
+             correlation=None, altitude=None, ascent_m=NAN, speed_mps=3.0) -> bytes:
     """A one-session FIT activity of ``n`` 1 Hz records at 3 m/s heading north.
 
     ``record_times``: the records' FIT timestamps (default: one a second from ``start``);
     ``session_start``/``session_end`` False leave the session's start_time / timestamp invalid;
     ``elapsed_s``/``timer_s`` override the session's totals; ``correlation``: (UTC FIT time,
-    device clock, local FIT time) for a timestamp_correlation message.
+    device clock, local FIT time) for a timestamp_correlation message; ``ascent_m`` the
+    session's total ascent (default: none written).
     """
     t0 = float(np.floor(fit_time(unix(start))))
     ts = t0 + np.arange(n) if record_times is None else np.asarray(record_times, float)
-    distance = np.arange(n) * 3.0
+    distance = np.arange(n) * speed_mps
     alt = np.full(n, 1600.0) if altitude is None else np.asarray(altitude, float)
     fsport, fsub = SPORTS[sport]
     span = float(n - 1)
@@ -59,7 +60,7 @@ def fit_file(*, n: int = 600, start: pd.Timestamp = START, record_times=None, sp
         (0, "sint32", semicircles(lat + distance / 111_320.0)),
         (1, "sint32", semicircles(np.full(n, lon))),
         (5, "uint32", distance * 100),
-        (73, "uint32", np.full(n, 3000.0)),
+        (73, "uint32", np.full(n, speed_mps * 1000)),
         (78, "uint32", (alt + 500) * 5),
         (3, "uint8", np.full(n, hr)),
         (4, "uint8", np.full(n, 85.0 if fsport == 1 else 90.0)),
@@ -71,7 +72,7 @@ def fit_file(*, n: int = 600, start: pd.Timestamp = START, record_times=None, sp
         (2, "uint32", ts[0] if session_start else NAN),
         (7, "uint32", elapsed * 1000), (8, "uint32", timer * 1000),
         (9, "uint32", distance[-1] * 100), (5, "enum", fsport), (6, "enum", fsub),
-        (16, "uint8", hr), (17, "uint8", hr), (254, "uint16", 0),
+        (16, "uint8", hr), (17, "uint8", hr), (22, "uint16", ascent_m), (254, "uint16", 0),
     ])
     end = ts[0] + elapsed if session_end else NAN
     local = end + local_offset_min * 60 if local_offset_min is not None else NAN
@@ -81,7 +82,9 @@ def fit_file(*, n: int = 600, start: pd.Timestamp = START, record_times=None, sp
 
 
 def by_fast(data: bytes):
-    return read_fit(data, source="x.fit")
+    activities = read_fit(data, source="x.fit")
+    assert all(a.decoder == "fit_fast" for a in activities)  # not a silent fitparse fallback
+    return activities
 
 
 def by_fitparse(data: bytes):
