@@ -283,6 +283,16 @@ def _column_rules(model) -> list[tuple[str, object, bool, list]]:
 
 
 _SAMPLE_RULES = None
+_FLOAT64 = np.dtype("float64")
+
+
+def _sample_rules() -> list[tuple[str, object, str, bool, list]]:
+    """``_column_rules(Samples)`` with each dtype's name, read once per process."""
+    global _SAMPLE_RULES
+    if _SAMPLE_RULES is None:
+        _SAMPLE_RULES = [(name, dtype, str(dtype), nullable, checks)
+                         for name, dtype, nullable, checks in _column_rules(Samples)]
+    return _SAMPLE_RULES
 
 
 def validate_samples(df: pd.DataFrame) -> pd.DataFrame:
@@ -291,25 +301,42 @@ def validate_samples(df: pd.DataFrame) -> pd.DataFrame:
 
     Returns ``df`` itself when nothing needed coercing, else a copy with coerced columns.
     """
-    global _SAMPLE_RULES
-    if _SAMPLE_RULES is None:
-        _SAMPLE_RULES = _column_rules(Samples)
-    out = df
-    for name, dtype, nullable, checks in _SAMPLE_RULES:
-        if name not in df.columns:
+    columns, coerced = _checked_sample_columns(df)
+    if not coerced:
+        return df
+    out = df.copy()
+    for name in coerced:
+        out[name] = columns[name]
+    return out
+
+
+def validated_sample_columns(df: pd.DataFrame) -> dict[str, pd.Series]:
+    """Every column of ``df`` by name, checked as ``validate_samples`` checks them (coerced
+    where needed): what a writer needs, with each column read from the frame once (looking a
+    column up costs more than checking it)."""
+    return _checked_sample_columns(df)[0]
+
+
+def _checked_sample_columns(df: pd.DataFrame) -> tuple[dict[str, pd.Series], list[str]]:
+    columns = dict(df.items())
+    coerced = []
+    for name, dtype, dtype_name, nullable, checks in _sample_rules():
+        series = columns.get(name)
+        if series is None:
             raise pa_errors.SchemaError(
                 Samples.to_schema(), df, f"column {name!r} not in dataframe. "
                 f"Columns in dataframe: {list(df.columns)}")
-        series = df[name]
-        if str(series.dtype) != str(dtype):
+        # str() of a dtype is slow enough to count here: float64, the usual case, by identity
+        same = ((series.dtype is _FLOAT64 and dtype_name == "float64")
+                or str(series.dtype) == dtype_name)
+        if not same:
             try:
                 series = dtype.try_coerce(series)
             except pa_errors.ParserError as e:
                 raise pa_errors.SchemaError(
                     Samples.to_schema(), df, f"column {name!r}: {e}") from None
-            if out is df:
-                out = df.copy()
-            out[name] = series
+            columns[name] = series
+            coerced.append(name)
         if series.dtype.kind == "f":
             values = series.to_numpy()
             null = np.isnan(values)
@@ -326,4 +353,4 @@ def validate_samples(df: pd.DataFrame) -> pd.DataFrame:
                 raise pa_errors.SchemaError(
                     Samples.to_schema(), df, f"column {name!r} failed {check_name}({bound}): "
                     f"{int(failed.sum())} values, e.g. {values[failed][:3].tolist()}")
-    return out
+    return columns, coerced
