@@ -9,8 +9,10 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import errno
+import difflib
 import json
 import os
+import re
 import sys
 from datetime import date
 from pathlib import Path
@@ -36,14 +38,41 @@ EXAMPLES = {
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # argparse's own exit is 2 as well; keep its one-line form
         self.print_usage(sys.stderr)
-        self.exit(2, f"runload: error: {message}\n")
+        self.exit(2, f"runload: error: {message}{did_you_mean(message)}\n")
+
+
+def did_you_mean(message: str) -> str:
+    """``"; did you mean 'ingest'?"`` for argparse's invalid-choice message of a mistyped
+    command (``ingset``, ``analyse``); "" when nothing is close."""
+    found = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+    if not found:
+        return ""
+    choices = re.findall(r"'([^']*)'", found.group(2)) or [
+        c.strip() for c in found.group(2).split(",")]
+    close = difflib.get_close_matches(found.group(1).lower(), choices, n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+DATE_PATTERN = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 
 
 def _iso_date(text: str) -> date:
+    """A date as ``YYYY-MM-DD``; ``2021-6-14`` (no leading zeros) is accepted too."""
+    found = DATE_PATTERN.fullmatch(text.strip())
     try:
-        return date.fromisoformat(text)
+        return date(*(int(g) for g in found.groups())) if found else date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not an ISO date (YYYY-MM-DD): {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"not a date: {text!r} (use YYYY-MM-DD, e.g. 2026-06-14)") from None
+
+
+def _as_of_date(text: str) -> date:
+    """An ``--as-of`` date: ISO, and not after today (a plan cannot use days not yet lived)."""
+    day = _iso_date(text)
+    if day > date.today():
+        raise argparse.ArgumentTypeError(
+            f"--as-of {day.isoformat()} is in the future (today is {date.today().isoformat()})")
+    return day
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -63,16 +92,18 @@ def _sub(subparsers, name: str, help: str, key: str | None = None) -> argparse.A
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="runload", description="Running load and pain, from your watch files.")
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    # not required: a bare `runload` (or `runload pain`) prints the help instead of an error
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
     p = _sub(commands, "ingest", "Import activity files, folders and .zip exports.")
     p.add_argument("paths", nargs="+", help=".fit/.gpx/.tcx (optionally .gz), folders, .zip")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     pain = commands.add_parser("pain", help="Add to or import the pain log.")
-    pain_cmds = pain.add_subparsers(dest="pain_command", required=True, parser_class=_Parser)
+    pain.set_defaults(help_parser=pain)
+    pain_cmds = pain.add_subparsers(dest="pain_command", parser_class=_Parser)
     p = _sub(pain_cmds, "add", "Append one pain-log entry.", "pain add")
-    p.add_argument("--date", required=True, type=_iso_date, help="local date, YYYY-MM-DD")
+    p.add_argument("--date", type=_iso_date, help="local date, YYYY-MM-DD (default: today)")
     p.add_argument("--pain", required=True, type=float, help="0 to 10")
     p.add_argument("--context", default="daily",
                    help="during_run, after_run, next_morning, sitting or daily (default)")
@@ -85,16 +116,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", type=Path)
 
     p = _sub(commands, "analyze", "Recompute features, symptom relation and recommendation.")
-    p.add_argument("--as-of", type=_iso_date, help="default: today")
+    p.add_argument("--as-of", type=_as_of_date, help="default: today; not in the future")
 
     p = _sub(commands, "report", "Write the HTML and PDF reports.")
     p.add_argument("--all", action="store_true", help="every athlete, plus reports/index.html")
-    p.add_argument("--as-of", type=_iso_date, help="default: today")
+    p.add_argument("--as-of", type=_as_of_date,
+                   help="default: the date of the last `runload analyze` (not in the future);"
+                        " another date must be analysed first")
     p.add_argument("--show-maps", action="store_true", help="include route maps (off: privacy)")
 
     p = _sub(commands, "run", "The whole pipeline as a Prefect flow (inbox, analyze, report).")
     p.add_argument("--all", action="store_true", help="every athlete")
-    p.add_argument("--as-of", type=_iso_date, help="default: today")
+    p.add_argument("--as-of", type=_as_of_date, help="default: today; not in the future")
     p.add_argument("--dask-address", help="run tasks on this Dask scheduler (e.g. tcp://host:8786)"
                    " or 'local' for a local cluster")
 
@@ -102,7 +135,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dir", type=Path, default=Path("demo"), help="default: ./demo")
 
     p = _sub(commands, "serve", "Serve the pipeline as a Prefect deployment on a schedule.")
-    p.add_argument("--interval-minutes", type=float, default=60.0)
+    p.add_argument("--interval-minutes", type=float, default=60.0,
+                   help="minutes between two runs (default: 60)")
     p.add_argument("--all", action="store_true", help="every athlete")
 
     p = _sub(commands, "profile", "Show or set the athlete's time zone and heart-rate settings.")
@@ -110,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sex", choices=["female", "male"], help="for Banister TRIMP")
     p.add_argument("--hr-rest", type=float, help="resting heart rate, bpm")
     p.add_argument("--hr-max", type=float, help="maximum heart rate, bpm")
+    parser.set_defaults(help_parser=parser)
     return parser
 
 
@@ -161,6 +196,11 @@ def cmd_ingest(args, settings: Settings) -> int:
     from pipeline.ingest.run import ingest_paths
     from pipeline.store import Store
 
+    # a mistyped path is the user's slip, not a bad file: nothing is imported or recorded
+    missing = [p for p in args.paths if not os.path.lexists(p)]
+    if missing:
+        raise UsageError("no such file or folder: " + ", ".join(missing)
+                         + " (nothing was imported)")
     show_progress = not args.no_progress and not args.json and sys.stderr.isatty()
     summary = ingest_paths(
         args.paths,
@@ -180,7 +220,7 @@ def cmd_pain(args, settings: Settings) -> int:
     if args.pain_command == "add":
         result = painlog.add_entry(
             store,
-            date=args.date,
+            date=args.date or painlog.local_today(store),
             pain=args.pain,
             context=args.context,
             time=args.time,
@@ -268,13 +308,19 @@ COMMANDS = {
 
 
 def main(argv: list[str] | None = None) -> int:
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    from pipeline.prefect_defaults import TELEMETRY_OFF  # only os: cheap
+
+    for key, value in TELEMETRY_OFF.items():  # also for the Prefect servers started as children
+        os.environ.setdefault(key, value)
     # Arrow's default allocator (mimalloc) keeps the memory it frees, so each rewrite of a growing
     # activities.parquet raised a bulk import's memory for good (3,000 files peaked at 269 MiB
     # with it, 256 MiB without); the C library's malloc returns it. Read when pyarrow is first
     # imported, which the commands do later; a value the user set wins.
     os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
     args = build_parser().parse_args(argv)
+    if args.command is None or (args.command == "pain" and args.pain_command is None):
+        args.help_parser.print_help()  # what a first try needs, not an error line
+        return 2
     try:
         settings = settings_from(args)
         return COMMANDS[args.command](args, settings)

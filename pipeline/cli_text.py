@@ -35,6 +35,30 @@ def recommendation_text(rec: dict) -> str:
     return "\n".join(lines)
 
 
+def run_line(result: dict, *, when: str) -> str:
+    """One line for a served run: when, what was new per athlete, and the status.
+
+    ``2026-12-04 14:05 UTC  me: 3 new activities, 1 new pain entry; HOLD 23.6-27.8 km``
+    """
+    parts = []
+    for r in result.get("athletes", []):
+        ing = r.get("ingest") or {}
+        new = []
+        if ing.get("new"):
+            new.append(f"{ing['new']} new {'activity' if ing['new'] == 1 else 'activities'}")
+        pain = sum(p.get("new", 0) for p in r.get("pain_logs", []))
+        if pain:
+            new.append(f"{pain} new pain {'entry' if pain == 1 else 'entries'}")
+        if r.get("rejected"):
+            new.append(f"{len(r['rejected'])} rejected")
+        rec = r.get("recommendation")
+        status = "not analysed (no data)" if not rec else (
+            f"{rec['status'].upper()} {(rec.get('weekly_run_km') or {}).get('min')}-"
+            f"{(rec.get('weekly_run_km') or {}).get('max')} km")
+        parts.append(f"{r['athlete']}: {', '.join(new) or 'nothing new'}; {status}")
+    return f"{when}  " + (" | ".join(parts) or "no athletes")
+
+
 def run_text(result: dict) -> str:
     """The summary of a run or demo: per athlete what was ingested and advised, and where the
     reports are (last line)."""

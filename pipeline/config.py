@@ -36,6 +36,10 @@ class Thresholds:
     far_sample_gap_s: float = 86_400.0
     # A GPX/TCX recording spanning 12 h or more, mostly pauses, is an app left running: warned.
     idle_recording_span_s: float = 43_200.0
+    # Tracks or segments of one GPX file that start more than 3 h after the previous one ended are
+    # separate outings (a night, a working day between them), each its own activity; breaks within
+    # one outing (a cafe, a puncture, a long lunch) are shorter (rule of thumb).
+    outing_gap_s: float = 10_800.0
     # GPS spikes (distance from positions): a step faster than max(factor x the activity's own
     # median moving speed, the sport's ceiling) is not movement. Ceilings: the fastest human sprint
     # is ~12.4 m/s (Bolt 2009); road-bike descents reach ~25 m/s (90 km/h).
@@ -114,10 +118,40 @@ class Thresholds:
     min_pain_days: int = 20  # fewer rated mornings -> no estimate
     min_pain_rise: float = 0.5  # points: a smaller modelled rise is "no rise within your range"
     bootstrap_resamples: int = 200  # block bootstrap by week
+    # An estimate needs the real alignment of pain and load to beat whole-week shifts of the
+    # pain log at this level (a conventional 10 % one-sided test; with shifts of 2 .. n-2 weeks
+    # it needs about 1/alpha + 2 weeks of history, which is what "about M needed" says).
+    shift_test_alpha: float = 0.10
+    # An estimate needs pain to rise in at least this share of the bootstrap resamples (each
+    # choosing afresh between a rise and "no relation"); chance is the shift test's job, this is
+    # consistency: a one-sided 20 % bootstrap test (rule of thumb).
+    min_share_rising: float = 0.8
+    min_side_rows: int = 4  # rated mornings needed on each side of a breakpoint (rule of thumb)
+    # Another pairing of ratings with load (the calendar week before) replaces "the 7 days before"
+    # only when it cuts the squared error by this share: with short histories a chance
+    # alignment can win by a little (rule of thumb).
+    pairing_margin: float = 0.10
+    # load_effects: a feature enters only when present on this share of rated mornings (rule of
+    # thumb), and no effect is called clear unless out-of-sample skill is above this ("beats no
+    # relation": SCIENCE.md, Honest statistics).
+    effects_min_present_share: float = 0.7
+    effects_min_skill: float = 0.0
     progress_step: float = 0.10  # modest weekly increase (a convention; Buist 2008: not protective)
     range_width: float = 0.15  # weekly_run_km.min = (1 - width) x max
     long_run_share: float = 1 / 3  # a single run <= 1/3 of the week's max (with >= 3 runs)
     return_run_km: float = 2.0  # first runs after > 30 days without running
+    max_runs_per_week: int = 6  # at least one day a week without running (rule of thumb)
+    # reduce / seek_care: at least two short sessions of cycling or swimming a week, never a
+    # plan of complete rest (SCIENCE.md: complete rest is not advised; minutes: rule of thumb)
+    cross_training_floor_min: int = 30
+    # confidence "high": at least this many rated weeks and an 80 % interval within +-this share
+    # of the estimate, besides out-of-sample skill above no relation (rules of thumb)
+    confidence_high_min_weeks: int = 12
+    confidence_high_max_halfwidth: float = 0.15
+    # CONTRACT.md: "hold" keeps next week's maximum within 85-105 % of the last 7 days' km, and
+    # data whose last entry is more than 14 days before as_of is stale (a restart plan)
+    hold_band: tuple[float, float] = (0.85, 1.05)
+    stale_after_days: int = 14
     default_min_per_km: float = 6.0  # pace when the history has none (cross-training minutes)
 
 

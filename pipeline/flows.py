@@ -223,10 +223,46 @@ def _athlete_update(settings: Settings, athlete: str, as_of: date | None,
 athlete_update_task = task(name="athlete-update")(_athlete_update)
 
 
+def _utc_now() -> str:
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def announced(f):
+    """``f``'s result, and with ``announce=True`` one printed line per run (``runload serve``:
+    Prefect streams a served run's output to the terminal that serves it; its own logs are
+    off), also when the run fails."""
+    from functools import wraps
+
+    from pipeline.cli_text import run_line
+
+    @wraps(f)
+    def wrapper(*args, announce: bool = False, **kwargs):
+        try:
+            result = f(*args, **kwargs)
+        except Exception as e:
+            if announce:
+                print(f"{_utc_now()}  run failed: {e}", flush=True)
+            raise
+        if announce:
+            print(run_line(result, when=_utc_now()), flush=True)
+        return result
+
+    return wrapper
+
+
 @flow(name="athlete-pipeline", log_prints=False)
 def athlete_pipeline(data_dir: str, reports_dir: str, athlete: str, as_of: date | None = None,
-                     inputs: list[str] | None = None) -> dict:
-    """One athlete end to end: ingest the inbox (or ``inputs``), analyse, report."""
+                     inputs: list[str] | None = None, announce: bool = False) -> dict:
+    """One athlete end to end: ingest the inbox (or ``inputs``), analyse, report; with
+    ``announce`` one line per run is printed (``runload serve``)."""
+    return announced(_athlete_pipeline)(data_dir, reports_dir, athlete, as_of, inputs,
+                                        announce=announce)
+
+
+def _athlete_pipeline(data_dir: str, reports_dir: str, athlete: str, as_of: date | None,
+                      inputs: list[str] | None) -> dict:
     settings = _settings(data_dir, reports_dir)
     result = _athlete_update(settings, athlete, as_of, inputs)
     reports = []
@@ -236,9 +272,15 @@ def athlete_pipeline(data_dir: str, reports_dir: str, athlete: str, as_of: date 
 
 
 @flow(name="all-athletes")
-def all_athletes(data_dir: str, reports_dir: str, as_of: date | None = None) -> dict:
+def all_athletes(data_dir: str, reports_dir: str, as_of: date | None = None,
+                 announce: bool = False) -> dict:
     """Every athlete under the data folder: per-athlete ingest and analysis side by side on the
-    task runner (a Dask cluster with ``--dask-address``), then every report and the index."""
+    task runner (a Dask cluster with ``--dask-address``), then every report and the index;
+    with ``announce`` one line per run is printed (``runload serve``)."""
+    return announced(_all_athletes)(data_dir, reports_dir, as_of, announce=announce)
+
+
+def _all_athletes(data_dir: str, reports_dir: str, as_of: date | None) -> dict:
     settings = _settings(data_dir, reports_dir)
     names = st.athletes(settings.data_dir)
     if not names:
@@ -319,14 +361,15 @@ def serve_cli(settings: Settings, *, athlete: str | None, interval_minutes: floa
     reports_dir = str(Path(settings.reports_dir).resolve())
     if athlete is None:
         f, name = all_athletes, "runload-all"
-        parameters = {"data_dir": data_dir, "reports_dir": reports_dir}
+        parameters = {"data_dir": data_dir, "reports_dir": reports_dir, "announce": True}
     else:
         f, name = athlete_pipeline, f"runload-{athlete}"
-        parameters = {"data_dir": data_dir, "reports_dir": reports_dir, "athlete": athlete}
+        parameters = {"data_dir": data_dir, "reports_dir": reports_dir, "athlete": athlete,
+                      "announce": True}
 
     def serve() -> None:
-        print(f"serving deployment {f.name}/{name}: a run every {interval_minutes:g} min"
-              " (Ctrl-C stops)", flush=True)
+        print(f"serving deployment {f.name}/{name}: a run every {interval_minutes:g} min,"
+              " one line per run (Ctrl-C stops)", flush=True)
         f.serve(name=name, interval=timedelta(minutes=interval_minutes), parameters=parameters,
                 print_starting_message=False)
 

@@ -15,8 +15,9 @@ STAGES: list[tuple[str, tuple[str, ...]]] = [
     ("recommend", ("pipeline.recommend", "pipeline.analysis")),
     ("report", ("pipeline.plots", "pipeline.report", "pipeline.api", "pipeline.sql")),
     ("demo", ("pipeline.demo",)),
-    ("flows", ("pipeline.flows", "pipeline.prefect_defaults", "pipeline.prefect_server")),
-    ("cli", ("pipeline.cli", "pipeline.cli_text")),
+    ("flows", ("pipeline.flows", "pipeline.prefect_defaults", "pipeline.prefect_server",
+               "pipeline.cli_text")),
+    ("cli", ("pipeline.cli",)),
 ]
 
 

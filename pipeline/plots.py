@@ -15,7 +15,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
+from matplotlib.patches import Patch, Rectangle
 
 from pipeline.config import Thresholds
 from pipeline.features.weekly import week_start
@@ -26,18 +26,26 @@ PAIN_CALENDAR_DAYS = 112  # the pain calendar's window (16 weeks)
 NO_DATA_GID = "no-data"  # gid of the note text, so callers and tests can find it
 
 # Pain-monitoring zones (Silbernagel 2007, Thomee's zones): safe, acceptable, too much.
+# Green, amber and red mean these zones (and the report's status) and nothing else, so every
+# other colour below is neither green, amber nor red.
 ZONE_COLOURS = ("#2e9e4f", "#f0a30a", "#d62728")
 ZONE_LABELS = ("0–2 safe", "2–5 acceptable", "> 5 too much")
 NO_ENTRY_COLOUR = "#e6e6e6"
 RUN_COLOUR = "#4c72b0"
 PAIN_COLOUR = "#222222"
+PLAN_COLOUR = "#6a3d9a"  # next week's range and cap: what the advice draws
+TOLERATED_COLOUR = "#555555"  # the athlete's tolerated load (an estimate, not advice)
+FLAG_COLOUR = "#111111"  # a value past a rule's limit (a black cross, not a pain colour)
+STEP_COLOUR = "#8c564b"
 CROSS_COLOURS = {
-    "cross_cycling_min": ("cycling", "#55a868"),
-    "cross_swimming_min": ("swimming", "#64b5cd"),
+    "cross_cycling_min": ("cycling", "#17becf"),
+    "cross_swimming_min": ("swimming", "#9ecae1"),
     "cross_water_running_min": ("water running", "#8172b3"),
-    "cross_walking_min": ("walking", "#dd8452"),
-    "cross_other_min": ("other", "#937860"),
+    "cross_walking_min": ("walking", "#8c564b"),
+    "cross_other_min": ("other", "#b0a48f"),
 }
+CADENCE_MIN_SPAN_SPM = 10.0  # a narrower axis turns 0.2 spm of noise into a "trend"
+STEP_MIN_SPAN_M = 0.10
 PAIN_ROWS = (
     ("pain_during_run_0_10", "during run"),
     ("pain_next_morning_0_10", "next morning"),
@@ -70,6 +78,21 @@ def pain_zone(pain_0_10: pd.Series, *, safe_max: float = _T.pain_safe_max,
     return pd.Series(np.where(values.isna(), np.nan, zone), index=pain_0_10.index)
 
 
+def morning_zone(pain_0_10: pd.Series, *, baseline_0_10: float | None,
+                 settled_margin: float = _T.morning_settled_margin,
+                 red_margin: float = _T.morning_red_margin, safe_max: float = _T.pain_safe_max,
+                 acceptable_max: float = _T.pain_acceptable_max) -> pd.Series:
+    """Zone index (0, 1, 2; NaN: no entry) of next-morning pain as the status reads it: against
+    the athlete's calm baseline (settled within ``settled_margin`` above it, red beyond
+    ``red_margin``; relation.symptoms.zone_next_morning), absolute zones without a baseline."""
+    if baseline_0_10 is None:
+        return pain_zone(pain_0_10, safe_max=safe_max, acceptable_max=acceptable_max)
+    values = pd.to_numeric(pain_0_10, errors="coerce").astype(float)
+    rise = values - float(baseline_0_10)
+    zone = np.where(rise <= settled_margin, 0.0, np.where(rise <= red_margin, 1.0, 2.0))
+    return pd.Series(np.where(values.isna(), np.nan, zone), index=pain_0_10.index)
+
+
 def _dates(frame: pd.DataFrame, column: str = "date") -> pd.Series:
     return pd.to_datetime(frame[column])
 
@@ -91,6 +114,15 @@ def _week_limits(ax: Axes, weeks: pd.Series) -> None:
     ax.set_xlim(weeks.min() - pd.Timedelta(days=2), weeks.max() + pd.Timedelta(days=9))
 
 
+def min_span_limits(values: pd.Series, min_span: float) -> tuple[float, float]:
+    """y limits around ``values`` (NaN ignored) at least ``min_span`` wide, centred on the data
+    when the data spans less."""
+    low, high = float(values.min()), float(values.max())
+    pad = max(min_span - (high - low), 0.0) / 2
+    margin = 0.05 * max(high - low, min_span)
+    return low - pad - margin, high + pad + margin
+
+
 def _numeric(frame: pd.DataFrame, column: str) -> pd.Series:
     if column not in frame.columns:
         return pd.Series(np.nan, index=frame.index, dtype=float)
@@ -100,12 +132,16 @@ def _numeric(frame: pd.DataFrame, column: str) -> pd.Series:
 def weekly_km_pain(ax: Axes, weekly: pd.DataFrame, *, tolerated_km: float | None = None,
                    tolerated_band_km: tuple[float, float] | None = None,
                    next_week_km: tuple[float, float] | None = None,
+                   next_week_start: pd.Timestamp | None = None,
+                   last_week_days: int = 7, morning_baseline_0_10: float | None = None,
                    safe_max: float = _T.pain_safe_max, acceptable_max: float = _T.pain_acceptable_max) -> Axes:
     """Weekly running km (bars) against the week's mean next-morning pain (line, right axis).
 
     ``weekly`` has ``week_start``, ``run_km`` and ``pain_next_morning_mean_0_10`` (0-10, NaN when
     no entry). ``tolerated_km`` draws a dashed line and ``tolerated_band_km`` (low, high) its
-    uncertainty as a hatched band; ``next_week_km`` (min, max) a green band.
+    uncertainty as a hatched band; ``next_week_km`` (min, max) a box at next week only (from
+    ``next_week_start``, default the week after the last). ``last_week_days`` < 7 marks the last
+    bar as a week in progress (hatched, "N of 7 days"), so it is not read as a full week.
     """
     if weekly.empty:
         return no_data(ax, "No weekly running data yet.")
@@ -114,20 +150,31 @@ def weekly_km_pain(ax: Axes, weekly: pd.DataFrame, *, tolerated_km: float | None
     pain = _numeric(weekly, "pain_next_morning_mean_0_10")
     if not (km > 0).any() and pain.isna().all():
         return no_data(ax, "No running and no next-morning pain entries in this period.")
-    ax.bar(weeks, km, width=5.5, align="edge", color=RUN_COLOUR, alpha=0.85,
-           label="running km per week")
+    bars = ax.bar(weeks, km, width=5.5, align="edge", color=RUN_COLOUR, alpha=0.85,
+                  label="running km per week")
+    partial = None
+    if 0 < last_week_days < 7:
+        partial = bars.patches[-1]
+        partial.set_facecolor("white")
+        partial.set_edgecolor(RUN_COLOUR)
+        partial.set_hatch("////")
+    last = weeks.max()
     if next_week_km is not None:
         low, high = next_week_km
-        ax.axhspan(low, high, color="#2e9e4f", alpha=0.15,
-                   label=f"next week's range {low:g}–{high:g} km")
+        start = pd.Timestamp(next_week_start) if next_week_start is not None else (
+            last + pd.Timedelta(days=7))
+        ax.add_patch(Rectangle((mdates.date2num(start), low), 5.5, high - low,
+                               facecolor=PLAN_COLOUR, alpha=0.35, edgecolor=PLAN_COLOUR,
+                               linewidth=1.2, label=f"next week: {low:g}–{high:g} km"))
+        last = max(last, start)
     if tolerated_km is not None and tolerated_band_km is not None:
-        ax.axhspan(*tolerated_band_km, facecolor="none", edgecolor="#2e9e4f", hatch="///",
-                   linewidth=0, alpha=0.6, label="tolerated km, 80% interval")
+        ax.axhspan(*tolerated_band_km, facecolor="none", edgecolor=TOLERATED_COLOUR,
+                   hatch="///", linewidth=0, alpha=0.35, label="tolerated km, 80% interval")
     if tolerated_km is not None:
-        ax.axhline(tolerated_km, color="#2e9e4f", linestyle="--", linewidth=1.5,
+        ax.axhline(tolerated_km, color=TOLERATED_COLOUR, linestyle="--", linewidth=1.5,
                    label=f"tolerated ≈ {tolerated_km:g} km (own history)")
     ax.set_ylabel("running km / week")
-    _week_limits(ax, weeks)
+    _week_limits(ax, pd.Series([weeks.min(), last]))
     tops = [km.max(), tolerated_km or 0, next_week_km[1] if next_week_km else 0,
             tolerated_band_km[1] if tolerated_km is not None and tolerated_band_km else 0]
     ax.set_ylim(0, max(tops) * 1.2 or 1.0)
@@ -136,10 +183,18 @@ def weekly_km_pain(ax: Axes, weekly: pd.DataFrame, *, tolerated_km: float | None
     right = ax.twinx()
     right.set_ylim(0, 10)
     right.set_ylabel("next-morning pain (0–10)")
+    if partial is not None:  # on the twin, so the pain line cannot cover it
+        right.annotate(f"{last_week_days} of 7 days", (partial.get_x() + 2.75,
+                       partial.get_height()), xycoords=ax.transData, xytext=(0, 3),
+                       textcoords="offset points", ha="center", va="bottom", fontsize=7,
+                       color=RUN_COLOUR, zorder=6,
+                       bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none",
+                             "alpha": 0.85})
     centres = weeks + pd.Timedelta(days=3)
     if pain.notna().any():
         right.plot(centres, pain, color=PAIN_COLOUR, linewidth=1.2, marker="", zorder=3)
-        zones = pain_zone(pain, safe_max=safe_max, acceptable_max=acceptable_max)
+        zones = morning_zone(pain, baseline_0_10=morning_baseline_0_10, safe_max=safe_max,
+                             acceptable_max=acceptable_max)
         for z, colour in enumerate(ZONE_COLOURS):
             mask = zones == z
             if mask.any():
@@ -154,21 +209,27 @@ def weekly_km_pain(ax: Axes, weekly: pd.DataFrame, *, tolerated_km: float | None
     handles, _ = ax.get_legend_handles_labels()
     if pain_handle is not None:
         handles.append(pain_handle)
-    _legend_above(ax, handles)
+    _legend_above(ax, handles, ncol=3)
     return ax
 
 
 def pain_calendar(ax: Axes, daily: pd.DataFrame, *, last_days: int = PAIN_CALENDAR_DAYS,
+                  morning_baseline_0_10: float | None = None,
                   safe_max: float = _T.pain_safe_max, acceptable_max: float = _T.pain_acceptable_max) -> Axes:
     """A day-by-row strip of during-run, next-morning and sitting pain coloured by zone.
 
     Shows the last ``last_days`` days of ``daily``; grey cells are days without an entry.
+    During-run and sitting pain use the absolute zones; next-morning pain the zones the status
+    uses (``morning_zone``: against ``morning_baseline_0_10`` when there is one).
     """
     if daily.empty:
         return no_data(ax, "No days recorded yet.")
     frame = daily.sort_values("date").tail(last_days)
     values = np.vstack([
-        pain_zone(_numeric(frame, col), safe_max=safe_max, acceptable_max=acceptable_max)
+        (morning_zone(_numeric(frame, col), baseline_0_10=morning_baseline_0_10,
+                      safe_max=safe_max, acceptable_max=acceptable_max)
+         if col == "pain_next_morning_0_10" else
+         pain_zone(_numeric(frame, col), safe_max=safe_max, acceptable_max=acceptable_max))
         .to_numpy(dtype=float)
         for col, _ in PAIN_ROWS
     ])
@@ -184,7 +245,9 @@ def pain_calendar(ax: Axes, daily: pd.DataFrame, *, last_days: int = PAIN_CALEND
     ax.invert_yaxis()
     ax.xaxis_date()
     _date_axis(ax)
-    handles = [Patch(color=c, label=label) for c, label in zip(ZONE_COLOURS, ZONE_LABELS)]
+    labels = ZONE_LABELS if morning_baseline_0_10 is None else (
+        "safe / settled", "acceptable / amber", "too much / red")
+    handles = [Patch(color=c, label=label) for c, label in zip(ZONE_COLOURS, labels)]
     handles.append(Patch(color=NO_ENTRY_COLOUR, label="no entry"))
     _legend_above(ax, handles)
     return ax
@@ -227,11 +290,11 @@ def longest_run_cap(ax: Axes, daily: pd.DataFrame, *, window_days: int = _T.spik
     ax.step(dates, cap.to_numpy(), where="post", color="#555555", linewidth=1.3,
             label=f"cap: {cap_ratio:.0%} of previous {window_days} days' longest")
     if over.any():
-        ax.scatter(dates[over], longest[over], color=ZONE_COLOURS[2], zorder=3, s=30,
+        ax.scatter(dates[over], longest[over], color=FLAG_COLOUR, marker="x", zorder=3, s=30,
                    label="above the cap")
     if next_cap_km is not None and next_week_start is not None:
         start = pd.Timestamp(next_week_start)
-        ax.hlines(next_cap_km, start, start + pd.Timedelta(days=7), color="#2e9e4f",
+        ax.hlines(next_cap_km, start, start + pd.Timedelta(days=7), color=PLAN_COLOUR,
                   linewidth=3, label=f"next week's cap {next_cap_km:g} km")
     ax.set_ylabel("km")
     ax.set_ylim(0, None)
@@ -254,15 +317,17 @@ def stride_at_reference(ax: Axes, daily: pd.DataFrame) -> Axes:
                           linewidth=1.2, label="cadence at reference speed (steps/min)")
         handles.append(line)
         ax.set_ylabel("steps/min")
+        ax.set_ylim(*min_span_limits(cadence[ok], CADENCE_MIN_SPAN_SPM))
     else:
         ax.text(0.01, 0.95, "no cadence data", transform=ax.transAxes, fontsize=9,
                 va="top", color="#555555")
     if step.notna().any():
         ok = step.notna()
         right = ax.twinx()
-        (line,) = right.plot(dates[ok], step[ok], color="#c44e52", marker="s", markersize=3,
+        (line,) = right.plot(dates[ok], step[ok], color=STEP_COLOUR, marker="s", markersize=3,
                              linewidth=1.2, label="step length at reference speed (m)")
         right.set_ylabel("step length (m)")
+        right.set_ylim(*min_span_limits(step[ok], STEP_MIN_SPAN_M))
         handles.append(line)
     _date_axis(ax)
     _legend_above(ax, handles)
@@ -316,12 +381,12 @@ def acwr_context(ax: Axes, daily: pd.DataFrame, *, sweet_low: float = _T.acwr_sw
     ok = ratio.notna()
     ax.axhspan(sweet_low, sweet_high, color="#999999", alpha=0.2,
                label=f"{sweet_low:g}–{sweet_high:g} (proposed \"sweet spot\")")
-    ax.axhline(danger, color=ZONE_COLOURS[2], linestyle="--", linewidth=1,
+    ax.axhline(danger, color=FLAG_COLOUR, linestyle="--", linewidth=1,
                label=f"{danger:g} (proposed \"danger zone\")")
     ax.plot(dates[ok], ratio[ok], color=RUN_COLOUR, linewidth=1.3, label="acute:chronic (EWMA)")
     high = ok & (ratio >= danger)
     if high.any():
-        ax.scatter(dates[high], ratio[high], color=ZONE_COLOURS[2], s=20, zorder=3,
+        ax.scatter(dates[high], ratio[high], color=FLAG_COLOUR, marker="x", s=20, zorder=3,
                    label=f"≥ {danger:g}")
     ax.set_ylim(0, max(2.0, float(ratio.max()) * 1.1))
     ax.set_ylabel("ratio")

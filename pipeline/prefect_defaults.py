@@ -9,10 +9,18 @@ import os
 
 VERBOSE = os.environ.get("RUNLOAD_VERBOSE", "") not in ("", "0")
 
-DEFAULTS = {
+# Nothing leaves the machine: every telemetry switch Prefect has. DO_NOT_TRACK (the cross-tool
+# convention) is the only one that stops the client's usage events and its first-run notice
+# ("Prefect collects anonymous usage data"); the others cover the server and Prefect Cloud.
+TELEMETRY_OFF = {
+    "DO_NOT_TRACK": "1",
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "PREFECT_TELEMETRY_ENABLE_RESOURCE_METRICS": "false",
     "PREFECT_CLOUD_ENABLE_ORCHESTRATION_TELEMETRY": "false",
+}
+
+DEFAULTS = {
+    **TELEMETRY_OFF,
     # the temporary API server logs cancelled database writes at shutdown: not for users
     "PREFECT_SERVER_LOGGING_LEVEL": "WARNING" if VERBOSE else "CRITICAL",
     "PREFECT_INTERNAL_LOGGING_LEVEL": "ERROR" if VERBOSE else "CRITICAL",

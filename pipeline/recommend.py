@@ -1,27 +1,28 @@
 """Next week's running load from the athlete's own pain response (``recommendation.json``).
 
-Status: ``seek_care`` on any red flag; ``reduce`` when the last seven days were red (or
-next-morning pain rose in each of the last two weeks); ``progress`` when the last seven days were
-green and the seven before were not amber or red; ``hold`` otherwise (amber, or nothing rated).
-
-Numbers (rules of thumb, each named in ``rules_applied``):
+The pain model gives the intent: ``seek_care`` on any red flag; ``reduce`` when the last seven
+days were red (or next-morning pain rose in each of the last two weeks); ``progress`` when the
+last seven days were green and the seven before were not amber or red; ``hold`` otherwise
+(amber, or nothing rated). ``week_plan`` does the arithmetic (each rule a ``Bound``; the smallest
+sets next week's maximum) and makes the status match the numbers (CONTRACT.md); the functions
+here turn it into sentences that name the rule that binds, with its arithmetic:
 
 - progress: +``progress_step`` (10%) on the last seven days' km, at most 130% of the km of the
   seven days before (Nielsen 2014: > 30% over two weeks), and never above the tolerated cap;
-- hold: the last seven days' km, capped; reduce and seek_care: back to the last tolerated level
-  (the km of the latest green week, or the tolerated cap) and at most (1 - ``range_width``) x
-  the last seven days' km;
-- the tolerated cap is the estimate minus half its downside uncertainty (so a noisier estimate
-  gives a more cautious cap); ``weekly_run_km.min`` is (1 - ``range_width``) x max;
+- hold: the last seven days' km (after a jump, the usual level of the three weeks before);
+  reduce and seek_care: (1 - ``range_width``) x the last seven days' km, or back to the last green
+  week; the tolerated cap is the estimate minus half its downside uncertainty (so a noisier
+  estimate gives a more cautious cap); ``weekly_run_km.min`` is (1 - ``range_width``) x max;
 - ``longest_run_km_max`` <= 110% of the longest run of the 30 days up to ``as_of`` (Frandsen 2025)
   and <= ``max(long_run_share, 1 / runs_per_week)`` of the week's max;
 - ``cross_training_min`` fills the gap between the aerobic minutes of the last four weeks and
-  the planned running minutes, with a floor when running is reduced: never a plan of complete rest.
+  the planned running minutes, with a floor when running is reduced: never a plan of complete rest;
+- ``data_through`` is the last date with an activity or a pain entry; ``stale`` data (more than
+  ``stale_after_days`` before ``as_of``) gets a restart plan that says since when nothing came.
 """
 
 from __future__ import annotations
 
-import math
 from datetime import date, timedelta
 
 import numpy as np
@@ -29,6 +30,7 @@ import pandas as pd
 
 from pipeline.config import Thresholds
 from pipeline.relation.symptoms import (
+    PAIN_COLUMNS,
     by_date,
     calm_baseline_0_10,
     red_flags,
@@ -37,8 +39,8 @@ from pipeline.relation.symptoms import (
     weekly_pain,
 )
 from pipeline.relation.tolerance import Estimate, tolerated_weekly_km
+from pipeline.week_plan import Bound, WeekPlan, floor1, week_plan
 
-CROSS_FLOOR_MIN = 30  # reduce / seek_care: at least two short sessions of cycling or swimming
 CADENCE_CAVEAT = (
     "A 5-10% higher step rate at the same speed lowers hip and knee loading (Heiderscheit 2011) "
     "but raises hamstring activity in late swing (Chumanov 2012): try it on easy runs and keep it "
@@ -49,6 +51,13 @@ RULES = {
     "progress_step": "+10% a week: a convention only (the 10% rule did not prevent injuries, "
                      "Buist 2008)",
     "two_week_increase": "no more than +30% over two weeks (Nielsen 2014, HR 1.59)",
+    "hold": "hold the last 7 days' km while the pain signs are amber (pain-monitoring model)",
+    "reduce_step": "reduce below the last 7 days' km after a red week (pain-monitoring model: "
+                   "reduce the load that preceded a higher next-morning pain)",
+    "last_tolerated": "back to the last week whose pain signs were green (pain-monitoring model)",
+    "restart": "after a week without running, restart at about half the usual week "
+               "(runload rule of thumb)",
+    "return_runs": "after 30 days without running, short first runs (runload rule of thumb)",
     "single_run_cap": "no run above 110% of the longest of the previous 30 days (Frandsen 2025)",
     "long_run_share": "no single run above a third of the week (runload rule of thumb)",
     "tolerated_cap": "weekly km capped at your own tolerated load (runload estimate)",
@@ -56,6 +65,7 @@ RULES = {
     "cross_training": "cross-training keeps aerobic minutes while running is reduced "
                       "(no complete rest)",
 }
+VERB = {"progress": "progress", "hold": "hold", "reduce": "reduce", "seek_care": "seek care"}
 
 
 def recommendation(
@@ -71,142 +81,103 @@ def recommendation(
     """``recommendation.json`` for the week starting the Monday after ``as_of``.
 
     ``estimate`` (``tolerance.tolerated_weekly_km``) is computed when not given; ``effects``
-    (``effects.load_effects``), when given, is included as ``load_effects``."""
-    d = by_date(daily)
+    (``effects.load_effects``), when given, is included as ``load_effects``. Only rows of
+    ``daily`` dated on or before ``as_of`` are used."""
+    th = thresholds
     end = pd.Timestamp(as_of).normalize()
-    d = d[d.index <= end]
+    d = daily_until(daily, end)
     hist = d.reset_index()
     if estimate is None:
-        estimate = tolerated_weekly_km(hist, weekly, thresholds=thresholds)
-    baseline = calm_baseline_0_10(hist, thresholds=thresholds) if len(hist) else None
-    windows = (weekly_pain(hist, end=as_of, baseline=baseline, thresholds=thresholds)
+        estimate = tolerated_weekly_km(hist, weekly, thresholds=th)
+    through = data_through(d)
+    stale = is_stale(through, end, th)
+    baseline = calm_baseline_0_10(hist, thresholds=th) if len(hist) else None
+    windows = (weekly_pain(hist, end=as_of, baseline=baseline, thresholds=th)
                if len(hist) else pd.DataFrame())
-    flags = red_flags(hist, as_of=as_of, baseline=baseline, thresholds=thresholds,
+    flags = red_flags(hist, as_of=as_of, baseline=baseline, thresholds=th,
                       windows=windows) if len(hist) else []
     last = windows.iloc[-1] if len(windows) else None
     prev = windows.iloc[-2] if len(windows) > 1 else None
-    status, why = _status(last, prev, flags, windows, thresholds)
-    reasons = [why]
-    rules = ["pain_monitoring"]
-
-    recent_km = float(last["run_km"]) if last is not None else 0.0
-    prev_km = float(prev["run_km"]) if prev is not None else None
-    cap = _tolerated_cap(estimate)
-    last_tolerated = _last_tolerated_km(windows, cap)
-    if status == "progress":
-        top = recent_km * (1 + thresholds.progress_step)
-        rules.append("progress_step")
-        if prev_km:
-            top = min(top, prev_km * (1 + thresholds.two_week_increase_flag))
-            rules.append("two_week_increase")
-        low = recent_km
-    elif status == "hold":
-        top = low = recent_km
-        # Holding a jump would keep the load that may be provoking the amber signs: after a week
-        # well above the three before (Nielsen 2014: > 30 %), hold at their average instead.
-        before = d.loc[(d.index > end - pd.Timedelta(days=28))
-                       & (d.index <= end - pd.Timedelta(days=7)), "run_km"]
-        usual = float(before.sum()) / 3 if len(before) >= 21 else 0.0
-        if usual > 0 and recent_km > usual * (1 + thresholds.two_week_increase_flag):
-            top = low = usual
-            rules.append("two_week_increase")
-            reasons.append(f"The last 7 days ({recent_km:.1f} km) were more than "
-                           f"{thresholds.two_week_increase_flag:.0%} above your usual "
-                           f"{usual:.1f} km a week (the 3 weeks before): hold at the usual "
-                           "level rather than the jump.")
-    else:
-        top = min(last_tolerated if last_tolerated is not None else recent_km,
-                  (1 - thresholds.range_width) * recent_km)
-        low = None
-        reasons.append(_reduce_reason(top, recent_km, last_tolerated))
-    if cap is not None and top > cap:
-        reasons.append(f"Your tolerated load is about {estimate.value:.0f} km a week; next week's "
-                       f"maximum is capped at {cap:.1f} km.")
-        top = cap
-        rules.append("tolerated_cap")
-
-    window30 = d.loc[d.index > end - pd.Timedelta(days=30), "longest_run_km"]
-    longest30 = float(window30.max()) if len(window30) else 0.0
-    longest30 = 0.0 if np.isnan(longest30) else longest30
-    if longest30 <= 0 and status in ("progress", "hold"):
-        top = 2 * thresholds.return_run_km
-        reasons.append(f"No run in the last 30 days: restart with short runs of at most "
-                       f"{thresholds.return_run_km:g} km and watch the next mornings.")
-    elif top <= 0 and status in ("progress", "hold"):
-        km28 = float(d.loc[d.index > end - pd.Timedelta(days=28), "run_km"].sum())
-        top = max(2 * thresholds.return_run_km, km28 / 4 / 2)
-        if cap is not None:
-            top = min(top, cap)
-        reasons.append(f"No running in the last 7 days: restart at about half your average week "
-                       f"of the last 4 weeks ({km28 / 4:.1f} km), at most {top:.1f} km.")
-    elif top <= 0:
-        reasons.append("Pain is high even without running: pause running, keep cross-training, "
-                       "and see an athletic trainer if it does not settle.")
-    last28 = d[d.index > end - pd.Timedelta(days=28)]
-    runs = int(min(6, max(1, round(float(last28["n_runs"].sum()) / max(1.0, len(last28) / 7)))))
-    frandsen = thresholds.single_run_cap * longest30 if longest30 > 0 else thresholds.return_run_km
-    rules.append("single_run_cap")
-    if top > 0:
-        runs = int(min(6, max(runs, math.ceil(top / frandsen - 1e-9))))
-        share = max(thresholds.long_run_share, 1 / runs)
-        longest = min(frandsen, top * share)
-        top = min(top, runs * longest)
-        rules.append("long_run_share")
-    else:
-        longest, runs = 0.0, 0
-    longest = _floor1(longest)
-    top = _floor1(max(0.0, min(top, runs * longest) if top > 0 else 0.0))
-    low = (1 - thresholds.range_width) * top if low is None else min(max(low, 0.0), top)
-    if status != "progress" or low >= top:  # a range, never a single number
-        low = (1 - thresholds.range_width) * top
-    cross = _cross_training_min(d, end=end, planned_km=(low + top) / 2, status=status, top=top,
-                                default_min_per_km=thresholds.default_min_per_km)
-    if cross > 0:
-        rules.append("cross_training")
-        reasons.append(f"Cross-train about {cross} min (cycling, swimming or water running) to "
-                       "keep your aerobic minutes up; note in the pain log whether it provokes "
-                       "symptoms.")
-    if status == "progress":
-        reasons.append(f"Progress modestly: {top:.1f} km at most, "
-                       f"+{thresholds.progress_step:.0%} on "
-                       f"the last 7 days' {recent_km:.1f} km (a convention), and no more than "
-                       f"+{thresholds.two_week_increase_flag:.0%} over two weeks.")
-    reasons.append(f"Longest run at most {longest:.1f} km: 110% of your longest run of the last "
-                   f"30 days ({longest30:.1f} km) and no more than a share of the week's maximum.")
-    reasons += _estimate_reasons(estimate, windows)
-    reasons += _rest_reasons(hist, end=end, thresholds=thresholds)
-    if flags:
-        rules.append("red_flags")
-        if top == 0:
-            reasons.append("Running pauses until you have been assessed; keep moving with "
-                           "cross-training, since complete rest is not advised.")
+    intent, why = pain_intent(last, prev, flags, windows, th)
+    plan = week_plan(d, end=end, intent=intent, windows=windows,
+                     cap=tolerated_cap(estimate), thresholds=th)
+    reasons = ([stale_reason(through, end)] if stale else []) + [why]
+    reasons += plan_reasons(plan, th)
+    reasons += estimate_reasons(estimate, windows)
+    reasons += confidence_reasons(estimate, th)
+    reasons += _rest_reasons(hist, end=end, thresholds=th)
+    if flags and plan.max_km == 0:
+        reasons.append("Running pauses until you have been assessed; keep moving with "
+                       "cross-training, since complete rest is not advised.")
     acwr = d["acwr_ewma"].dropna() if "acwr_ewma" in d else pd.Series(dtype=float)
-    if len(acwr):
+    if len(acwr) and np.isfinite(acwr.iloc[-1]):
         reasons.append(f"Acute:chronic ratio {acwr.iloc[-1]:.2f} (context only, not a risk score: "
                        "Impellizzeri 2020, Frandsen 2025).")
+    rules = plan.rules + (["red_flags"] if flags else [])
     out = {
         "athlete": athlete,
         "as_of": as_of.isoformat(),
         "week_start": (as_of + timedelta(days=7 - as_of.weekday())).isoformat(),
-        "status": status,
-        "weekly_run_km": {"min": _floor1(low), "max": top},
-        "longest_run_km_max": longest,
-        "runs_per_week": runs,
+        "status": plan.status,
+        "weekly_run_km": {"min": plan.min_km, "max": plan.max_km},
+        "longest_run_km_max": plan.longest_run_km,
+        "runs_per_week": plan.runs_per_week,
         "tolerated_weekly_km": None if estimate.value is None else round(estimate.value, 1),
-        "cross_training_min": cross,
+        "cross_training_min": plan.cross_training_min,
         "red_flags": flags,
         "reasons": reasons,
-        "confidence": confidence(estimate),
+        "confidence": confidence(estimate, th),
+        "data_through": None if through is None else through.date().isoformat(),
+        "stale": stale,
+        "last_7_days_run_km": plan.last_7_days_run_km,
+        "binding_rule": plan.binding.rule,
         "rules_applied": [{"rule": r, "source": RULES[r]} for r in dict.fromkeys(rules)],
         "pain_zones": _pain_zones(last, baseline),
         "pain_weeks": pain_weeks(windows),
-        "pain_days": pain_days(hist, end=end, baseline=baseline, thresholds=thresholds),
+        "pain_days": pain_days(hist, end=end, baseline=baseline, thresholds=th),
         "tolerance": estimate.as_dict(),
         "cadence_experiment": cadence_experiment(d, end=end),
     }
     if effects is not None:
         out["load_effects"] = effects
     return _json_ready(out)
+
+
+def daily_until(daily: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
+    """The daily frame by date, every calendar day from the first row up to ``end`` (days after
+    the last row, if any, are empty days: nothing run, nothing rated)."""
+    d = by_date(daily)
+    d = d[d.index <= end]
+    if len(d) and d.index.max() < end:
+        d = by_date(d.reindex(pd.date_range(d.index.min(), end, freq="D")).rename_axis("date")
+                    .reset_index())
+    return d
+
+
+def data_through(d: pd.DataFrame) -> pd.Timestamp | None:
+    """The last date with an activity or a pain entry (None when there is none)."""
+    active = d["run_km"].fillna(0) > 0
+    if "aerobic_min" in d:
+        active |= d["aerobic_min"].fillna(0) > 0
+    if "rest_day" in d:
+        active |= ~d["rest_day"].astype("boolean").fillna(True).astype(bool)
+    for col in PAIN_COLUMNS + ("weakness", "rehab", "compression"):
+        if col in d:
+            active |= d[col].notna()
+    return d.index[active.to_numpy()].max() if active.any() else None
+
+
+def is_stale(through: pd.Timestamp | None, end: pd.Timestamp, th: Thresholds) -> bool:
+    """True when the last entry is more than ``stale_after_days`` before ``end`` (or none)."""
+    return through is None or (end - through).days > th.stale_after_days
+
+
+def stale_reason(through: pd.Timestamp | None, end: pd.Timestamp) -> str:
+    if through is None:
+        return "No activity or pain entry yet: this is a restart plan with short runs."
+    return (f"No data since {through.date().isoformat()} ({(end - through).days} days before "
+            f"{end.date().isoformat()}): this is a restart plan, built as if you had not run "
+            "since; log your runs and pain to get a plan from your own response.")
 
 
 def _json_ready(obj):
@@ -224,17 +195,66 @@ def _json_ready(obj):
     return obj
 
 
-def _floor1(km: float) -> float:
-    """Rounded down to 0.1 km, so a rounded cap is never above the rule that set it."""
-    return math.floor(km * 10 + 1e-6) / 10
+def plan_reasons(plan: WeekPlan, th: Thresholds) -> list[str]:
+    """The sentences of the plan: the maximum and the rule that binds it (with its arithmetic),
+    why the status differs from the pain signs when it does, the longest run and its binding
+    rule, and cross-training."""
+    out = []
+    b = plan.binding
+    last7 = plan.last_7_days_run_km
+    if plan.max_km > 0:
+        out.append(f"Next week at most {plan.max_km:.1f} km (last 7 days: {last7:.1f} km), set by "
+                   f"the {_rule_name(b.rule)} rule: {b.arithmetic}.")
+        others = [x for x in plan.bounds if x is not b and x.km > b.km + 0.05]
+        if others:
+            out.append("Also considered: " + "; ".join(
+                f"{_rule_name(x.rule)} {floor1(x.km):.1f} km ({x.arithmetic})"
+                for x in others) + ".")
+    else:
+        out.append(f"No running next week: {b.arithmetic}.")
+    if plan.status != plan.intent:
+        lo, hi = th.hold_band
+        out.append(
+            f"Status {VERB[plan.status]}, not {VERB[plan.intent]}: {plan.max_km:.1f} km is "
+            + (f"{plan.max_km / last7:.0%} of the last 7 days' {last7:.1f} km (hold means "
+               f"{lo:.0%}-{hi:.0%}, progress above 100%)" if last7 > 0 else
+               "a restart from no running in the last 7 days")
+            + ".")
+    if plan.max_km > 0:
+        lb = plan.longest_binding
+        out.append(f"Longest run at most {plan.longest_run_km:.1f} km, set by the "
+                   f"{_rule_name(lb.rule)} rule: {lb.arithmetic}; {plan.runs_per_week} run"
+                   f"{'' if plan.runs_per_week == 1 else 's'} a week.")
+    if plan.cross_training_min > 0:
+        out.append(f"Cross-train about {plan.cross_training_min} min (cycling, swimming or water "
+                   "running) to keep your aerobic minutes up; note in the pain log whether it "
+                   "provokes symptoms.")
+    return out
 
 
-def _status(last, prev, flags, windows, thresholds) -> tuple[str, str]:
+def _rule_name(rule: str) -> str:
+    return rule.replace("_", "-")
+
+
+def tolerated_cap(estimate: Estimate) -> Bound | None:
+    """The estimate minus half its downside uncertainty (km), as a bound on next week."""
+    if estimate.value is None:
+        return None
+    lo = estimate.interval[0] if estimate.interval else estimate.value
+    km = estimate.value - max(0.0, estimate.value - lo) / 2
+    return Bound("tolerated_cap", km, (
+        f"your tolerated load of {estimate.value:.1f} km minus half its downside uncertainty "
+        f"({estimate.value:.1f} - ({estimate.value:.1f} - {lo:.1f}) / 2 = {km:.1f} km)"))
+
+
+def pain_intent(last, prev, flags, windows, thresholds) -> tuple[str, str]:
+    """The status the pain signs alone give (before the numbers are checked) and its reason."""
     if flags:
         return "seek_care", ("One or more red flags: please contact an athletic trainer for an "
                              "assessment before building up again.")
-    if last is None or last["light"] is None:
-        return "hold", "No pain ratings in the last 7 days: hold the load and log pain to progress."
+    if last is None or last["light"] is None or pd.isna(last["light"]):
+        return "hold", ("No pain ratings in the last 7 days, so the pain signs give no reason to "
+                        "change the load; log next-morning pain to progress.")
     changes = windows["morning_change_0_10"].tail(2).to_numpy()
     rising = (len(changes) == 2 and np.all(changes > 0)
               and changes.sum() >= 2 * thresholds.pain_trend_rise)
@@ -243,16 +263,18 @@ def _status(last, prev, flags, windows, thresholds) -> tuple[str, str]:
         extra = (f" Next-morning pain rose two weeks in a row (+{changes.sum():.1f} points)."
                  if rising else "")
         return "reduce", f"Last 7 days were red: {summary}.{extra}"
-    if last["light"] == "green" and (prev is None or prev["light"] in ("green", None)):
+    if last["light"] == "green" and (prev is None or prev["light"] in ("green", None)
+                                     or pd.isna(prev["light"])):
         return "progress", f"Last 7 days were green: {summary}."
-    light = prev["light"] if prev is not None else None
+    light = prev["light"] if prev is not None and not pd.isna(prev["light"]) else None
     after = f" after {'an' if light == 'amber' else 'a'} {light} week" if light else ""
     return "hold", f"Last 7 days were {last['light']}{after}: {summary}."
 
 
 def _window_summary(w) -> str:
-    n = int(w["n_runs"])
-    parts = [f"{w['run_km']:.1f} km in {n} run{'' if n == 1 else 's'}"]
+    n = int(w["n_runs"]) if not pd.isna(w["n_runs"]) else 0
+    km = float(w["run_km"]) if not pd.isna(w["run_km"]) else 0.0
+    parts = [f"{km:.1f} km in {n} run{'' if n == 1 else 's'}"]
     if not pd.isna(w["during_max_0_10"]):
         parts.append(f"pain during runs at most {w['during_max_0_10']:g}/10")
     if w["n_morning"]:
@@ -262,49 +284,11 @@ def _window_summary(w) -> str:
     return ", ".join(parts)
 
 
-def _tolerated_cap(estimate: Estimate) -> float | None:
-    """The estimate minus half its downside uncertainty (km)."""
-    if estimate.value is None:
-        return None
-    lo = estimate.interval[0] if estimate.interval else estimate.value
-    return estimate.value - max(0.0, estimate.value - lo) / 2
-
-
-def _last_tolerated_km(windows: pd.DataFrame, cap: float | None) -> float | None:
-    """The km of the latest green seven-day window before the last one (capped)."""
-    before = windows.iloc[:-1]
-    green = before[before["light"] == "green"] if len(before) else before
-    km = float(green["run_km"].iloc[-1]) if len(green) else None
-    if cap is not None:
-        km = cap if km is None else min(km, cap)
-    return km
-
-
-def _reduce_reason(top: float, recent_km: float, last_tolerated: float | None) -> str:
-    if last_tolerated is not None:
-        return (f"Reduce to {top:.1f} km at most: back to the last load you tolerated "
-                f"({last_tolerated:.1f} km) and below the last 7 days' {recent_km:.1f} km.")
-    return f"Reduce to {top:.1f} km at most, below the last 7 days' {recent_km:.1f} km."
-
-
-def _cross_training_min(d: pd.DataFrame, *, end, planned_km: float, status: str, top: float,
-                        default_min_per_km: float) -> int:
-    """Minutes of cross-training a week: usual aerobic minutes minus planned running minutes."""
-    last28 = d[d.index > end - pd.Timedelta(days=28)]
-    weeks = max(1.0, len(last28) / 7)
-    aerobic = float(last28["aerobic_min"].sum()) / weeks if "aerobic_min" in last28 else 0.0
-    km = float(last28["run_km"].sum())
-    pace = (float(last28["run_min"].sum()) / km if km > 0 and "run_min" in last28
-            else default_min_per_km)
-    gap = max(0.0, aerobic - planned_km * pace)
-    if status in ("reduce", "seek_care"):
-        gap = max(gap, CROSS_FLOOR_MIN)
-    if top <= 0:
-        gap = max(gap, aerobic, 2 * CROSS_FLOOR_MIN)
-    return int(5 * round(gap / 5))
-
-
-def _estimate_reasons(estimate: Estimate, windows: pd.DataFrame) -> list[str]:
+def estimate_reasons(estimate: Estimate, windows: pd.DataFrame) -> list[str]:
+    """What the tolerated-load estimate says, in words (the censored and missing cases too)."""
+    if estimate.value is None and estimate.at_least_km is not None:
+        return [f"Tolerated load: at least {estimate.at_least_km:.0f} km per 7 days, not a "
+                f"number yet: {estimate.reason}. The rule-based model decides alone."]
     if estimate.value is None:
         return [f"No tolerated-km estimate yet: {estimate.reason}. The rule-based model decides "
                 "alone (confidence low)."]
@@ -312,14 +296,29 @@ def _estimate_reasons(estimate: Estimate, windows: pd.DataFrame) -> list[str]:
     out = [f"Your tolerated load is about {estimate.value:.0f} km per 7 days (80% interval "
            f"{lo:.0f}-{hi:.0f} km, from {estimate.n_weeks} weeks and {estimate.n_rated_days} rated "
            f"mornings): above it, next-morning pain rose by about {estimate.rise_0_10:.1f} points."]
-    w = windows.dropna(subset=["morning_change_0_10"])
-    above = w[w["run_km"] > estimate.value]
+    w = windows.dropna(subset=["morning_change_0_10"]) if len(windows) else windows
+    above = w[w["run_km"] > estimate.value] if len(w) else w
     if len(above):
         rose = int((above["morning_change_0_10"] > 0).sum())
         each = "each" if rose == len(above) else f"{rose}"
         out.append(f"Next-morning pain rose in {each} of the {len(above)} weeks above "
                    f"{estimate.value:.0f} km.")
     return out
+
+
+def confidence_reasons(estimate: Estimate, th: Thresholds) -> list[str]:
+    """Why the confidence is what it is, with the numbers it rests on."""
+    if estimate.value is None:
+        return []
+    level = confidence(estimate, th)
+    skill = estimate.cv_skill
+    skill_text = ("no out-of-sample check was possible" if skill is None else
+                  f"out-of-sample skill {skill:+.2f} against no relation")
+    lo, hi = estimate.interval
+    half = (hi - lo) / 2 / estimate.value
+    return [f"Confidence {level}: {skill_text}, {estimate.n_weeks} rated weeks, interval "
+            f"+-{half:.0%} of the estimate (high needs skill above 0, "
+            f"{th.confidence_high_min_weeks} weeks and +-{th.confidence_high_max_halfwidth:.0%})."]
 
 
 def _rest_reasons(hist: pd.DataFrame, *, end, thresholds: Thresholds) -> list[str]:
@@ -334,14 +333,16 @@ def _rest_reasons(hist: pd.DataFrame, *, end, thresholds: Thresholds) -> list[st
             "cross-training and graded running."]
 
 
-def confidence(estimate: Estimate) -> str:
-    """low without an estimate; high with >= 12 rated weeks, an 80% interval within +-15% and a
-    positive time-ordered validation skill; medium otherwise."""
-    if estimate.value is None:
+def confidence(estimate: Estimate, thresholds: Thresholds = Thresholds()) -> str:
+    """low without an estimate or when the estimate's out-of-sample skill does not beat "no
+    relation" (or could not be measured); high with >= ``confidence_high_min_weeks`` rated
+    weeks and an 80% interval within +-``confidence_high_max_halfwidth``; medium otherwise."""
+    skill = estimate.cv_skill
+    if estimate.value is None or skill is None or not skill > 0:  # NaN is not skill either
         return "low"
     lo, hi = estimate.interval
-    narrow = (hi - lo) / 2 <= 0.15 * estimate.value
-    if estimate.n_weeks >= 12 and narrow and (estimate.cv_skill or 0) > 0:
+    narrow = (hi - lo) / 2 <= thresholds.confidence_high_max_halfwidth * estimate.value
+    if estimate.n_weeks >= thresholds.confidence_high_min_weeks and narrow:
         return "high"
     return "medium"
 

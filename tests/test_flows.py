@@ -266,3 +266,36 @@ def test_serve_refuses_a_non_positive_interval(tmp_path):
 
     with pytest.raises(UsageError, match="positive"):
         flows.serve_cli(Settings(data_dir=tmp_path), athlete="me", interval_minutes=0)
+
+
+def test_a_served_run_prints_one_line_and_a_failed_one_says_so(capsys):
+    result = {"athletes": [{"athlete": "me", "ingest": {"new": 3, "duplicates": 0},
+                            "pain_logs": [{"new": 1}], "rejected": [],
+                            "recommendation": {"status": "hold",
+                                               "weekly_run_km": {"min": 20.0, "max": 24.0}}}]}
+    assert flows.announced(lambda: result)(announce=True) is result
+    [line] = capsys.readouterr().out.splitlines()
+    assert line.endswith("UTC  me: 3 new activities, 1 new pain entry; HOLD 20.0-24.0 km")
+    assert flows.announced(lambda: result)() is result  # `runload run` prints its own summary
+    assert capsys.readouterr().out == ""
+
+    def broken():
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        flows.announced(broken)(announce=True)
+    assert "run failed: disk full" in capsys.readouterr().out
+
+
+def test_served_deployments_announce_each_run(monkeypatch, tmp_path):
+    from pipeline.config import Settings
+
+    seen = {}
+    monkeypatch.setattr(flows.athlete_pipeline, "serve",
+                        lambda **kwargs: seen.update(kwargs), raising=False)
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")  # no private server
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings({PREFECT_API_URL: "http://127.0.0.1:9/api"}):
+        flows.serve_cli(Settings(data_dir=tmp_path), athlete="me", interval_minutes=5)
+    assert seen["parameters"]["announce"] is True

@@ -225,3 +225,84 @@ def test_route_draws_the_track_without_coordinates_on_the_axes(ax):
 
 def test_route_without_positions(ax):
     assert_no_data(plots.route(ax, pd.DataFrame({"latitude_deg": [np.nan]})))
+
+
+# --- issue 19: a partial week, next week at its place, colours with one meaning, spans -------
+
+GREEN_AMBER_RED = {c.lower() for c in plots.ZONE_COLOURS}
+
+
+def _hex(colour) -> str:
+    from matplotlib.colors import to_hex
+    return to_hex(colour).lower()
+
+
+def test_the_week_in_progress_is_marked_and_next_week_sits_at_next_week(ax):
+    weekly = pd.DataFrame({"week_start": pd.date_range("2026-09-07", periods=4, freq="7D"),
+                           "run_km": [20.0, 22.0, 24.0, 12.0],
+                           "pain_next_morning_mean_0_10": [1.0, 1.0, 1.0, 1.0]})
+    start = pd.Timestamp("2026-10-05")
+    plots.weekly_km_pain(ax, weekly, next_week_km=(23.0, 26.0), next_week_start=start,
+                         last_week_days=5)
+    bars = ax.containers[0].patches
+    assert bars[-1].get_hatch() and not any(b.get_hatch() for b in bars[:-1])
+    assert any("5 of 7 days" in t.get_text() for a in ax.figure.axes for t in a.texts)
+    [box] = [p for p in ax.patches if p not in bars]
+    # the range covers next week only, not the whole axis
+    assert box.get_x() == pytest.approx(plots.mdates.date2num(start))
+    assert box.get_width() < 7 and (box.get_y(), box.get_height()) == (23.0, 3.0)
+    assert ax.get_xlim()[1] >= plots.mdates.date2num(start + pd.Timedelta(days=6))
+
+
+def test_green_amber_and_red_mean_pain_zones_only():
+    """No artist of the figures without pain zones uses a zone colour."""
+    from matplotlib.figure import Figure
+
+    from tests.report.synthetic import daily_frame
+
+    frame = daily_frame(days=70)  # runs above the cap, cycling and swimming, ACWR >= 1.5
+    draws = {
+        "longest": lambda a: plots.longest_run_cap(a, frame, next_cap_km=9.0,
+                                                   next_week_start=frame["date"].max()),
+        "stride": lambda a: plots.stride_at_reference(a, frame),
+        "cross": lambda a: plots.cross_training_rest(a, frame),
+        "acwr": lambda a: plots.acwr_context(a, frame),
+        "weekly": lambda a: plots.weekly_km_pain(
+            a, pd.DataFrame({"week_start": pd.date_range("2026-09-07", periods=3, freq="7D"),
+                             "run_km": [20.0, 22.0, 24.0],
+                             "pain_next_morning_mean_0_10": [np.nan] * 3}),
+            tolerated_km=22.0, tolerated_band_km=(20.0, 24.0), next_week_km=(22.0, 25.0)),
+    }
+    for name, draw in draws.items():
+        fig = Figure()
+        draw(fig.add_subplot())
+        for axes in fig.axes:
+            for artist in [*axes.lines, *axes.patches, *axes.collections]:
+                colours = []
+                for getter in ("get_color", "get_facecolor", "get_edgecolor"):
+                    value = getattr(artist, getter, lambda: None)()
+                    if value is None or (hasattr(value, "__len__") and len(value) == 0):
+                        continue
+                    value = np.atleast_2d(value) if not isinstance(value, str) else [value]
+                    colours += [_hex(v) for v in value]
+                assert not GREEN_AMBER_RED & set(colours), (name, artist, colours)
+
+
+def test_cadence_axis_spans_at_least_ten_steps_per_minute(ax):
+    frame = days(10, cadence_at_ref_spm=171.0 + np.linspace(0, 0.2, 10),
+                 step_length_at_ref_m=1.0 + np.linspace(0, 0.004, 10))
+    plots.stride_at_reference(ax, frame)
+    low, high = ax.get_ylim()
+    assert high - low >= plots.CADENCE_MIN_SPAN_SPM and low < 171.0 and high > 171.2
+    (right,) = twins(ax)
+    assert np.diff(right.get_ylim())[0] >= plots.STEP_MIN_SPAN_M
+    # a wide real range is left as it is
+    assert plots.min_span_limits(pd.Series([150.0, 190.0]), 10.0)[1] - 190.0 < 3
+
+
+def test_next_morning_zones_follow_the_calm_baseline():
+    pain = pd.Series([1.0, 2.5, 3.5, 4.5, np.nan])
+    # baseline 1.5: settled up to +1, amber up to +2, red above (relation.symptoms)
+    zones = plots.morning_zone(pain, baseline_0_10=1.5)
+    assert zones.iloc[:4].tolist() == [0, 0, 1, 2] and np.isnan(zones.iloc[4])
+    assert plots.morning_zone(pain, baseline_0_10=None).iloc[:4].tolist() == [0, 1, 1, 1]

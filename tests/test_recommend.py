@@ -169,7 +169,10 @@ def test_estimate_can_be_passed_in_and_is_used():
     assert rec["tolerance"]["interval"] == [round(v, 2) for v in est.interval]
 
 
-def test_hold_after_a_jump_holds_at_the_usual_level_not_the_jump():
+def test_amber_after_a_jump_goes_back_to_the_usual_level_and_says_so():
+    """Issue 16 changed the label: back to 30 km after a 45 km week is 67 % of the last 7 days,
+    below the contract's hold band (85-105 %), so the status is reduce, and the reasons name
+    the two-week-increase rule that set it, with its numbers."""
     from pipeline.features import daily_features, weekly_features
     from tests.features.factories import activities_frame, activity, pain_entry, pain_frame
 
@@ -182,6 +185,82 @@ def test_hold_after_a_jump_holds_at_the_usual_level_not_the_jump():
                            profile={}, thresholds=Thresholds())
     rec = recommendation(daily, weekly_features(daily), athlete="me", as_of=days[-1].date(),
                          thresholds=Thresholds())
-    assert rec["status"] == "hold", rec["reasons"]
+    assert rec["status"] == "reduce", rec["reasons"]
     assert rec["weekly_run_km"]["max"] <= 30.0 + 1e-9
+    assert rec["last_7_days_run_km"] == 45.0 and rec["binding_rule"] == "two_week_increase"
+    assert any("two-week-increase rule" in r and "45.0 km" in r and "30.0 km" in r
+               for r in rec["reasons"])
     assert rec["weekly_run_km"]["min"] < rec["weekly_run_km"]["max"]
+
+
+def assert_status_matches_numbers(rec: dict) -> None:
+    """CONTRACT.md's status rule, on the numbers as reported."""
+    top, last7 = rec["weekly_run_km"]["max"], rec["last_7_days_run_km"]
+    if rec["status"] == "progress":
+        assert top > last7, rec
+    elif rec["status"] == "hold":
+        assert 0.85 * last7 - 1e-9 <= top <= 1.05 * last7 + 1e-9, rec
+    elif last7 > 0:  # reduce, seek_care
+        assert top < last7, rec
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(athletes(), st.integers(0, 120))
+def test_every_status_matches_its_numbers_and_names_the_binding_rule(daily, days_later):
+    as_of = daily["date"].iloc[-1].date() + timedelta(days=days_later)
+    rec = recommendation(daily, None, athlete="sim", as_of=as_of, thresholds=TH)
+    assert_status_matches_numbers(rec)
+    assert not any("nan" in r.lower().split() or "nan " in r or " nan" in r
+                   for r in rec["reasons"]), rec["reasons"]
+    assert rec["stale"] == (rec["data_through"] is None or (
+        as_of - date.fromisoformat(rec["data_through"])).days > 14)
+    if rec["stale"] and rec["data_through"]:
+        assert any(f"No data since {rec['data_through']}" in r for r in rec["reasons"])
+    rule = rec["binding_rule"].replace("_", "-")
+    if rec["weekly_run_km"]["max"] > 0:
+        assert any(f"set by the {rule} rule" in r for r in rec["reasons"]), rec["reasons"]
+    if rec["confidence"] != "low":
+        assert rec["tolerance"]["cv_skill"] is not None and rec["tolerance"]["cv_skill"] > 0
+
+
+def test_the_binding_rule_is_the_smallest_cap():
+    """The rule named is the one whose km is the maximum: the tolerated cap when it is lowest."""
+    daily, _ = simulate_daily(tolerated_km=25, seed=0, weeks=20)
+    est = tolerated_weekly_km(daily, thresholds=TH)
+    rec = recommend(daily, estimate=est)
+    considered = [r for r in rec["reasons"] if r.startswith("Also considered")]
+    top = rec["weekly_run_km"]["max"]
+    for km in [float(x) for x in __import__("re").findall(r" (\d+\.\d) km \(", " ".join(
+            considered))]:
+        assert km >= top
+    if rec["binding_rule"] == "tolerated_cap":
+        lo = est.interval[0]
+        assert top == pytest.approx(est.value - (est.value - lo) / 2, abs=0.1)
+
+
+def test_stale_data_gets_a_restart_plan_that_says_since_when():
+    daily, _ = simulate_daily(tolerated_km=25, seed=8, weeks=12)
+    last = daily["date"].iloc[-1].date()
+    rec = recommendation(daily, None, athlete="sim", as_of=last + timedelta(days=90),
+                         thresholds=TH)
+    assert rec["stale"] is True and rec["data_through"] == last.isoformat()
+    assert rec["last_7_days_run_km"] == 0.0
+    assert rec["reasons"][0].startswith(f"No data since {last.isoformat()}")
+    assert rec["weekly_run_km"]["max"] <= 2 * TH.return_run_km
+    assert "nan" not in " ".join(rec["reasons"])
+    fresh = recommend(daily)
+    assert fresh["stale"] is False and fresh["data_through"] == last.isoformat()
+
+
+def test_confidence_is_low_when_skill_does_not_beat_no_relation():
+    from dataclasses import replace
+
+    from pipeline.recommend import confidence
+
+    daily, _ = simulate_daily(tolerated_km=25, seed=1, weeks=20)
+    est = tolerated_weekly_km(daily, thresholds=TH)
+    assert est.value is not None
+    assert confidence(replace(est, cv_skill=-2.1)) == "low"
+    assert confidence(replace(est, cv_skill=None)) == "low"
+    assert confidence(replace(est, cv_skill=float("nan"))) == "low"
+    assert confidence(replace(est, cv_skill=0.3)) in ("medium", "high")

@@ -13,17 +13,11 @@ from pipeline.config import Thresholds
 from pipeline.demo.fit_encode import activity_fit_bytes
 from pipeline.ingest.parse import fit as fit_module
 from pipeline.ingest.run import ingest_paths
+from tests.factories import steady_samples
 
 
 def run_samples(start: str, n: int = 120) -> pd.DataFrame:
-    t = np.arange(n, dtype=float)
-    return pd.DataFrame({
-        "timestamp_utc": pd.Timestamp(start) + pd.to_timedelta(t, unit="s"),
-        "distance_m": 3.0 * t,
-        "speed_mps": np.full(n, 3.0),
-        "heart_rate_bpm": 140 + t % 7,
-        "cadence_spm": np.full(n, 170.0),
-    })
+    return steady_samples(start, n=n, heart_rate_bpm=lambda t: 140 + t % 7, cadence_spm=170.0)
 
 
 def samples_frame(n: int = 30) -> pd.DataFrame:

@@ -7,7 +7,7 @@ from datetime import date
 import pandas as pd
 
 from pipeline.config import Thresholds
-from pipeline.features import load, pain, stride, volume
+from pipeline.features import load, pace, pain, stride, volume
 from pipeline.schemas import Daily
 
 
@@ -81,6 +81,9 @@ def daily_features(
     acts = _with_columns(activities.copy(), ACTIVITY_COLUMNS, "object")
     acts["local_date"] = _dates(acts["local_date"])
     acts = acts[acts["local_date"] <= day]
+    # measured against the easy pace of these runs only: nothing after as_of (pace.py)
+    acts["fast_time_fraction"] = pace.fast_time_fraction_as_of(
+        acts, fast_margin=thresholds.fast_margin)
     pains = _with_columns(pain_log.copy(), PAIN_FLAGS, "boolean")
     pains["date"] = _dates(pains["date"])
     pains = pains[pains["date"] <= day]

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 import time
 from dataclasses import replace
 from functools import partial
@@ -31,7 +30,8 @@ from pipeline.ingest.dedupe import TWIN_KEYS, TwinIndex, merged
 from pipeline.ingest.ledger import Ledger
 from pipeline.ingest.parse.localtime import local_start, on_utc_clock
 from pipeline.ingest.parse.model import ParsedActivity
-from pipeline.ingest.sources import Leaf, Refusal, TopInput, leaves, top_inputs
+from pipeline.ingest.progress import Progress, file_count
+from pipeline.ingest.sources import Leaf, Refusal, TopInput, is_zip_name, leaves, top_inputs
 # re-exported: callers and tests import these from here
 from pipeline.ingest.summary import MAX_WARNING_LINES, IngestSummary, ParseOutcome  # noqa: F401
 from pipeline.ingest.parse.values import activity_values
@@ -314,7 +314,7 @@ def ingest_paths(paths: list[str], store: st.Store, *, thresholds: Thresholds,
     workers = workers or min(os.cpu_count() or 1, 8)
     with st.locked(store):
         job = _Import(store, thresholds)
-        bar = _progress_bar() if progress else None
+        bar = Progress(paths, enabled=progress)
         pool = Workers(workers, min_items=PARALLEL_MIN_FILES)
         batch: list[tuple[Leaf, TopInput]] = []
         batch_bytes = 0
@@ -332,8 +332,7 @@ def ingest_paths(paths: list[str], store: st.Store, *, thresholds: Thresholds,
                     or job.table.unwritten() >= FLUSH_ROWS):
                 job.flush()
                 last_flush = time.perf_counter()
-            if bar is not None:
-                bar.update(len(items))
+            bar.advance(len(items))
 
         def run_batch(*, settle: bool = False) -> None:
             """Start parsing the batch just read, then absorb the one before it (so the workers
@@ -363,17 +362,23 @@ def ingest_paths(paths: list[str], store: st.Store, *, thresholds: Thresholds,
             for item in top_inputs(paths):
                 if isinstance(item, Refusal):
                     _refusal(job, item)
+                    bar.advance(0 if item.skipped else 1)
                     continue
                 if job.ledger.imported(item.source, item.sha256):
+                    bar.advance(file_count(item.path))
                     continue  # this very input was imported before: nothing to do
+                if is_zip_name(item.path.name):
+                    bar.reading(item.source)
                 for leaf in leaves(item, thresholds=thresholds):
                     if isinstance(leaf, Refusal):
                         _refusal(job, leaf, top=item)
+                        bar.advance(0 if leaf.skipped else 1)
                         continue
                     if any(leaf.sha256 == b[0].sha256 for b in _unsettled(batch, in_flight)):
                         run_batch(settle=True)  # the same bytes twice in one import: settle first
                     if job.ledger.has_content(leaf.sha256):
                         job.same_bytes(leaf)
+                        bar.advance(1)
                     else:
                         batch.append((leaf, item))
                         batch_bytes += len(leaf.data)
@@ -386,9 +391,9 @@ def ingest_paths(paths: list[str], store: st.Store, *, thresholds: Thresholds,
             job.flush()
         finally:
             pool.close()
-            if bar is not None:
-                bar.close()
+            bar.close()
     job.summary.seconds = time.perf_counter() - started
+    job.summary.quarantine_dir = f"{store.quarantine_dir}/"
     return job.summary
 
 
@@ -404,7 +409,3 @@ def _refusal(job: _Import, item: Refusal, *, top: TopInput | None = None) -> Non
     job.quarantine(item.source, item.reason, item.data, unsafe=item.unsafe, top=top)
 
 
-def _progress_bar():
-    from tqdm import tqdm
-
-    return tqdm(unit=" files", desc="ingest", file=sys.stderr, leave=False)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from pipeline.ingest.counts import counts_text
 from pipeline.ingest.sources import Leaf
 
 MAX_WARNING_LINES = 20
@@ -40,6 +41,7 @@ class IngestSummary:
     skipped: int = 0  # files in folders/archives that are not activity files
     fallback: list[str] = field(default_factory=list)  # FIT files the fast decoder left to fitparse
     seconds: float = 0.0
+    quarantine_dir: str = "the quarantine folder"  # the store's, set by the import
 
     @property
     def rejected(self) -> list[tuple[str, str]]:
@@ -62,12 +64,15 @@ class IngestSummary:
             "new_activity_ids": self.new,
         }
 
+    def counts(self) -> dict[str, int]:
+        """This import's counts, defined as in ``pipeline.ingest.counts`` (the report's)."""
+        return {"new": len(self.new), "duplicates": len(self.duplicates),
+                "quarantined": len(self.rejected), "partial": len(self.partial),
+                "not_activity": len(self.not_activity)}
+
     def text(self) -> str:
         line = (
-            f"{len(self.new)} new, {len(self.duplicates)} duplicates, "
-            f"{len(self.quarantined) + len(self.refused)} quarantined"
-            + (f", {len(self.partial)} partial" if self.partial else "")
-            + (f", {len(self.not_activity)} not activities" if self.not_activity else "")
+            counts_text(self.counts())
             + (f", {len(self.updated)} updated from a richer source" if self.updated else "")
             + (f", {self.skipped} other files skipped" if self.skipped else "")
             + (f", decoded by the fitparse fallback: {len(self.fallback)} files"
@@ -77,7 +82,7 @@ class IngestSummary:
         )
         lines = [line]
         for title, items in (
-            ("Quarantined (could not be read; see data/raw/<athlete>/quarantine/)",
+            (f"Quarantined (could not be read; kept in {self.quarantine_dir})",
              self.quarantined),
             ("Refused (unsafe)", self.refused),
             ("Partial (recovered from a damaged file)", self.partial),

@@ -109,7 +109,21 @@ class MergeResult:
             ],
         }
 
+    def one_entry_text(self) -> str:
+        """``runload pain add``'s answer: the entry itself and what became of it."""
+        holds = f"the pain log holds {self.total} {'entry' if self.total == 1 else 'entries'}"
+        if self.new:
+            e = self.new[0]
+            return f"added {e.label().replace('_', ' ')}: pain {e.pain_0_10:g}/10 ({holds})"
+        if self.replaced:
+            old, new = self.replaced[0]
+            return (f"replaced {new.label().replace('_', ' ')}: {', '.join(_changes(old, new))}"
+                    f" (the earlier entry came from {old.source}; {holds})")
+        return f"already in the pain log, nothing changed ({holds})"
+
     def text(self) -> str:
+        if self.source == CLI_SOURCE and self.rows == 1:
+            return self.one_entry_text()
         entries = self.rows - len(self.superseded)
         source = "the command line" if self.source == CLI_SOURCE else self.source
         lines = [

@@ -1,5 +1,7 @@
 """Segmented ("hinge") regression with a breakpoint chosen by least squares (a scikit-learn
-estimator), used for the load -> next-morning pain relation."""
+estimator) for a plain ``[load, nuisance]`` matrix (``tolerance.time_ordered_skill``). The
+tolerated-load estimate itself uses ``pain_model`` (carry-over, whole-range breakpoints, every
+choice made inside the resampling)."""
 
 from __future__ import annotations
 

@@ -1,26 +1,29 @@
-"""The load -> next-morning pain relation and the athlete's tolerated weekly km.
+"""The athlete's tolerated weekly km, from their own load -> next-morning pain history.
 
-Method (the README states it): each rated morning ``d`` is paired with the running km of the
-seven days before it (``d-7 .. d-1``, the load that preceded the rating) and the spike of the run
-the day before (how much longer it was than the previous 30 days' longest, Frandsen 2025). A
-segmented ("hinge") regression
+Method (docs/method.md gives the validation figures): every rated morning is paired with running
+km *before* it (``pain_model.PAIRINGS``), and ``pain_model.PainModel`` -- a breakpoint ("hinge")
+model with a jump or not, a long-run spike term and day-to-day carry-over of pain -- is chosen by
+BIC among every candidate (pairing, carry-over, breakpoint, jump, spike term, or no relation at
+all). The tolerated weekly km is the breakpoint: the 7-day load above which next-morning pain
+rises.
 
-    pain_d = a + j * [km > c] + s * max(0, km - c) + k * spike_excess_{d-1},   a, j, s, k >= 0
+Honest uncertainty: every choice is made again inside each resample of a block bootstrap of whole
+weeks (days within a week are not independent) and inside each fold of a time-ordered validation
+(expanding windows, never shuffled), so the 80 % interval and the skill include the uncertainty
+of the choices. The value is the median of the bootstrap breakpoints (bagging steadies the jagged
+profile). Answers:
 
-is fitted for every candidate breakpoint ``c`` (the 10th-95th percentiles of the observed km)
-and the ``c`` with the least squared error (the profile likelihood) is kept; whether the jump
-``j`` is needed is decided by BIC (``hinge.HingeRegression``). The tolerated weekly km is the
-load above which next-morning pain rises. Uncertainty comes from a block bootstrap that resamples
-whole weeks (days within a week are not independent); the point estimate is the median of the
-bootstrap breakpoints (bagging steadies the jagged profile). Other pairings of ratings with load
-(``PAIRINGS``) replace the convention when they fit clearly better. The relation is validated in
-time order (expanding windows, ``TimeSeriesSplit``; never shuffled) against a no-relation model,
-tested against whole-week shifts of the pain log (``week_shift_p_value``), and an estimate is
-given only when the history supports one.
+- an estimate, when pain rises in at least ``min_share_rising`` of the bootstrap resamples
+  and the real alignment of pain and load beats whole-week shifts of the pain log
+  (``week_shift_p_value`` <= ``shift_test_alpha``);
+- "at least X km" (``at_least_km``; no value) when pain did not rise within the range run;
+- no estimate with the reason otherwise, including "not enough history yet (N weeks; about M
+  needed)".
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -29,16 +32,33 @@ from sklearn.model_selection import TimeSeriesSplit
 
 from pipeline.config import Thresholds
 from pipeline.relation.hinge import HingeRegression
-from pipeline.relation.symptoms import by_date, morning_pain_0_10, morning_pain_source
+from pipeline.relation.pain_model import (
+    DEFAULT_PAIRING,
+    PAIRINGS,
+    Designs,
+    PainModel,
+    best_pain_model,
+    candidate_designs,
+    fitted_pain,
+    pairing_loads,
+    profile_sse,
+)
+from pipeline.relation.symptoms import by_date, morning_pain_source
+
+__all__ = ["PAIRINGS", "Estimate", "HingeRegression", "lagged_load_frame", "time_ordered_skill",
+           "tolerated_weekly_km", "week_shift_p_value", "what_if"]
 
 
 @dataclass
 class Estimate:
     """The tolerated weekly km (km per 7 days) or None with the reason.
 
-    ``interval`` is the 80% block-bootstrap interval; ``rise_0_10`` the modelled next-morning
-    pain rise at the 90th percentile of the athlete's own 7-day km over the pain at the
-    breakpoint; ``cv_skill`` is 1 - MAE(model) / MAE(no relation) in time-ordered validation.
+    ``interval`` is the 80% block-bootstrap interval; ``at_least_km`` is set (and ``value`` is
+    None) when pain did not rise within the range run; ``rise_0_10`` the modelled steady-state
+    next-morning pain rise at the 90th percentile of the athlete's own 7-day km (``top``) over the
+    pain below the breakpoint; ``cv_skill`` is 1 - MAE(model) / MAE(no relation) in time-ordered
+    validation, every choice made inside each fold; ``carry_over`` the day-to-day carry-over of
+    pain of the chosen model; ``weeks_needed`` how many weeks of history an estimate needs.
     """
 
     value: float | None
@@ -48,14 +68,18 @@ class Estimate:
     method: str
     reason: str | None = None
     outcome: str = "pain_next_morning_0_10"
-    pairing: str = "7_days_before"  # which week's km a rating answers (see PAIRINGS)
+    pairing: str = DEFAULT_PAIRING  # which km a rating answers (see PAIRINGS)
     shift_p_value: float | None = None  # see week_shift_p_value
     rise_0_10: float | None = None
     rise_interval: tuple[float, float] | None = None
     cv_skill: float | None = None
     spike_effect_0_10: float | None = None  # points per +10% over the 30-day longest run
     load_range_km: tuple[float, float] | None = None
-    model: HingeRegression | None = field(default=None, repr=False)
+    at_least_km: float | None = None
+    carry_over: float | None = None
+    weeks_needed: int | None = None
+    share_rising: float | None = None  # share of bootstrap fits in which pain rises
+    model: PainModel | None = field(default=None, repr=False)
     boot_models: list = field(default_factory=list, repr=False)
 
     def as_dict(self) -> dict:
@@ -68,7 +92,7 @@ class Estimate:
 
 def _rounded(obj):
     if isinstance(obj, float):
-        return None if np.isnan(obj) else round(obj, 2)
+        return None if not np.isfinite(obj) else round(obj, 2)
     if isinstance(obj, dict):
         return {k: _rounded(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
@@ -76,49 +100,33 @@ def _rounded(obj):
     return obj
 
 
-PAIRING_MARGIN = 0.10  # another pairing must cut the squared error by 10% (rule of thumb)
-PAIRINGS = {
-    "7_days_before": "the 7 days before the rating (d-7 .. d-1)",
-    "7_days_to_date": "the 7 days up to and including the rating's date",
-    "calendar_week": "the rating's own calendar week (Monday to Sunday)",
-    "previous_calendar_week": "the calendar week before the rating's week",
-}
+METHOD = ("breakpoint model with day-to-day carry-over; pairing, carry-over, breakpoint, jump "
+          "and spike term chosen by BIC inside each week-block bootstrap resample and each "
+          "time-ordered validation fold")
 
 
-def lagged_load_frame(daily: pd.DataFrame, *, pairing: str = "7_days_before") -> pd.DataFrame:
-    """Per date: ``pain_0_10`` (the morning rating), ``load_7d_km`` (running km of the week
-    the rating is paired with, see ``PAIRINGS``; by default the seven days ``d-7 .. d-1``),
-    ``spike_excess`` (the spike ratio above 1 of the day before, or of the same day for
-    ``7_days_to_date``, else 0) and ``week_start`` (Monday); every calendar day, rated or not.
-
-    The other pairings serve logs that date a next-morning rating with the day of the run,
-    or whose pain follows the calendar week's km."""
-    d = by_date(daily)
-    km = d["run_km"].astype(float)
-    spike = (d["spike_ratio"].astype(float) if "spike_ratio" in d
-             else pd.Series(np.nan, index=d.index))
-    lag = 0 if pairing == "7_days_to_date" else 1
-    out = pd.DataFrame(index=d.index)
-    out["pain_0_10"] = morning_pain_0_10(daily)
-    out["week_start"] = out.index - pd.to_timedelta(out.index.day_of_week, unit="D")
-    if pairing in ("7_days_before", "7_days_to_date"):
-        out["load_7d_km"] = km.rolling(7, min_periods=1).sum().shift(lag).fillna(0.0)
-    elif pairing in ("calendar_week", "previous_calendar_week"):
-        weekly = km.groupby(out["week_start"]).sum()
-        if pairing == "previous_calendar_week":
-            weekly = weekly.shift(1, freq="7D")
-        out["load_7d_km"] = out["week_start"].map(weekly).fillna(0.0).to_numpy()
-    else:
-        raise ValueError(f"unknown pairing {pairing!r}; one of {sorted(PAIRINGS)}")
-    out["spike_excess"] = (spike.shift(lag) - 1).clip(lower=0).fillna(0.0)
-    return out
+def lagged_load_frame(daily: pd.DataFrame, *, pairing: str = DEFAULT_PAIRING) -> pd.DataFrame:
+    """Per date (every calendar day, rated or not): ``pain_0_10`` (the morning rating),
+    ``load_7d_km`` (running km before the rating under ``pairing``; see ``PAIRINGS``),
+    ``spike_excess`` (the spike ratio above 1 of the day before, else 0) and ``week_start``."""
+    if pairing not in PAIRINGS:
+        raise ValueError(f"unknown pairing {pairing!r}; one of {sorted(PAIRINGS)} (only load "
+                         "before a rating can explain it)")
+    frame = pairing_loads(daily)
+    return frame[["pain_0_10", "week_start", "spike_excess"]].assign(
+        load_7d_km=frame[pairing])[["pain_0_10", "load_7d_km", "spike_excess", "week_start"]]
 
 
-def _supported_rows(frame: pd.DataFrame) -> pd.DataFrame:
-    """Rated mornings that have a full week of load history before them."""
-    rated = frame.dropna(subset=["pain_0_10"])
-    first = frame.index.min() + pd.Timedelta(days=7) if len(frame) else None
-    return rated[rated.index >= first] if first is not None else rated
+def weeks_needed(thresholds: Thresholds) -> int:
+    """Weeks of history before the shift test can reach ``shift_test_alpha``: it tries shifts of
+    2 .. weeks-2 weeks, so its smallest p-value is 1 / (weeks - 2)."""
+    shifts = math.ceil(1 / thresholds.shift_test_alpha - 1 - 1e-9)
+    return max(thresholds.min_pain_weeks, shifts + 3)
+
+
+def _history_reason(n_weeks: int, needed: int, what: str) -> str:
+    return (f"not enough history yet ({n_weeks} week{'s' if n_weeks != 1 else ''} {what}; "
+            f"about {needed} needed)")
 
 
 def tolerated_weekly_km(
@@ -128,130 +136,218 @@ def tolerated_weekly_km(
     thresholds: Thresholds = Thresholds(),
     seed: int = 0,
 ) -> Estimate:
-    """The athlete's tolerated weekly km (km per 7 days) from their own history, or None with
-    the reason (see the module docstring). Everything is derived from ``daily``; ``weekly`` is
-    accepted so callers can pass the pair they hold."""
-    frame = lagged_load_frame(daily)
-    rows = _supported_rows(frame)
+    """The athlete's tolerated weekly km (km per 7 days) from their own history, a censored
+    "at least" answer, or None with the reason (see the module docstring). Everything is derived
+    from ``daily``; ``weekly`` is accepted so callers can pass the pair they hold."""
+    th = thresholds
+    frame = pairing_loads(daily)
+    rows = frame[frame["supported"] & frame["pain_0_10"].notna()]
     weeks_rated = rows.groupby("week_start")["pain_0_10"].count()
     n_weeks = int((weeks_rated >= 2).sum())
     n_days = len(rows)
+    history_weeks = len(frame) // 7
+    needed = weeks_needed(th)
     base = dict(n_weeks=n_weeks, n_rated_days=n_days, outcome=morning_pain_source(daily),
-                method="hinge regression, breakpoint by least squares, week block bootstrap")
-    if n_weeks < thresholds.min_pain_weeks:
+                method=METHOD, weeks_needed=needed)
+    if n_weeks < th.min_pain_weeks:
+        return Estimate(None, None, reason=_history_reason(n_weeks, needed,
+                                                           "with 2 or more rated mornings"), **base)
+    if history_weeks < needed:
+        return Estimate(None, None, reason=_history_reason(history_weeks, needed, "of history"),
+                        **base)
+    if n_days < th.min_pain_days:
         return Estimate(None, None, reason=(
-            f"only {n_weeks} week(s) with pain ratings; at least {thresholds.min_pain_weeks} "
-            "are needed"), **base)
-    if n_days < thresholds.min_pain_days:
+            f"not enough history yet (only {n_days} rated mornings; about {th.min_pain_days} "
+            "needed)"), **base)
+    x = rows[DEFAULT_PAIRING].to_numpy()
+    lo, top = (float(v) for v in np.quantile(x, [0.1, 0.9]))
+    base["load_range_km"] = (lo, top)
+    if top - lo < max(2.0, 0.2 * np.median(x)):
         return Estimate(None, None, reason=(
-            f"only {n_days} rated mornings; at least {thresholds.min_pain_days} are needed"),
-            **base)
-    x = rows["load_7d_km"].to_numpy()
-    lo, hi = np.quantile(x, [0.1, 0.9])
-    top = float(x.max())
-    if hi - lo < max(2.0, 0.2 * np.median(x)):
-        return Estimate(None, None, reason=(
-            f"your 7-day km barely varied ({lo:.0f}-{hi:.0f} km), so the load at which pain "
-            "rises cannot be told apart"), load_range_km=(float(lo), float(hi)), **base)
+            f"your 7-day km barely varied ({lo:.0f}-{top:.0f} km), so the load at which pain "
+            "rises cannot be told apart"), **base)
 
-    # Which load a rating answers: runload's convention is the 7 days before the morning; a
-    # log that dates next-morning pain with the run's day, or whose pain follows calendar weeks,
-    # fits another pairing better. Same rows and parameters; another pairing replaces the
-    # convention only when clearly better (PAIRING_MARGIN less squared error), since with short
-    # histories a chance alignment can win by a little.
-    frames = {p: lagged_load_frame(daily, pairing=p) for p in PAIRINGS}
-    fits = {}
-    y_all = rows["pain_0_10"].to_numpy()
-    for pairing, frame in frames.items():
-        paired = _supported_rows(frame).loc[rows.index]
-        X = paired[["load_7d_km", "spike_excess"]].to_numpy()
-        if np.ptp(X[:, 0]) > 0:
-            fits[pairing] = (HingeRegression().fit(X, y_all), paired)
-    pairing = min(fits, key=lambda k: fits[k][0].sse_
-                  * (1 - PAIRING_MARGIN if k == "7_days_before" else 1.0))
-    model, rows = fits[pairing]
-    base["pairing"] = pairing
-    shift_p = week_shift_p_value(frames)
-    base["shift_p_value"] = shift_p
-    x = rows["load_7d_km"].to_numpy()
-    lo, hi = np.quantile(x, [0.1, 0.9])
-    top = float(x.max())
-    X = rows[["load_7d_km", "spike_excess"]].to_numpy()
-    y = rows["pain_0_10"].to_numpy()
-    boots = _bootstrap(rows, n=thresholds.bootstrap_resamples, seed=seed)
-    bps = np.array([m.breakpoint_ for m in boots])
+    designs = candidate_designs(frame, rows.index)
+    fit = _search(th)
+    model = fit(designs, np.ones(n_days))
+    boots = [fit(designs, w) for w in _week_weights(designs, n=th.bootstrap_resamples, seed=seed)]
     rises = np.array([m.rise_at(top) for m in boots])
     rise = model.rise_at(top)
     rise_iv = (float(np.quantile(rises, 0.1)), float(np.quantile(rises, 0.9)))
-    skill = time_ordered_skill(X, y)
-    common = dict(rise_0_10=float(rise), rise_interval=rise_iv, cv_skill=skill,
-                  spike_effect_0_10=float(model.nuisance_coef_[0] * 0.1),
-                  load_range_km=(float(lo), float(hi)), model=model, boot_models=boots, **base)
-    if rise < thresholds.min_pain_rise or rise_iv[0] <= 0:
+    rising = [m for m, r in zip(boots, rises) if r > 0]
+    common = dict(rise_0_10=rise, rise_interval=rise_iv, cv_skill=time_ordered_skill_of(
+        designs, fit), spike_effect_0_10=model.spike_coef_ / (1 - model.carry_over) * 0.1,
+        pairing=model.pairing, carry_over=model.carry_over, model=model, boot_models=boots,
+        share_rising=len(rising) / max(1, len(boots)), **base)
+    if rise < th.min_pain_rise:
+        at_least = censored_at_least_km(boots, x, rows["pain_0_10"].to_numpy(), th)
+        if at_least is not None:
+            return Estimate(None, None, at_least_km=at_least, reason=(
+                f"next-morning pain did not rise within the range you ran (7-day km up to about "
+                f"{top:.0f} km): your tolerated load is at least {at_least:.0f} km, and above "
+                "that it is not yet known"), **common)
         return Estimate(None, None, reason=(
-            f"next-morning pain did not rise consistently with load within the range you ran "
-            f"(up to {top:.0f} km in 7 days); your tolerated load is not yet known"), **common)
-    if shift_p is None or shift_p > 1 / (1 + n_week_shifts(frames)) + 1e-9:
+            f"next-morning pain did not rise clearly with load within the range you ran (7-day "
+            f"km up to about {top:.0f} km), nor stay in the safe zone (0-"
+            f"{th.pain_safe_max:g}/10) throughout it; your tolerated load is not yet known"),
+            **common)
+    if len(rising) < th.min_share_rising * len(boots):
+        return Estimate(None, None, reason=(
+            f"next-morning pain rose with load in only {len(rising)} of {len(boots)} resamples "
+            f"of your weeks, so the rise is not consistent enough to place a tolerated load"),
+            **common)
+    shift_p = week_shift_p_value(frame, fit=fit)
+    common["shift_p_value"] = shift_p
+    if shift_p is None or shift_p > th.shift_test_alpha + 1e-9:
         return Estimate(None, None, reason=(
             "your pain followed your running no more closely than it follows the same running "
             f"shifted by whole weeks (p = {shift_p:.2f}), so the rise could be chance"
-            if shift_p is not None else "too few weeks to test the relation against chance"),
+            if shift_p is not None else _history_reason(history_weeks, needed, "of history")),
             **common)
-    supported = bps[rises > 0]
-    value = float(np.median(supported))
-    interval = (float(np.quantile(supported, 0.1)), float(np.quantile(supported, 0.9)))
+    bps = _breakpoints_within_gaps(rising, designs, seed=seed)
+    value = float(np.median(bps))
+    interval = (float(np.quantile(bps, 0.1)), float(np.quantile(bps, 0.9)))
+    lr = likelihood_ratio_interval(model, designs, min_side=th.min_side_rows)
+    if lr is not None:  # the union: selection uncertainty (bootstrap) and the threshold's own
+        interval = (min(interval[0], lr[0]), max(interval[1], lr[1]))
     return Estimate(value, interval, **common)
 
 
-def _fit_share(frames: dict, pain: np.ndarray) -> float:
-    """The best share of pain variance explained by a hinge fit over all pairings."""
-    best = 0.0
-    for frame in frames.values():
-        rows = _supported_rows(frame.assign(pain_0_10=pain))
-        X = rows[["load_7d_km", "spike_excess"]].to_numpy()
-        y = rows["pain_0_10"].to_numpy()
-        flat = float(((y - y.mean()) ** 2).sum())
-        if len(y) > 8 and np.ptp(X[:, 0]) > 0 and flat > 0:
-            best = max(best, 1 - HingeRegression().fit(X, y).sse_ / flat)
-    return best
+# Hansen (2000), Econometrica 68(3), eq. (22): the 80 % critical value of the threshold's LR
+# statistic, -2 ln(1 - sqrt(0.80)).
+LR_CRITICAL_80 = -2 * math.log(1 - math.sqrt(0.80))
 
 
-def n_week_shifts(frames: dict) -> int:
-    """Number of whole-week shifts tried by ``week_shift_p_value`` (2 .. n_weeks - 2)."""
-    return max(0, len(next(iter(frames.values()))) // 7 - 3)
+def likelihood_ratio_interval(model: PainModel, designs: Designs, *,
+                              min_side: int) -> tuple[float, float] | None:
+    """Hansen's (2000) 80 % interval for the breakpoint: every breakpoint whose likelihood ratio
+    n (SSE(c) - SSE_min) / SSE_min is within ``LR_CRITICAL_80``, widened to the gaps between
+    the rated loads either side (a breakpoint is placed no finer than the loads run)."""
+    grid, sse = profile_sse(model, designs, np.ones(len(designs.y)), min_side=min_side)
+    if not np.isfinite(sse).any():
+        return None
+    best = float(np.min(sse))
+    lr = len(designs.y) * (sse - best) / max(best, 1e-12)
+    inside = grid[lr <= LR_CRITICAL_80]
+    loads = designs.loads[designs.pairings.index(model.pairing)]
+    below, above = loads[loads <= inside.min()], loads[loads > inside.max()]
+    return (float(below.max()) if len(below) else float(inside.min()),
+            float(above.min()) if len(above) else float(inside.max()))
 
 
-def week_shift_p_value(frames: dict) -> float | None:
+def censored_at_least_km(boots: list[PainModel], loads: np.ndarray, pain: np.ndarray,
+                         th: Thresholds) -> float | None:
+    """The censored answer: the highest 7-day load X (between the 10th and 90th percentiles of
+    those run) at which 90 % of the bootstrap fits put the pain rise below ``min_pain_rise``,
+    provided the mornings after the upper half of the loads up to X were in the pain-monitoring
+    model's safe zone (mean <= ``pain_safe_max``). Pain flat but high is no evidence of a
+    tolerated load: it is also what a runner whose every week is above it reports. None when
+    there is no such load."""
+    grid = np.linspace(*np.quantile(loads, [0.1, 0.9]), 41)
+    ok = [km for km in grid
+          if np.quantile([m.rise_at(km) for m in boots], 0.9) < th.min_pain_rise]
+    if not ok:
+        return None
+    at_least = float(max(ok))
+    upper = (loads >= np.median(loads)) & (loads <= at_least)
+    if not upper.any() or float(np.mean(pain[upper])) > th.pain_safe_max:
+        return None
+    return at_least
+
+
+def _breakpoints_within_gaps(models: list[PainModel], designs: Designs, *,
+                             seed: int) -> np.ndarray:
+    """Each model's breakpoint, drawn uniformly within the gap between the rated loads either
+    side of it: every breakpoint in that gap splits the ratings the same way and fits them
+    alike, so the data place the tolerated load anywhere in it, not at the grid point the
+    search happened to try first."""
+    rng = np.random.default_rng(seed + 1)
+    out = []
+    for m in models:
+        loads = designs.loads[designs.pairings.index(m.pairing)]
+        below, above = loads[loads <= m.breakpoint_], loads[loads > m.breakpoint_]
+        lo = below.max() if len(below) else m.breakpoint_
+        hi = above.min() if len(above) else m.breakpoint_
+        out.append(rng.uniform(lo, hi))
+    return np.array(out)
+
+
+def _search(th: Thresholds):
+    """The model search with the thresholds' settings: ``fit(designs, weights) -> PainModel``."""
+    def fit(designs: Designs, weights: np.ndarray) -> PainModel:
+        return best_pain_model(designs, weights, min_side=th.min_side_rows,
+                               pairing_margin=th.pairing_margin)
+    return fit
+
+
+def _week_weights(designs: Designs, *, n: int, seed: int):
+    """Row weights of ``n`` block-bootstrap resamples: whole weeks drawn with replacement (a
+    row's weight is how often its week was drawn)."""
+    rng = np.random.default_rng(seed)
+    n_weeks = int(designs.week.max()) + 1
+    for _ in range(n):
+        counts = np.bincount(rng.integers(0, n_weeks, n_weeks), minlength=n_weeks)
+        yield counts[designs.week].astype(float)
+
+
+def time_ordered_skill_of(designs: Designs, fit, *, n_splits: int = 4) -> float | None:
+    """1 - MAE(model) / MAE(training mean) over expanding time-ordered folds of the rated rows,
+    the whole search (pairing, carry-over, breakpoint, jump) run inside each fold and the
+    predictions clipped to 0-10. None with too few rows."""
+    y = designs.y
+    if len(y) < 5 * (n_splits + 1):
+        return None
+    err_model, err_flat = [], []
+    for train, test in TimeSeriesSplit(n_splits=n_splits).split(y):
+        w = np.zeros(len(y))
+        w[train] = 1.0
+        pred = fitted_pain(fit(designs, w), designs)[test]
+        err_model.append(np.abs(pred - y[test]))
+        err_flat.append(np.abs(y[train].mean() - y[test]))
+    flat = np.concatenate(err_flat).mean()
+    skill = 1 - np.concatenate(err_model).mean() / flat if flat > 0 else np.nan
+    return float(skill) if np.isfinite(skill) else None
+
+
+def _fit_share(frame: pd.DataFrame, pain: np.ndarray, fit) -> float:
+    """The share of pain variance the search explains (0 when it finds no relation)."""
+    shifted = frame.assign(pain_0_10=pain)
+    rows = shifted[shifted["supported"] & shifted["pain_0_10"].notna()]
+    if len(rows) < 8 or np.ptp(rows[DEFAULT_PAIRING].to_numpy()) <= 0:
+        return 0.0
+    designs = candidate_designs(shifted, rows.index)
+    model = fit(designs, np.ones(len(rows)))
+    y = designs.y
+    flat = float(((y - y.mean()) ** 2).sum())
+    if not model.related or flat <= 0:
+        return 0.0
+    return 1 - float(((fitted_pain(model, designs) - y) ** 2).sum()) / flat
+
+
+def n_week_shifts(n_days: int) -> int:
+    """Number of whole-week shifts tried by ``week_shift_p_value`` (2 .. weeks - 2)."""
+    return max(0, n_days // 7 - 3)
+
+
+def week_shift_p_value(frame: pd.DataFrame, *, fit) -> float | None:
     """How often the pain log, shifted in time by whole weeks (2 .. n-2, circularly) against
-    the load, is explained as well as the real log by the same search (all pairings, every
-    breakpoint): (1 + count) / (1 + shifts). Shifting by whole weeks keeps the weekly rhythm of
-    both series and breaks only their alignment, so this is an honest null for chance fits.
-    An estimate needs the real alignment to beat every shift (the smallest possible p).
-    None with fewer than 4 shifts."""
-    pain = next(iter(frames.values()))["pain_0_10"].to_numpy()
-    shifts = range(2, 2 + n_week_shifts(frames))
+    the load, is explained as well as the real log by the same search (every pairing,
+    carry-over and breakpoint): (1 + count) / (1 + shifts). Shifting by whole weeks keeps the
+    weekly rhythm of both series and breaks only their alignment, so this is an honest null for
+    chance fits. ``frame`` is ``pain_model.pairing_loads``; None with fewer than 4 shifts."""
+    pain = frame["pain_0_10"].to_numpy()
+    shifts = range(2, 2 + n_week_shifts(len(frame)))
     if len(shifts) < 4:
         return None
-    observed = _fit_share(frames, pain)
-    beaten = sum(_fit_share(frames, np.roll(pain, 7 * k)) >= observed - 1e-12 for k in shifts)
+    observed = _fit_share(frame, pain, fit)
+    beaten = sum(_fit_share(frame, np.roll(pain, 7 * k), fit) >= observed - 1e-12
+                 for k in shifts)
     return (1 + beaten) / (1 + len(shifts))
 
 
-def _bootstrap(rows: pd.DataFrame, *, n: int, seed: int) -> list[HingeRegression]:
-    """Hinge fits on ``n`` resamples of whole weeks (with replacement)."""
-    rng = np.random.default_rng(seed)
-    weeks = rows["week_start"].unique()
-    groups = {w: g[["load_7d_km", "spike_excess", "pain_0_10"]].to_numpy()
-              for w, g in rows.groupby("week_start")}
-    fits = []
-    for _ in range(n):
-        sample = np.vstack([groups[w] for w in rng.choice(weeks, size=len(weeks))])
-        fits.append(HingeRegression().fit(sample[:, :2], sample[:, 2]))
-    return fits
-
-
 def time_ordered_skill(X: np.ndarray, y: np.ndarray, *, n_splits: int = 4) -> float | None:
-    """1 - MAE(hinge) / MAE(training mean) over expanding time-ordered folds (None if too few)."""
+    """1 - MAE(hinge) / MAE(training mean) over expanding time-ordered folds for a plain
+    ``[load, nuisance]`` matrix (None if too few); predictions clipped to the 0-10 scale."""
     if len(y) < 5 * (n_splits + 1):
         return None
     err_model, err_flat = [], []
@@ -259,7 +355,7 @@ def time_ordered_skill(X: np.ndarray, y: np.ndarray, *, n_splits: int = 4) -> fl
         if np.ptp(X[train, 0]) == 0:
             continue
         pred = HingeRegression(min_side=3).fit(X[train], y[train]).predict(X[test])
-        err_model.append(np.abs(pred - y[test]))
+        err_model.append(np.abs(np.clip(pred, 0, 10) - y[test]))
         err_flat.append(np.abs(y[train].mean() - y[test]))
     if not err_model:
         return None

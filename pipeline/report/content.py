@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
 
 from pipeline.config import Thresholds
-from pipeline.plots import PAIN_CALENDAR_DAYS
+from pipeline.ingest.counts import counts_text, ledger_counts, recorded_inputs
 from pipeline.report.evidence import DISCLAIMER, EVIDENCE, RED_FLAG_ADVICE
 from pipeline.report.inputs import ReportInputs
+from pipeline.report.period import HISTORY_WEEKS, data_through, is_stale
 from pipeline.schemas import RUNNING_SPORTS
 
 STATUS = {
@@ -18,9 +20,8 @@ STATUS = {
     "hold": ("Hold", "#e39400", "Amber: keep next week's running load where it is."),
     "reduce": ("Reduce", "#d62728", "Red: go back to the last load the athlete tolerated."),
     "seek_care": ("Seek care", "#8b1a1a",
-                  "Red flags: contact an athletic trainer before building running load."),
+                  "Red flags (below): see an athletic trainer before building running load."),
 }
-HISTORY_WEEKS = 26  # time-series figures show the last six months: the coach's horizon
 PAIN_TREND_STEP = 0.5  # a change of half a point (0-10) in the weekly mean counts as a trend
 
 
@@ -82,6 +83,14 @@ def cadence_text(experiment) -> str | None:
     return "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in experiment.items())
 
 
+def calm_baseline(rec: dict) -> float | None:
+    """The athlete's calm next-morning pain (0-10) the status compares with, when the
+    recommendation gives one."""
+    zones = rec.get("pain_zones")
+    value = zones.get("calm_baseline_0_10") if isinstance(zones, dict) else None
+    return float(value) if isinstance(value, (int, float)) else None
+
+
 def tolerated_interval_km(rec: dict) -> tuple[float, float] | None:
     """The uncertainty interval (km) of the tolerated weekly km, when the analysis gave one."""
     interval = (rec.get("tolerance") or {}).get("interval") if isinstance(
@@ -92,18 +101,57 @@ def tolerated_interval_km(rec: dict) -> tuple[float, float] | None:
     return None
 
 
+# the analysis's names for its rules, as a reader says them
+RULE_NAMES = {
+    "pain_monitoring": "Pain monitoring",
+    "progress_step": "Weekly step",
+    "two_week_increase": "Two-week increase",
+    "single_run_cap": "Single-run cap",
+    "long_run_share": "Long-run share",
+    "tolerated_cap": "Tolerated-load cap",
+    "cross_training": "Cross-training",
+}
+# a rule the report shows in its own section: listing it again would repeat the red flags
+RULES_SHOWN_ELSEWHERE = {"red_flags"}
+_INTERNAL = re.compile(r"\s*\([^()]*SCIENCE\.md[^()]*\)|SCIENCE\.md(?:'s)?\s*(?:red flags:?\s*)?")
+
+
+def reader_text(text) -> str:
+    """``text`` without the project's internal references (``SCIENCE.md``, backticks): what
+    reaches a runner or a coach."""
+    return re.sub(r"\s{2,}", " ", _INTERNAL.sub("", str(text)).replace("`", "")).strip()
+
+
 def rules_applied(rec: dict) -> list[str]:
     """The recommendation's own list of rules it applied this week, as sentences."""
     out = []
     for rule in rec.get("rules_applied") or []:
         if isinstance(rule, dict):
-            text = rule.get("message") or rule.get("rule") or rule.get("code") or ""
-            text = str(text).replace("_", " ")
-            source = rule.get("source") or rule.get("citation")
-            out.append(f"{text} ({source})" if source else str(text))
+            code = str(rule.get("rule") or rule.get("code") or "")
+            if code in RULES_SHOWN_ELSEWHERE:
+                continue
+            name = RULE_NAMES.get(code) or reader_text(rule.get("message") or code
+                                                       ).replace("_", " ")
+            source = reader_text(rule.get("source") or rule.get("citation") or "")
+            out.append(f"{name}: {source}" if source else name)
         else:
-            out.append(str(rule))
+            out.append(reader_text(rule))
     return [r for r in out if r]
+
+
+def reasons_text(rec: dict, flags: list[dict]) -> list[str]:
+    """The recommendation's reasons for a reader: internal references removed, and none that
+    repeats a red flag (the red flags have their own section)."""
+    messages = [f["message"] for f in flags if f["message"]]
+    out = []
+    for reason in rec.get("reasons") or []:
+        text = reader_text(reason)
+        if not text or any(m in text or text in m for m in messages):
+            continue
+        if flags and "red flag" in text.lower():  # "One or more red flags: contact ..."
+            continue
+        out.append(text)
+    return out
 
 
 def weekly_view(daily: pd.DataFrame, weekly: pd.DataFrame) -> pd.DataFrame:
@@ -197,44 +245,50 @@ def _activity_rows(frame: pd.DataFrame, limit: int) -> list[dict]:
             "sport": str(a["sport"]).replace("_", " "),
             "km": km(a["distance_m"] / 1000 if pd.notna(a["distance_m"]) else None),
             "source": _source_name(a.get("source_files")),
-            "reason": (str(a["partial_reason"]) if "partial_reason" in a
-                       and pd.notna(a["partial_reason"]) else ""),
         })
     return rows
 
 
-def data_quality(inputs: ReportInputs, *, limit: int = 12) -> dict:
-    """Quarantined files, days without pain entries, activities missing HR or cadence, and
-    activities recovered from damaged files; lists are cut to ``limit`` rows (counts are full)."""
-    sources = inputs.sources
-    status = sources["status"].astype(str) if not sources.empty else pd.Series(dtype=str)
-    quarantined = sources[status == "quarantined"] if not sources.empty else sources
-    counts = status.value_counts().to_dict() if not sources.empty else {}
-
-    daily = inputs.daily
-    pain_columns = [c for c in daily.columns if c.startswith("pain_") and c.endswith("_0_10")]
+def days_without_pain_entry(daily: pd.DataFrame, as_of: date, *,
+                            weeks: int = HISTORY_WEEKS) -> tuple[int, int, list[str]]:
+    """Over the last ``weeks`` weeks up to ``as_of`` (from the first day with data when that is
+    later): days without any pain entry, days counted, and the dates missing in the last 14
+    days. The one definition the report and the index use."""
     if daily.empty:
-        no_pain_days, recent_missing = 0, []
-    else:
-        empty = daily[pain_columns].isna().all(axis=1) if pain_columns else \
-            pd.Series(True, index=daily.index)
-        no_pain_days = int(empty.sum())
-        recent_missing = [pd.Timestamp(d).date().isoformat()
-                          for d in _window(daily[empty], inputs.as_of, 14)["date"]]
+        return 0, 0, []
+    period = _window(daily, as_of, weeks * 7)
+    pain_columns = [c for c in period.columns if c.startswith("pain_") and c.endswith("_0_10")]
+    empty = (period[pain_columns].isna().all(axis=1) if pain_columns
+             else pd.Series(True, index=period.index))
+    recent = [pd.Timestamp(d).date().isoformat()
+              for d in _window(period[empty], as_of, 14)["date"]]
+    return int(empty.sum()), int(len(period)), recent
+
+
+def data_quality(inputs: ReportInputs, *, limit: int = 12) -> dict:
+    """Import counts (``pipeline.ingest.counts``: the words and numbers ``runload ingest``
+    prints), quarantined and partial files, days without pain entries, activities missing HR or
+    cadence; lists are cut to ``limit`` rows (counts are full)."""
+    sources = recorded_inputs(inputs.sources)
+    status = sources["status"].astype(str) if not sources.empty else pd.Series(dtype=str)
+    quarantined = (sources[status.isin(["quarantined", "refused"])] if not sources.empty
+                   else sources)
+    partial_files = sources[status == "partial"] if not sources.empty else sources
+    no_pain_days, n_days, recent_missing = days_without_pain_entry(inputs.daily, inputs.as_of)
 
     acts = inputs.activities
     runs = acts[acts["sport"].isin(RUNNING_SPORTS)] if not acts.empty else acts
     no_hr = acts[acts["avg_hr_bpm"].isna()] if not acts.empty else acts
     no_cadence = runs[runs["avg_cadence_spm"].isna()] if not runs.empty else runs
-    partial = (acts[acts["partial"].astype(bool)]
-               if not acts.empty and "partial" in acts.columns else acts.iloc[0:0])
     return {
-        "n_sources": int(len(sources)),
-        "source_counts": {str(k).replace("_", " "): int(v) for k, v in sorted(counts.items())},
+        "counts": ledger_counts(sources),
+        "counts_text": counts_text(ledger_counts(sources)),
         "quarantined": [{"file": str(r["source_file"]), "reason": str(r.get("reason") or "")}
                         for _, r in quarantined.head(limit).iterrows()],
         "n_quarantined": int(len(quarantined)),
-        "n_days": int(len(daily)),
+        "partial_files": [{"file": str(r["source_file"]), "reason": str(r.get("reason") or "")}
+                          for _, r in partial_files.head(limit).iterrows()],
+        "n_days": n_days,
         "n_days_without_pain": no_pain_days,
         "recent_days_without_pain": recent_missing,
         "n_activities": int(len(acts)),
@@ -243,10 +297,25 @@ def data_quality(inputs: ReportInputs, *, limit: int = 12) -> dict:
         "without_hr": _activity_rows(no_hr, limit),
         "n_runs_without_cadence": int(len(no_cadence)),
         "runs_without_cadence": _activity_rows(no_cadence, limit),
-        "n_partial": int(len(partial)),
-        "partial": _activity_rows(partial, limit),
         "limit": limit,
     }
+
+
+SPARKLINE_WEEKS = 12
+
+
+def recent_weeks(inputs: ReportInputs, *, weeks: int = SPARKLINE_WEEKS) -> list[dict]:
+    """The last ``weeks`` weeks up to the last data: ``run_km`` and next-morning pain mean (None
+    without an entry), oldest first (the index's sparklines)."""
+    view = weekly_view(inputs.daily, inputs.weekly)
+    through = data_through(inputs)
+    if view.empty or through is None:
+        return []
+    view = view[view["week_start"] <= pd.Timestamp(through)].tail(weeks)
+    return [{"week_start": w.week_start.date().isoformat(), "run_km": float(w.run_km),
+             "pain": None if pd.isna(w.pain_next_morning_mean_0_10)
+             else float(w.pain_next_morning_mean_0_10)}
+            for w in view.itertuples()]
 
 
 def evidence(thresholds: Thresholds) -> list[dict]:
@@ -257,39 +326,28 @@ def evidence(thresholds: Thresholds) -> list[dict]:
 def report_content(inputs: ReportInputs, *, thresholds: Thresholds) -> dict:
     """Everything the report template needs, in the order the report shows it."""
     rec = inputs.recommendation
-    flags = [{"code": str(f.get("code", "")), "message": str(f.get("message", ""))}
-             if isinstance(f, dict) else {"code": "", "message": str(f)}
+    flags = [{"code": str(f.get("code", "")), "message": reader_text(f.get("message", ""))}
+             if isinstance(f, dict) else {"code": "", "message": reader_text(f)}
              for f in rec.get("red_flags") or []]
+    through = data_through(inputs)
     return {
         "athlete": inputs.athlete,
         "as_of": inputs.as_of.isoformat(),
+        "data_through": through.isoformat() if through else None,
+        "stale": is_stale(inputs),
         "recommendation": recommendation_view(rec),
         "red_flags": flags,
         "red_flag_advice": RED_FLAG_ADVICE,
-        "reasons": [str(r) for r in rec.get("reasons") or []],
-        "last_7_days_km": km(last_7_days_km(inputs.daily, inputs.as_of)),
+        "reasons": reasons_text(rec, flags),
+        # the recommendation's own figure when it has one: the status is judged against it
+        "last_7_days_km": km(rec["last_7_days_run_km"] if rec.get("last_7_days_run_km")
+                             is not None else last_7_days_km(inputs.daily, inputs.as_of)),
+        "recent_weeks": recent_weeks(inputs),
+        "last_week": rec.get("last_week") if isinstance(rec.get("last_week"), dict) else None,
         "pain_trend": pain_trend(inputs.daily, inputs.as_of),
         "data_quality": data_quality(inputs),
         "rules_applied": rules_applied(rec),
         "evidence": evidence(thresholds),
         "disclaimer": DISCLAIMER,
         "history_weeks": HISTORY_WEEKS,
-        "pain_calendar_weeks": PAIN_CALENDAR_DAYS // 7,
-    }
-
-
-def index_row(content: dict, *, link: str) -> dict:
-    """One row of the coach's overview for an athlete's report content."""
-    rec = content["recommendation"]
-    return {
-        "athlete": content["athlete"],
-        "status": rec["status"],
-        "label": rec["label"],
-        "colour": rec["colour"],
-        "last_7_days_km": content["last_7_days_km"],
-        "next_week": f"{rec['weekly_min']}–{rec['weekly_max']} km",
-        "pain_trend": content["pain_trend"],
-        "red_flags": [f["message"] or f["code"] for f in content["red_flags"]],
-        "link": link,
-        "as_of": content["as_of"],
     }

@@ -62,7 +62,7 @@ EVIDENCE = (
         " against next-morning pain on day d+1; weekly load against the weekly pain trend), with"
         " time-ordered validation. When the history cannot support an estimate it is left empty,"
         " confidence is low, and the rule-based model decides alone.",
-        "runload's method (rule of thumb, see the analysis documentation)",
+        "runload's own method (a rule of thumb, not a published one)",
     ),
     (
         "Red flags (recommend professional assessment): pain worsening for two weeks or more"

@@ -9,10 +9,12 @@ from urllib.parse import quote
 from pipeline import store as st
 from pipeline.config import Settings
 from pipeline.errors import RunloadError
-from pipeline.report.content import index_row, report_content
+from pipeline.ingest.counts import last_upload_utc
+from pipeline.report.content import report_content
 from pipeline.report.figures import report_figures
 from pipeline.report.html import index_html, report_html
 from pipeline.report.inputs import read_report_inputs
+from pipeline.report.overview import index_row
 from pipeline.report.pdf import pdf_bytes
 
 REPORT_HTML = "report.html"
@@ -37,11 +39,20 @@ def write_athlete_report(settings: Settings, athlete: str, *, as_of: date | None
     return [html_path, pdf_path], content
 
 
-def _not_analysed_row(athlete: str) -> dict:
+def _not_analysed_row(athlete: str, last_upload: str | None) -> dict:
     return {"athlete": athlete, "status": "none", "label": "", "colour": "#777777",
-            "last_7_days_km": "–", "next_week": f"not analysed: run `runload analyze --athlete"
-            f" {athlete}`", "pain_trend": pain_trend_missing(), "red_flags": [], "link": "",
-            "as_of": "–"}
+            "stale": False, "data_through": None, "last_7_days_km": "–",
+            "next_week": f"not analysed yet: run runload analyze --athlete {athlete}",
+            "next_week_dates": "", "km_spark": "", "pain_spark": "",
+            "pain_trend": pain_trend_missing(), "compliance": "–", "compliance_class": "none",
+            "red_flags": [], "red_flag_titles": [], "link": "", "as_of": "–",
+            "last_upload": last_upload or "–"}
+
+
+def last_upload_text(store: st.Store) -> str | None:
+    """The date of the athlete's latest import (UTC), or None before any."""
+    latest = last_upload_utc(st.read_sources(store))
+    return latest.strftime("%Y-%m-%d") if latest is not None else None
 
 
 def pain_trend_missing() -> dict:
@@ -70,12 +81,14 @@ def write_reports(settings: Settings, *, athlete: str | None, as_of: date | None
     written: list[Path] = []
     rows = []
     for name in names:
-        if not st.Store(settings.data_dir, name).recommendation_path.exists():
-            rows.append(_not_analysed_row(name))
+        store = st.Store(settings.data_dir, name)
+        if not store.recommendation_path.exists():
+            rows.append(_not_analysed_row(name, last_upload_text(store)))
             continue
         paths, content = write_athlete_report(settings, name, as_of=as_of, show_maps=show_maps)
         written += paths
-        rows.append(index_row(content, link=f"{quote(name)}/{REPORT_HTML}"))
+        rows.append(index_row(content, link=f"{quote(name)}/{REPORT_HTML}",
+                              last_upload=last_upload_text(store)))
     if not written:
         raise RunloadError(
             f"no athlete under {settings.data_dir} has been analysed yet: run"

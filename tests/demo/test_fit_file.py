@@ -15,30 +15,15 @@ from pipeline.demo.fit_file import (
     fit_non_activity_bytes,
     fit_summary_only_bytes,
 )
+from tests.factories import RUNNING_DYNAMICS, steady_samples
 
 
 def run_samples(
     n: int = 60, *, start: str = "2026-06-01 01:30:00", spm: float = 171.5
 ) -> pd.DataFrame:
     """``n`` one-second running samples at 3 m/s."""
-    t = pd.date_range(start, periods=n, freq="1s", tz="UTC")
-    speed = np.full(n, 3.0)
-    return pd.DataFrame(
-        {
-            "timestamp_utc": t,
-            "distance_m": np.arange(n) * 3.0,
-            "speed_mps": speed,
-            "altitude_m": 1600.0 + np.arange(n) * 0.1,
-            "heart_rate_bpm": np.full(n, 150.0),
-            "cadence_spm": np.full(n, spm),
-            "step_length_m": np.full(n, 1.05),
-            "stance_time_ms": np.full(n, 240.0),
-            "vertical_oscillation_mm": np.full(n, 85.0),
-            "latitude_deg": 39.7 + np.arange(n) * 1e-5,
-            "longitude_deg": np.full(n, -105.0),
-            "power_w": np.full(n, 250.0),
-        }
-    )
+    return steady_samples(start, n=n, altitude_m=lambda t: 1600.0 + t * 0.1,
+                          heart_rate_bpm=150.0, cadence_spm=spm, **RUNNING_DYNAMICS)
 
 
 def messages(data: bytes, name: str) -> list[dict]:

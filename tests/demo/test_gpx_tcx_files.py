@@ -9,6 +9,7 @@ import pytest
 
 from pipeline.demo.gpx_file import TPX_NS, gpx_activity_bytes
 from pipeline.demo.tcx_file import AX_NS, TCD_NS, tcx_activity_bytes
+from tests.factories import steady_samples
 
 GPX_NS = "{http://www.topografix.com/GPX/1/1}"
 TCD = f"{{{TCD_NS}}}"
@@ -16,19 +17,8 @@ AX = f"{{{AX_NS}}}"
 
 
 def samples(n: int = 100, *, speed: float = 2.5) -> pd.DataFrame:
-    t = np.arange(n, dtype=float)
-    return pd.DataFrame(
-        {
-            "timestamp_utc": pd.Timestamp("2024-03-10 18:00", tz="UTC") + pd.to_timedelta(t, "s"),
-            "distance_m": t * speed,
-            "speed_mps": speed,
-            "altitude_m": 50.0,
-            "heart_rate_bpm": 150.0,
-            "cadence_spm": 172.0,
-            "latitude_deg": 40.0 + t * speed / 111_195,
-            "longitude_deg": -105.0,
-        }
-    )
+    return steady_samples("2024-03-10 18:00", n=n, speed_mps=speed, lat=40.0, lon=-105.0,
+                          altitude_m=50.0, heart_rate_bpm=150.0, cadence_spm=172.0)
 
 
 def test_gpx_is_gpx11_with_v2_extensions_strides_and_utc_times():

@@ -254,3 +254,82 @@ def test_raw_copy_is_made_when_its_content_folder_is_already_there(data_dir,
     copies = sorted(p.name for p in store.raw_files_dir.rglob("*.fit"))
     assert copies == ["evening.fit", "later.fit"]
     assert len({p.parent for p in store.raw_files_dir.rglob("*.fit")}) == 2
+
+
+def test_the_ledger_counts_add_up_to_what_each_import_printed(data_dir, tmp_path):
+    from pipeline.ingest.counts import ledger_counts
+
+    samples = run_samples("2026-03-03T17:00:00Z", minutes=30)
+    gpx = tmp_path / "a" / "run.gpx"
+    gpx.parent.mkdir()
+    gpx.write_bytes(gpx_activity_bytes(samples.drop(columns=["step_length_m"]), name="Run"))
+    fit = tmp_path / "b" / "run.fit"
+    fit.parent.mkdir()
+    fit.write_bytes(fit_activity_bytes(samples, sport="running"))
+    copy = tmp_path / "b" / "copy.fit"
+    copy.write_bytes(fit.read_bytes())
+    other = tmp_path / "b" / "other.fit"
+    other.write_bytes(fit_activity_bytes(run_samples("2026-03-05T17:00:00Z"), sport="running"))
+    bad = tmp_path / "b" / "bad.fit"
+    bad.write_bytes(b"not a FIT file" * 20)
+    first, store = _ingest(data_dir, gpx)
+    second, _ = _ingest(data_dir, fit, copy, other, bad)
+    printed = {k: first.counts()[k] + second.counts()[k] for k in first.counts()}
+    assert printed == ledger_counts(st.read_sources(store))
+    assert printed["new"] == 2 and printed["duplicates"] == 2 and printed["quarantined"] == 1
+    assert f"{store.quarantine_dir}/" in second.text()
+
+
+def test_progress_counts_the_inputs_first_without_reading_them(tmp_path):
+    from pipeline.ingest.progress import expected_files, file_count
+
+    run = fit_activity_bytes(run_samples("2026-05-03T07:00:00Z", minutes=5), sport="running")
+    folder = tmp_path / "watch"
+    folder.mkdir()
+    (folder / "a.fit").write_bytes(run)
+    (folder / "b.gpx.gz").write_bytes(b"not read")  # counted by name only
+    (folder / "notes.txt").write_text("not an activity")
+    archive = tmp_path / "export.zip"
+    archive.write_bytes(zip_bytes({"activities/1.fit": run, "activities/2.tcx": b"x",
+                                   "activities.csv": b"id\n", "inner.zip": b"PK"}))
+    assert file_count(archive) == 3  # two activity files and a nested archive
+    assert file_count(tmp_path / "watch" / "notes.txt") == 0
+    assert expected_files([str(folder), str(archive)]) == 5
+    broken = tmp_path / "broken.zip"
+    broken.write_bytes(b"not a zip")
+    assert file_count(broken) == 1
+
+
+def test_progress_bar_reaches_its_total(data_dir, tmp_path, monkeypatch):
+    from pipeline.ingest import progress
+
+    bars = []
+
+    class Bar:
+        def __init__(self, total, **kwargs):
+            self.total, self.n, self.postfix = total, 0, []
+            bars.append(self)
+
+        def update(self, n):
+            self.n += n
+
+        def set_postfix_str(self, text, refresh=True):
+            self.postfix.append(text)
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr("tqdm.tqdm", Bar)
+    run = fit_activity_bytes(run_samples("2026-05-03T07:00:00Z", minutes=5), sport="running")
+    other = fit_activity_bytes(run_samples("2026-05-04T07:00:00Z", minutes=5), sport="running")
+    archive = tmp_path / "export.zip"
+    archive.write_bytes(zip_bytes({"a/1.fit": run, "a/2.fit": other, "a/1-copy.fit": run,
+                                   "readme.txt": b"hi"}))
+    store = st.Store(data_dir, "me")
+    ingest_paths([str(archive)], store, thresholds=T, progress=True)
+    [bar] = bars
+    assert bar.total == 3 and bar.n == 3  # counted before, advanced to the end
+    assert bar.postfix == ["reading export.zip"]
+    ingest_paths([str(archive)], store, thresholds=T, progress=True)  # imported before
+    assert bars[1].total == bars[1].n == 3
+    assert progress.expected_files([str(archive)]) == 3

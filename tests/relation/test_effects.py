@@ -47,3 +47,33 @@ def test_weekly_relation_sees_pain_rise_after_big_weeks():
     rel = weekly_relation(daily, n=100)
     assert rel["n_week_pairs"] >= 20
     assert rel["per_10_km"] > 0 and rel["interval"][0] > 0
+
+
+def test_nothing_is_clear_when_the_model_does_not_beat_no_relation():
+    """Pain unrelated to every feature: whatever the bootstrap says, validation fails, so no
+    effect is called clear, across seeds."""
+    for seed in range(4):
+        daily, _ = simulate_daily(tolerated_km=25, weeks=16, seed=40 + seed,
+                                  rise_per_tolerated=0, spike_effect=0, noise_sd=1.0)
+        out = load_effects(daily, thresholds=TH)
+        assert not out["validated"] or out["cv_skill"] > 0
+        if not out["validated"]:
+            assert not any(e["clear"] for e in out["effects"]) and out["reason"]
+
+
+def test_predictions_stay_on_the_0_10_scale():
+    from pipeline.relation.effects import _fitted, _predict
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(0, 1, (60, 3))
+    y = np.clip(5 + 4 * X[:, 0], 0, 10)
+    pred = _predict(_fitted(X, y), np.array([[10.0, 0, 0], [-10.0, 0, 0]]))
+    assert pred.tolist() == [10.0, 0.0]
+
+
+def test_weekly_relation_uses_only_km_before_the_ratings():
+    daily, _ = simulate_daily(tolerated_km=25, weeks=20, seed=5, noise_sd=0.4)
+    last = daily.index[-1]  # km run on the last day: no rating comes after it
+    before = weekly_relation(daily, n=50)
+    daily.loc[last, "run_km"] = daily.loc[last, "run_km"] + 30
+    assert weekly_relation(daily, n=50) == before

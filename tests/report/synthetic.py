@@ -161,15 +161,17 @@ def route_samples(n: int = 50) -> pd.DataFrame:
 
 def sources_frame() -> pd.DataFrame:
     return pd.DataFrame({
-        "sha256": ["a" * 64, "b" * 64, "c" * 64, "d" * 64],
+        "sha256": ["a" * 64, "b" * 64, "c" * 64, "d" * 64, "e" * 64],
         "source_file": ["exports/running-1.fit", "exports/running-1-copy.fit",
-                        "exports/broken.tcx", "exports/settings.fit"],
-        "raw_path": ["", "", "", ""],
-        "status": ["ingested", "duplicate", "quarantined", "not_activity"],
+                        "exports/broken.tcx", "exports/settings.fit", "exports/running-3.fit"],
+        "raw_path": ["", "", "", "", ""],
+        # the statuses the ingest ledger records (ok, partial, duplicate, quarantined, ...)
+        "status": ["ok", "duplicate", "quarantined", "not_activity", "partial"],
         "reason": ["", "same content as exports/running-1.fit",
-                   "invalid XML at line 3: mismatched tag", "settings file, not an activity"],
-        "activity_ids": [["run0001"], [], [], []],
-        "ingested_at_utc": pd.to_datetime(["2026-11-20T08:00:00Z"] * 4),
+                   "invalid XML at line 3: mismatched tag", "settings file, not an activity",
+                   "file ends mid-record; 812 of 1000 records read"],
+        "activity_ids": [["run0001"], ["run0001"], [], [], ["run0003"]],
+        "ingested_at_utc": pd.to_datetime(["2026-11-20T08:00:00Z"] * 5),
     })
 
 

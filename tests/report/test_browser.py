@@ -17,6 +17,7 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"),
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 VIEWPORT = {"width": 1280, "height": 800}
+WIDTHS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 
 
 @pytest.fixture(scope="module")
@@ -27,11 +28,11 @@ def browser():
         browser.close()
 
 
-def open_page(browser, path: Path, *, also: tuple[Path, ...] = ()):
+def open_page(browser, path: Path, *, also: tuple[Path, ...] = (), viewport=VIEWPORT):
     """Open ``path`` with every request intercepted: only the file itself (and the files in
     ``also``) may load. Returns the page, the requests seen, the blocked ones and the console
     errors."""
-    page = browser.new_page(viewport=VIEWPORT)
+    page = browser.new_page(viewport=viewport)
     url = path.resolve().as_uri()
     allowed = {url, *(p.resolve().as_uri() for p in also)}
     seen, blocked, errors = [], [], []
@@ -86,4 +87,41 @@ def test_index_links_open_the_reports(browser, built_reports, artifacts_dir):
         assert response is not None and response.ok
         assert page.locator("#recommendation").count() == 1
     assert blocked == [] and errors == []
+    page.close()
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+def test_report_at_phone_and_desktop_width(browser, built_reports, width, artifacts_dir):
+    viewport = WIDTHS[width]
+    path = built_reports["settings"].reports_dir / "anna" / "report.html"
+    page, _, blocked, errors = open_page(browser, path, viewport=viewport)
+    assert blocked == [] and errors == []
+    # nothing wider than the screen: no sideways scrolling of the page
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    figures = page.eval_on_selector_all(
+        "figure img", "imgs => imgs.map(i => i.getBoundingClientRect().width)")
+    assert figures and all(0 < w <= viewport["width"] for w in figures)
+    assert page.locator("#recommendation .badge").is_visible()
+    page.screenshot(path=artifacts_dir / f"report-anna-{width}.png", full_page=True)
+    page.close()
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+def test_index_at_phone_and_desktop_width(browser, built_reports, width, artifacts_dir):
+    viewport = WIDTHS[width]
+    index = built_reports["settings"].reports_dir / "index.html"
+    page, _, blocked, errors = open_page(browser, index, viewport=viewport)
+    assert blocked == [] and errors == []
+    # the page itself never scrolls sideways; a wide table scrolls inside its box
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    sparks = page.eval_on_selector_all(
+        "#athletes svg.spark", "s => s.map(e => [e.getBoundingClientRect().width,"
+        " e.querySelectorAll('polyline, circle').length])")
+    assert len(sparks) == 2 and all(w > 40 and n >= 1 for w, n in sparks)
+    # a red flag is one short label: its cell is one line high, not seven
+    flag = page.locator("#athletes .flag").first
+    line_height = page.evaluate(
+        "e => parseFloat(getComputedStyle(e).lineHeight) || 18", flag.element_handle())
+    assert flag.bounding_box()["height"] <= 1.6 * line_height
+    page.screenshot(path=artifacts_dir / f"index-{width}.png", full_page=True)
     page.close()

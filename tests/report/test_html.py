@@ -109,12 +109,13 @@ def test_data_quality_lists_quarantine_partial_missing_pain_hr_and_cadence(built
     html = html_of(built_reports, "anna")
     dq = html[html.index('id="data-quality"'):html.index('id="evidence"')]
     assert "exports/broken.tcx" in dq and "invalid XML at line 3: mismatched tag" in dq
-    assert "Quarantined files (nothing could be read): 1." in dq
-    assert "1 duplicate" in dq and "1 not activity" in dq
+    # the words and numbers `runload ingest` prints (pipeline.ingest.counts), issue 19
+    assert "2 new, 1 duplicate, 1 quarantined, 1 partial, 1 not an activity" in dq
     assert "file ends mid-record; 812 of 1000 records read" in dq
     daily = st.read_daily(st.Store(built_reports["settings"].data_dir, "anna"))
     pain = daily.filter(like="pain_").isna().all(axis=1).sum()
-    assert f"Days without any pain entry: {pain} of {len(daily)}" in dq
+    assert len(daily) < 26 * 7  # all of it inside the counted window
+    assert f"Days without any pain entry in the last 26 weeks: {pain} of {len(daily)}" in dq
     activities = st.read_activities(st.Store(built_reports["settings"].data_dir, "anna"))
     runs = activities[activities["sport"] == "running"]
     assert (f"Activities without heart rate: {activities['avg_hr_bpm'].isna().sum()} of"
@@ -129,7 +130,8 @@ def test_evidence_cites_every_rule_and_states_the_numbers(built_reports):
         assert citation in evidence, citation
     assert "110% of the longest run of the previous 30 days" in evidence
     assert "λ = 2/(N+1)" in evidence
-    assert "single run cap (Frandsen 2025)" in evidence  # the recommendation's rules_applied
+    # the recommendation's rules_applied, named as a reader says them (issue 19)
+    assert "Single-run cap: Frandsen 2025" in evidence
     assert "does not diagnose" in html[html.index('id="disclaimer"'):]
 
 
@@ -216,3 +218,50 @@ def test_weekly_view_takes_km_from_weekly_and_pain_from_daily():
     view = weekly_view(daily, weekly)
     assert view["run_km"].tolist() == [30.0, 40.0]
     assert view["pain_next_morning_mean_0_10"].tolist() == pytest.approx([1.0, 4.25])
+
+
+# --- issue 19 --------------------------------------------------------------------------------
+
+
+def test_no_internal_text_and_the_red_flag_once(tmp_path):
+    settings = Settings(data_dir=tmp_path / "data", reports_dir=tmp_path / "reports")
+    message = "Next-morning pain of 7.5/10 on 2026-11-18."
+    rec = recommendation("flo", status="seek_care",
+                         red_flags=[{"code": "pain_above_7", "message": message}])
+    rec["reasons"] = [message, "Run `runload analyze` again (see SCIENCE.md red flags).",
+                      "One or more red flags: please contact an athletic trainer for an"
+                      " assessment before building up again."]
+    rec["rules_applied"].append({"rule": "red_flags",
+                                 "source": "SCIENCE.md red flags: see an athletic trainer"})
+    write_athlete(settings.data_dir, "flo", days=30, rec=rec)
+    html = write_reports(settings, athlete="flo", as_of=AS_OF)[0].read_text("utf-8")
+    text = re.sub(r"<[^>]+>", " ", re.sub(r"<(style|script)[^>]*>.*?</\1>", "", html, flags=re.S))
+    assert "SCIENCE.md" not in text and "`" not in text
+    assert "documentation" not in text
+    assert text.count(message) == 1
+    assert text.lower().count("contact an athletic trainer") == 1  # the red-flag section's
+    assert "Run runload analyze again." in " ".join(text.split())
+
+
+def test_stale_data_says_since_when_and_the_figures_end_there(tmp_path):
+    settings = Settings(data_dir=tmp_path / "data", reports_dir=tmp_path / "reports")
+    later = date(2029, 3, 2)  # the data ends on AS_OF (2026-11-20), the advice is years later
+    rec = recommendation("gus", status="hold", as_of=later)
+    rec["week_start"] = "2029-03-05"
+    write_athlete(settings.data_dir, "gus", days=60, rec=rec)
+    html = write_reports(settings, athlete=None, as_of=None)[-1].read_text("utf-8")
+    assert 'class="athlete status-hold stale"' in html
+    assert f"no data since {AS_OF.isoformat()}" in html
+    report = (settings.reports_dir / "gus" / "report.html").read_text("utf-8")
+    first = report[report.index('id="recommendation"'):report.index('id="red-flags"')]
+    assert f"No data since {AS_OF.isoformat()}" in first
+    assert f"the 26 weeks up to the last data ({AS_OF.isoformat()})" in report
+    # the figures show the data's last months, not years of nothing
+    notes = re.findall(r'<div class="nodata">(.*?)</div>', report)
+    assert not any("No running" in n or "No runs" in n for n in notes), notes
+
+
+def test_recent_data_is_not_stale(built_reports):
+    html = html_of(built_reports, "anna")
+    assert "No data since" not in html
+    assert "the last 26 weeks up to 2026-11-20, and next week" in html

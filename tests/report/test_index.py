@@ -16,29 +16,47 @@ from pipeline.report.write import by_urgency
 
 
 class Rows(HTMLParser):
-    """Rows of the athletes table: their class, cell texts and link targets."""
+    """Rows of the athletes table: their class, cell texts (also by column header in
+    ``by``), link targets and the number of inline SVG sparklines."""
 
     def __init__(self, html: str):
         super().__init__()
         self.rows: list[dict] = []
+        self.headers: list[str] = []
         self._cell: list[str] | None = None
+        self._th: list[str] | None = None
+        self._in_svg = False
         self.feed(html)
+        for row in self.rows:
+            row["by"] = dict(zip(self.headers, row["cells"]))
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
-        if tag == "tr" and "athlete" in (attrs.get("class") or ""):
-            self.rows.append({"class": attrs["class"], "cells": [], "links": []})
+        if tag == "th":
+            self._th = []
+        elif tag == "tr" and "athlete" in (attrs.get("class") or ""):
+            self.rows.append({"class": attrs["class"], "cells": [], "links": [], "svgs": 0})
         elif self.rows and tag == "td":
             self._cell = []
         elif self.rows and tag == "a":
             self.rows[-1]["links"].append(attrs["href"])
+        elif self.rows and tag == "svg":
+            self.rows[-1]["svgs"] += 1
+            self._in_svg = True
 
     def handle_data(self, data):
-        if self._cell is not None:
+        if self._th is not None:
+            self._th.append(data)
+        elif self._cell is not None and not self._in_svg:
             self._cell.append(data)
 
     def handle_endtag(self, tag):
-        if tag == "td" and self._cell is not None:
+        if tag == "th" and self._th is not None:
+            self.headers.append(" ".join("".join(self._th).split()))
+            self._th = None
+        elif tag == "svg":
+            self._in_svg = False
+        elif tag == "td" and self._cell is not None:
             self.rows[-1]["cells"].append(" ".join("".join(self._cell).split()))
             self._cell = None
 
@@ -59,15 +77,24 @@ def test_written_paths(built_reports):
 def test_one_row_per_athlete_with_status_km_range_trend_and_flags(built_reports):
     _, rows = index_rows(built_reports)
     assert [r["cells"][0] for r in rows] == ["anna", "ben", "cara"]
-    anna, ben, cara = rows
-    assert "status-seek_care" in anna["class"] and anna["cells"][1] == "Seek care"
-    assert anna["cells"][2].endswith("km") and anna["cells"][3] == "18–22.5 km"
-    assert anna["cells"][4].startswith("↑ rising")
-    assert "Next-morning pain of 7.5/10" in anna["cells"][5]
-    assert ben["cells"][1] == "Hold" and ben["cells"][5] == "none"
-    assert ben["cells"][4] == "too few entries"
+    anna, ben, cara = (r["by"] for r in rows)
+    assert "status-seek_care" in rows[0]["class"] and anna["Status"] == "Seek care"
+    assert anna["Last 7 days"].endswith("km")
+    # next week's dates with the range (issue 19)
+    assert anna["Next week"] == "2026-11-23 to 2026-11-29 18–22.5 km"
+    assert anna["Next-morning pain, 12 weeks"].startswith("↑ rising")
+    # a red flag is a short label (the full sentence is its tooltip), not a 7-line cell
+    assert anna["Red flags"] == "pain > 7/10"
+    assert ben["Status"] == "Hold" and ben["Red flags"] == "none"
+    assert ben["Next-morning pain, 12 weeks"] == "too few entries"
+    # sparklines: weekly km and pain for anna (12 weeks), km only for ben (4 days, no pain)
+    assert rows[0]["svgs"] == 2 and rows[1]["svgs"] == 0
+    assert anna["Data"].startswith("last upload 2026-11-20")
+    assert anna["Last week's advice"] == "–"  # the recommendation has no last_week
     # never analysed: listed with what to run, and no link to a report that does not exist
-    assert cara["links"] == [] and "runload analyze --athlete cara" in cara["cells"][3]
+    assert rows[2]["links"] == [] and "runload analyze --athlete cara" in cara["Next week"]
+    html = index_rows(built_reports)[0].read_text("utf-8")
+    assert "`" not in html  # no markdown leaks into a page
 
 
 def test_last_7_days_km_matches_the_daily_data(built_reports):
@@ -78,7 +105,8 @@ def test_last_7_days_km_matches_the_daily_data(built_reports):
     recent = daily[daily["date"] > daily["date"].max() - pd.Timedelta(days=7)]
     assert daily["date"].max().date() == AS_OF
     _, rows = index_rows(built_reports)
-    assert rows[0]["cells"][2] == f"{recent['run_km'].sum():.1f}".removesuffix(".0") + " km"
+    assert rows[0]["by"]["Last 7 days"] == (f"{recent['run_km'].sum():.1f}".removesuffix(".0")
+                                            + " km")
 
 
 def test_links_are_relative_and_resolve(built_reports):

@@ -1,7 +1,10 @@
 """Altitude values of one activity: metres climbed and the time fraction uphill (pure, numpy).
 
-Altitude is smoothed over a window that grows with its noise; ascent counts rises beyond a
-hysteresis; grade is rise over run across ``Thresholds.grade_window_m`` metres of distance.
+Physically impossible readings go first (``plausible_altitude``: outside the Earth's range, or
+jumps faster than any human climbs or descends); a jump that does not come back splits the
+altitude into pieces, and nothing is counted across it. Altitude is then smoothed over a window
+that grows with its noise; ascent counts rises beyond a hysteresis; grade is rise over run across
+``Thresholds.grade_window_m`` metres of distance.
 """
 
 from __future__ import annotations
@@ -9,6 +12,12 @@ from __future__ import annotations
 import numpy as np
 
 from pipeline.config import Thresholds
+from pipeline.ingest.parse.plausible import ALTITUDE_SLACK_M, MAX_VERTICAL_SPEED_MPS
+
+# The Dead Sea shore (-430 m) to above Everest (8,849 m): no outdoor activity is recorded outside.
+ALTITUDE_RANGE_M = (-500.0, 9_000.0)
+# A spike is confirmed by the altitude coming back within this many following readings.
+SPIKE_LOOKAHEAD = 5
 
 
 def altitude_values(t: np.ndarray, altitude: np.ndarray, *, typical_s: float,
@@ -20,19 +29,81 @@ def altitude_values(t: np.ndarray, altitude: np.ndarray, *, typical_s: float,
     ``t`` is each sample's time (s), ``altitude`` its altitude (m), ``typical_s`` the typical
     sample spacing (s), ``cum`` the cumulative distance (m) and ``w`` each sample's weight (s).
     """
+    altitude, piece = plausible_altitude(t, altitude)
     width_s = _smoothing_window_s(altitude, typical_s, thresholds)
-    smooth = _smoothed(t, altitude, width_s)
-    values = {"ascent_m": _ascent(
-        t, smooth, width_s=width_s, hysteresis_m=thresholds.ascent_hysteresis_m
-    )}
+    bounds = np.flatnonzero(np.diff(piece)) + 1
+    slices = [slice(a, b) for a, b in zip([0, *bounds], [*bounds, len(t)])]
+    smooth = np.concatenate([_smoothed(t[p], altitude[p], width_s) for p in slices])
+    rises = [_ascent(t[p], smooth[p], width_s=width_s, hysteresis_m=thresholds.ascent_hysteresis_m)
+             for p in slices]
+    values = {"ascent_m": None if all(r is None for r in rises)
+              else float(sum(r for r in rises if r is not None))}
     if cum is not None and moving is not None:
-        grade = _grade(cum, smooth, thresholds.grade_window_m)
+        grade = _grade(cum, smooth, thresholds.grade_window_m, piece=piece)
         known = moving & np.isfinite(grade)
         total = w[known].sum()
         if total > 0:
             uphill = w[known & (grade > thresholds.uphill_grade)].sum()
             values["uphill_time_fraction"] = float(uphill / total)
     return values
+
+
+def altitude_without_spikes(t: np.ndarray, altitude: np.ndarray, warnings: list[str]) -> np.ndarray:
+    """Altitude (m) with physically impossible readings as NaN (``plausible_altitude``), for the
+    stored samples; a warning says how many went. ``t`` in seconds, ascending."""
+    alt = np.asarray(altitude, dtype=float)
+    clean, _ = plausible_altitude(t, alt)
+    dropped = int((np.isfinite(alt) & np.isnan(clean)).sum())
+    if dropped:
+        warnings.append(f"{dropped:,} altitude reading(s) outside the Earth's range or jumping "
+                        f"faster than {MAX_VERTICAL_SPEED_MPS:g} m/s and back set to null")
+    return clean
+
+
+def plausible_altitude(t: np.ndarray, altitude: np.ndarray, *,
+                       max_vertical_speed_mps: float = MAX_VERTICAL_SPEED_MPS,
+                       slack_m: float = ALTITUDE_SLACK_M,
+                       lookahead: int = SPIKE_LOOKAHEAD) -> tuple[np.ndarray, np.ndarray]:
+    """(altitude in m with impossible readings as NaN, piece number of each sample).
+
+    A reading outside ``ALTITUDE_RANGE_M`` is dropped. Then, walking the readings with an anchor
+    (the last good one): a reading the athlete could not have reached from the anchor (further
+    than ``max_vertical_speed_mps`` x the time since it, or ``slack_m`` when almost no time
+    passed) is a spike when one of the next ``lookahead`` readings comes back (reachable from the
+    anchor but not from it): dropped. Otherwise the altitude really jumped (a barometer reset, a
+    GPS altitude switched on): the reading starts a new piece, so the jump is never climbed.
+    ``t`` ascending, in seconds.
+    """
+    alt = np.asarray(altitude, dtype=float)
+    lo, hi = ALTITUDE_RANGE_M
+    alt = np.where((alt >= lo) & (alt <= hi), alt, np.nan)
+    piece = np.zeros(len(alt), dtype=np.int64)
+    idx = np.flatnonzero(np.isfinite(alt))
+    if idx.size < 2:
+        return alt, piece
+    dz, dt = np.abs(np.diff(alt[idx])), np.diff(t[idx])
+    if not (dz > np.maximum(max_vertical_speed_mps * dt, slack_m)).any():
+        return alt, piece  # the usual case: no loop
+    z, tt = alt.tolist(), np.asarray(t, dtype=float).tolist()
+
+    def reachable(a: int, b: int) -> bool:
+        return abs(z[b] - z[a]) <= max(max_vertical_speed_mps * abs(tt[b] - tt[a]), slack_m)
+
+    dropped = np.zeros(len(alt), dtype=bool)
+    starts = np.zeros(len(alt), dtype=bool)
+    anchor = int(idx[0])
+    for pos in range(1, idx.size):
+        i = int(idx[pos])
+        if reachable(anchor, i):
+            anchor = i
+            continue
+        following = idx[pos + 1: pos + 1 + lookahead]
+        if any(reachable(anchor, int(j)) and not reachable(i, int(j)) for j in following):
+            dropped[i] = True  # out and back: a spike
+            continue
+        starts[i] = True
+        anchor = i
+    return np.where(dropped, np.nan, alt), np.cumsum(starts)
 
 
 def _altitude_noise_m(altitude: np.ndarray) -> float:
@@ -102,11 +173,16 @@ def _first_of_each_bin(t: np.ndarray, step_s: float) -> np.ndarray:
     return np.flatnonzero(first)
 
 
-def _grade(cum: np.ndarray, smooth: np.ndarray, window_m: float) -> np.ndarray:
+def _grade(cum: np.ndarray, smooth: np.ndarray, window_m: float, *,
+           piece: np.ndarray | None = None) -> np.ndarray:
     """Grade (rise / run, 0.06 = 6 %) over ``window_m`` metres of distance centred on each sample;
-    NaN where the window spans less than half that distance or altitude is missing."""
+    NaN where the window spans less than half that distance, altitude is missing, or the window
+    crosses from one ``piece`` of altitude to another (``plausible_altitude``)."""
     lo = np.searchsorted(cum, cum - window_m / 2, side="left")
     hi = np.minimum(np.searchsorted(cum, cum + window_m / 2, side="right") - 1, len(cum) - 1)
     run = cum[hi] - cum[lo]
+    ok = run >= window_m / 2
+    if piece is not None:
+        ok &= piece[lo] == piece[hi]
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(run >= window_m / 2, (smooth[hi] - smooth[lo]) / run, np.nan)
+        return np.where(ok, (smooth[hi] - smooth[lo]) / run, np.nan)

@@ -16,21 +16,38 @@ import pandas as pd
 
 from pipeline.config import Thresholds
 from pipeline.errors import InputError, NotAnActivity, UnreadableInput
+from pipeline.ingest.parse.altitude import altitude_without_spikes
+from pipeline.ingest.parse.fit_clock import FIT_EPOCH_UNIX_S, RELATIVE_LIMIT_S  # noqa: F401
+from pipeline.ingest.parse.fit_clock import clock as _clock
+from pipeline.ingest.parse.fit_clock import fit_utc as _utc
 from pipeline.ingest.parse.fit_fast import decode_fit_fast
 from pipeline.ingest.parse.fit_recover import WANTED, Decoded, decoded_fit
 from pipeline.ingest.parse.model import ParsedActivity
-from pipeline.ingest.parse.sample_dates import near_session
+from pipeline.ingest.parse.plausible import (
+    EARLIEST_UTC,
+    ImplausibleDate,
+    date_problem,
+    heart_rate_bpm,
+    latest_utc,
+    plausible_hr,
+)
+from pipeline.ingest.parse.sample_dates import (
+    STRAY_SHARE,
+    far_dates_warning,
+    near_session,
+    without_strays,
+)
 from pipeline.schemas import Samples
 
-FIT_EPOCH_UNIX_S = 631065600  # 1989-12-31T00:00:00Z
-RELATIVE_LIMIT_S = 0x10000000  # below this a FIT date-time counts from the device's power-on
 SEMICIRCLE_DEG = 180.0 / 2**31
 STRIDE_SPORTS = ("running", "walking", "hiking")  # FIT cadence in strides/min
 FOOT_SPORTS = ("running", "trail_running", "treadmill_running", "walking", "water_running")
 MAX_SPEED_FOOT_MPS = 30.0  # faster than any human on foot: a glitch
 MAX_SPEED_OTHER_MPS = 40.0  # 144 km/h: faster than a cyclist descending
-MAX_HR_BPM = 250.0
-EARLIEST = pd.Timestamp("2000-01-01", tz="UTC")  # earlier dates come from an unset clock
+EARLIEST = EARLIEST_UTC  # earlier dates come from an unset clock (plausible.py: one rule)
+# Activities recorded in a virtual world: their positions are a game map, not a time zone.
+VIRTUAL_MANUFACTURERS = ("zwift",)
+VIRTUAL_SUB_SPORTS = ("virtual_activity",)
 SAMPLE_COLUMNS = list(Samples.to_schema().columns)
 FILE_TYPE_NAMES = {
     "settings": "device settings",
@@ -161,45 +178,8 @@ def _first_valid(*arrays: np.ndarray) -> np.ndarray:
     return out
 
 
-def _clock(messages: dict, warnings: list[str], source: str) -> tuple[float, float | None]:
-    """(shift in s for device-relative times, UTC offset in minutes or None)."""
-    acts = [a for a in messages["activity"] if a.get("timestamp") is not None]
-    times = [s.get("start_time") for s in messages["session"]] + [a["timestamp"] for a in acts]
-    if not any(t is not None for t in times):  # truncated before any session: the records decide
-        times = [r.get("timestamp") for r in messages["record"][:1]]
-    # a few device-relative records in a dated file (before the clock was set) are dropped later
-    relative = any(t is not None and t < RELATIVE_LIMIT_S for t in times)
-    local = next((a for a in acts if (a.get("local_timestamp") or 0) >= RELATIVE_LIMIT_S), None)
-    if relative:
-        if local is None or local["timestamp"] >= RELATIVE_LIMIT_S:
-            raise UnreadableInput(
-                "the file's times count from the device's power-on and it has no "
-                "local timestamp: its date cannot be known",
-                source=source,
-            )
-        warnings.append(
-            "device-relative times: dated from the activity's local timestamp; "
-            "start_time_utc holds local time, UTC offset unknown"
-        )
-        return local["local_timestamp"] - local["timestamp"], None
-    if local is None:
-        return 0.0, None
-    offset_min = round((local["local_timestamp"] - local["timestamp"]) / 900.0) * 15.0
-    return 0.0, (offset_min if abs(offset_min) <= 14 * 60 else None)
-
-
-def _utc(seconds: np.ndarray, shift: float) -> np.ndarray:
-    """FIT-epoch seconds (device-relative ones shifted) as datetime64[ms], NaT where missing."""
-    s = np.where(seconds < RELATIVE_LIMIT_S, seconds + shift, seconds)
-    ms = (s + FIT_EPOCH_UNIX_S) * 1000.0
-    out = np.full(len(ms), np.datetime64("NaT"), dtype="datetime64[ms]")
-    ok = np.isfinite(ms)
-    out[ok] = ms[ok].astype(np.int64).astype("datetime64[ms]")
-    return out
-
-
 def _latest() -> pd.Timestamp:
-    return pd.Timestamp.now(tz="UTC") + pd.Timedelta(days=1)
+    return latest_utc()
 
 
 def record_columns(
@@ -255,8 +235,8 @@ def record_columns(
     _clean(
         cols,
         "heart_rate_bpm",
-        (cols["heart_rate_bpm"] <= 0) | (cols["heart_rate_bpm"] >= MAX_HR_BPM),
-        "heart-rate values of 0 or >= 250 bpm",
+        np.isfinite(cols["heart_rate_bpm"]) & np.isnan(heart_rate_bpm(cols["heart_rate_bpm"])),
+        "heart-rate values outside 25-250 bpm",
         warnings,
     )
     _clean(cols, "distance_m", cols["distance_m"] < 0, "negative distances", warnings)
@@ -294,11 +274,17 @@ def _near_session(cols: dict, session: dict, start: np.datetime64, shift: float,
         end_us = None  # a damaged end: the records decide
     margin = Thresholds.far_sample_gap_s
     keep = near_session(ts, start_us=start_us, end_us=end_us, margin_s=margin)
-    if keep.all():
-        return cols
-    warnings.append(f"{int((~keep).sum()):,} records dated more than a day outside the session: "
-                    "implausible dates dropped")
-    return {k: v[keep] for k, v in cols.items()}
+    if not keep.all():
+        warnings.append(f"{int((~keep).sum()):,} records dated more than a day outside the "
+                        "session: implausible dates dropped")
+    # a session whose end was written from a damaged record holds it within its bounds
+    inside = np.flatnonzero(keep)
+    stray = ~without_strays(ts[inside], max_gap_s=margin, max_share=STRAY_SHARE)
+    if stray.any():
+        keep[inside[stray]] = False
+        warnings.append(far_dates_warning(int(stray.sum()), what="the rest of the session",
+                                          margin_s=margin))
+    return cols if keep.all() else {k: v[keep] for k, v in cols.items()}
 
 
 def _clean(cols: dict, name: str, bad: np.ndarray, what: str, warnings: list[str]) -> None:
@@ -323,6 +309,8 @@ def samples_frame(
         frame["cadence_spm"] = 2.0 * cols["cadence_raw"]
     else:  # crank rpm for rides; strokes or cycles per minute for other sports
         frame["cadence_rpm"] = cols["cadence_raw"]
+    frame["altitude_m"] = altitude_without_spikes(frame["elapsed_s"], frame["altitude_m"],
+                                                  warnings)
     limit = MAX_SPEED_FOOT_MPS if sport in FOOT_SPORTS else MAX_SPEED_OTHER_MPS
     speed = frame["speed_mps"]
     if (speed > limit).any():
@@ -343,7 +331,7 @@ def session_totals(session: dict, sport_fit: str | None, sport: str, has_altitud
         if isinstance(value, (int, float)) and value > 0 and math.isfinite(value):
             out[name] = float(value) * factor
     for name in ("avg_hr_bpm", "max_hr_bpm"):
-        if out.get(name, 0) >= MAX_HR_BPM:
+        if name in out and not plausible_hr(out[name]):
             del out[name]
     if out.get("avg_stance_time_balance_pct", 0) > 100:
         del out["avg_stance_time_balance_pct"]
@@ -423,7 +411,12 @@ def _sub_sport(sport: str, sport_fit: str | None, sub: str | None) -> str | None
 
 
 def _distinct_sessions(sessions: list[dict]) -> list[dict]:
-    """Timed sessions, each once: a chained FIT file can repeat the same activity."""
+    """Timed sessions, each once: a chained FIT file can repeat the same activity. Without any
+    timed session, the first untimed one (it still names the sport and holds the totals; the
+    records date it)."""
+    untimed = [s for s in sessions if s.get("start_time") is None and s.get("timestamp") is None]
+    if len(untimed) == len(sessions):
+        return untimed[:1]
     seen, out = set(), []
     for s in sessions:
         if s.get("start_time") is None and s.get("timestamp") is None:
@@ -465,7 +458,9 @@ def activities_from_messages(decoded: Decoded, *, source: str) -> list[ParsedAct
     bounds = np.where(np.isnat(starts), np.datetime64("1970-01-01", "ms"), starts)
     which = np.clip(np.searchsorted(bounds, cols["timestamp"], side="right") - 1, 0, None)
     device = _device(messages)
+    maker = _manufacturer(messages)
     out = []
+    implausible = None  # the first session date that cannot be a recording's
     for index, session in enumerate(sessions):
         part = {k: v[which == index] for k, v in cols.items()}
         sport_fit = fit_name(session.get("sport"), "sport")
@@ -478,6 +473,7 @@ def activities_from_messages(decoded: Decoded, *, source: str) -> list[ParsedAct
             pd.Timestamp(starts[index]).tz_localize("UTC") if not np.isnat(starts[index]) else None
         )
         if start is None or not (EARLIEST <= start <= _latest()):
+            implausible = implausible or (date_problem(start) if start is not None else None)
             if samples.empty:  # cannot be dated: the other sessions still count
                 warnings.append(f"session {index} skipped: no plausible date")
                 continue
@@ -486,6 +482,7 @@ def activities_from_messages(decoded: Decoded, *, source: str) -> list[ParsedAct
         totals = (
             {} if session.get("_no_session") else session_totals(session, sport_fit, sport, has_alt)
         )
+        _elapsed_from_samples(totals, samples, local_warnings)
         out.append(
             ParsedActivity(
                 format="fit",
@@ -501,8 +498,38 @@ def activities_from_messages(decoded: Decoded, *, source: str) -> list[ParsedAct
                 warnings=local_warnings,
                 decoder=decoded.decoder,
                 session_index=index,
+                virtual=sub_fit in VIRTUAL_SUB_SPORTS or maker in VIRTUAL_MANUFACTURERS,
             )
         )
     if not out:
-        raise UnreadableInput("no plausible date in the file's sessions or records", source=source)
+        first = messages["record"][:1]  # the first timed record, both decoders
+        if implausible is None and first and first[0].get("timestamp") is not None:
+            when = _utc(_floats([first[0]["timestamp"]]), shift)[0]
+            if not np.isnat(when):
+                implausible = date_problem(pd.Timestamp(when).tz_localize("UTC"))
+        if implausible is None:
+            raise UnreadableInput("no plausible date in the file's sessions or records",
+                                  source=source)
+        raise ImplausibleDate(f"no plausible date: {implausible}", source=source)
     return out
+
+
+def _elapsed_from_samples(totals: dict, samples: pd.DataFrame, warnings: list[str]) -> None:
+    """The session's elapsed time from the records kept (in place) when it reaches more than a
+    day beyond them: the device summed it up to a damaged record dated weeks late."""
+    elapsed = totals.get("elapsed_time_s")
+    if elapsed is None or len(samples) < 2:
+        return
+    span = float(samples["elapsed_s"].iloc[-1])
+    if elapsed > span + Thresholds.far_sample_gap_s:
+        warnings.append(f"the session's elapsed time ({elapsed / 86_400:.1f} days) reaches far "
+                        f"beyond its records: elapsed time taken from the records ({span:.0f} s)")
+        totals["elapsed_time_s"] = span
+
+
+def _manufacturer(messages: dict) -> str | None:
+    """The file_id's manufacturer as its FIT profile name (e.g. "garmin", "zwift")."""
+    for m in messages["file_id"]:
+        if m.get("manufacturer") is not None:
+            return str(fit_name(m.get("manufacturer"), "manufacturer"))
+    return None

@@ -33,7 +33,8 @@ from pipeline.ingest.parse.fit_recover import dev_column
 RECORD, FIELD_DESCRIPTION, DEVELOPER_DATA_ID, TIMESTAMP = 20, 206, 207, 253
 # the messages fit.py reads besides records; ``hr`` messages (HRM-Swim/Tri heart rates kept apart
 # from the records) make the decoder refuse: merging them is the SDK path's job
-MESSAGES = ("file_id", "device_info", "lap", "session", "activity", "event", "sport")
+MESSAGES = ("file_id", "device_info", "lap", "session", "activity", "event", "sport",
+            "timestamp_correlation")
 HR = 132
 _MESSAGE_NUMS = {num: t.name for num, t in MESSAGE_TYPES.items() if t.name in MESSAGES}
 RUN = 512  # messages looked ahead at once in a run of one definition

@@ -19,8 +19,12 @@ from pipeline.errors import UnreadableInput
 
 FIT_EPOCH = dt.datetime(1989, 12, 31)
 # only these messages are used; skipping the rest keeps the normalisation cheap
-WANTED = ("file_id", "device_info", "record", "lap", "session", "activity", "event", "sport", "hr")
-DATETIME_FIELDS = ("timestamp", "start_time", "local_timestamp", "time_created")
+# (timestamp_correlation pairs the device's own clock with UTC and local time: the only absolute
+# time some files hold)
+WANTED = ("file_id", "device_info", "record", "lap", "session", "activity", "event", "sport", "hr",
+          "timestamp_correlation")
+DATETIME_FIELDS = ("timestamp", "start_time", "local_timestamp", "time_created",
+                   "system_timestamp")
 
 
 @dataclass

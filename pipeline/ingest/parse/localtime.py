@@ -2,7 +2,8 @@
 
 Order (SCIENCE.md): the FIT ``activity`` message's ``local_timestamp`` offset; else the time zone
 at the first GPS point (offline lookup with ``timezonefinder``, DST-correct offset via
-``zoneinfo``); else the athlete's configured time zone, or UTC when none is configured.
+``zoneinfo``); else the athlete's configured time zone, or UTC when none is configured. A virtual
+activity (Zwift...) skips the GPS step: its positions lie on a game map, not where the athlete is.
 """
 
 from __future__ import annotations
@@ -18,6 +19,15 @@ from pipeline.errors import UsageError
 from pipeline.ingest.parse.model import ParsedActivity
 
 DEVICE_RELATIVE = "device-relative times"  # the FIT reader's warning for power-on clocks
+# Apps that ride and run in virtual worlds (their GPS positions are a game map), as they name
+# themselves in a file's creator or device
+VIRTUAL_APPS = ("zwift", "rouvy", "mywhoosh", "fulgaz", "bkool")
+
+
+def virtual_app(name: str | None) -> bool:
+    """Whether a creator or device name is a virtual-world app (e.g. "Zwift", "zwift 1.0")."""
+    text = (name or "").lower()
+    return any(app in text for app in VIRTUAL_APPS)
 
 
 @cache
@@ -43,7 +53,7 @@ def local_start(
     if parsed.utc_offset_min is not None and np.isfinite(parsed.utc_offset_min):
         offset = float(parsed.utc_offset_min)
         return offset, _midnight(start + pd.Timedelta(minutes=offset)), "fit_local_timestamp"
-    zone_name = gps_timezone(parsed.samples)
+    zone_name = None if parsed.virtual else gps_timezone(parsed.samples)
     source = "gps_timezone"
     if zone_name is None:
         zone_name, source = profile_timezone or "UTC", "profile_timezone"
@@ -71,7 +81,8 @@ def on_utc_clock(parsed: ParsedActivity, *, profile_timezone: str | None) -> Par
         w.startswith(DEVICE_RELATIVE) for w in parsed.warnings
     ):
         return parsed
-    zone_name = gps_timezone(parsed.samples) or profile_timezone or "UTC"
+    zone_name = (None if parsed.virtual else gps_timezone(parsed.samples)) or profile_timezone \
+        or "UTC"
     try:
         zone = ZoneInfo(zone_name)
     except (ZoneInfoNotFoundError, ValueError):

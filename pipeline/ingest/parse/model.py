@@ -32,3 +32,5 @@ class ParsedActivity:
     warnings: list[str] = field(default_factory=list)
     session_index: int = 0  # position in a multisport file
     decoder: str | None = None  # FIT: "fit_fast", or "fitparse"/"garmin-fit-sdk" (the fallback)
+    # recorded in a virtual world (Zwift...): its positions say nothing about the local time
+    virtual: bool = False

@@ -11,6 +11,9 @@ from __future__ import annotations
 import numpy as np
 
 US_PER_S = 1_000_000
+# A stretch a day or more from the rest holding at most this share of a recording's samples is
+# damaged (a record stamped weeks late, a changed digit); more is a recording resumed another day.
+STRAY_SHARE = 0.05
 
 
 def in_main_stretch(time_us: np.ndarray, *, max_gap_s: float) -> np.ndarray:
@@ -32,6 +35,52 @@ def in_main_stretch(time_us: np.ndarray, *, max_gap_s: float) -> np.ndarray:
     stretch = np.concatenate([[0], np.cumsum(breaks)])
     keep[order] = stretch == int(np.argmax(np.bincount(stretch)))
     return keep
+
+
+def without_strays(time_us: np.ndarray, *, max_gap_s: float, max_share: float) -> np.ndarray:
+    """True for each sample except strays: those in a stretch (as in ``in_main_stretch``) other
+    than the largest that holds at most ``max_share`` (0-1) of the samples.
+
+    A damaged record dated weeks after the rest is such a stray; a multi-day recording's second
+    day, thousands of samples, is not.
+    """
+    t = np.asarray(time_us, dtype=np.int64)
+    keep = np.ones(len(t), dtype=bool)
+    if len(t) < 2:
+        return keep
+    order = np.argsort(t, kind="stable")
+    breaks = np.diff(t[order]) > max_gap_s * US_PER_S
+    if not breaks.any():
+        return keep
+    stretch = np.concatenate([[0], np.cumsum(breaks)])
+    counts = np.bincount(stretch)
+    stray = counts <= max_share * len(t)
+    stray[int(np.argmax(counts))] = False
+    keep[order] = ~stray[stretch]
+    return keep
+
+
+def day_stretches(time_us: np.ndarray, *, max_gap_s: float,
+                  max_share: float = STRAY_SHARE) -> np.ndarray:
+    """The stretch number (0, 1, ... in time order) of each sample: sorted by time, samples split
+    wherever two are more than ``max_gap_s`` seconds apart; a stray stretch (at most
+    ``max_share`` of the samples, see ``without_strays``) joins the largest stretch, where the
+    far-date check drops it. All 0 without a second stretch of substance."""
+    t = np.asarray(time_us, dtype=np.int64)
+    out = np.zeros(len(t), dtype=np.int64)
+    if len(t) < 2:
+        return out
+    order = np.argsort(t, kind="stable")
+    breaks = np.diff(t[order]) > max_gap_s * US_PER_S
+    if not breaks.any():
+        return out
+    stretch = np.concatenate([[0], np.cumsum(breaks)])
+    counts = np.bincount(stretch)
+    real = (counts > max_share * len(t)) & (counts >= 2)
+    real[int(np.argmax(counts))] = True
+    number = np.cumsum(real) - 1  # real stretches numbered in time order
+    out[order] = np.where(real[stretch], number[stretch], number[int(np.argmax(counts))])
+    return out
 
 
 def near_session(

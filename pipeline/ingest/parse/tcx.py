@@ -13,7 +13,15 @@ import pandas as pd
 
 from pipeline.config import Thresholds
 from pipeline.errors import NotAnActivity, UnreadableInput
+from pipeline.ingest.parse.localtime import virtual_app
 from pipeline.ingest.parse.model import ParsedActivity
+from pipeline.ingest.parse.plausible import (
+    ImplausibleDate,
+    date_problem,
+    heart_rate_bpm,
+    time_us_problem,
+)
+from pipeline.ingest.parse.sample_dates import in_main_stretch
 from pipeline.ingest.parse.trackpoints import samples_frame, sport_from_words
 from pipeline.ingest.parse.xml_safety import local_name, safe_root
 
@@ -113,6 +121,9 @@ def _lap_totals(laps: list[ET.Element], *, cadence_factor: float, crank: bool) -
         ok = np.isfinite(values) & (values > 0) & np.isfinite(time_s) & (time_s > 0)
         return float(np.average(values[ok], weights=time_s[ok])) if ok.any() else None
 
+    # 255 (or 0) in every lap is a device without a strap; outside 25-250 bpm is no heart rate
+    avg_hr, max_hr = heart_rate_bpm(avg_hr), heart_rate_bpm(max_hr)
+
     out: dict = {}
     if np.isfinite(time_s).any():
         out["timer_time_s"] = float(np.nansum(time_s))
@@ -170,6 +181,12 @@ def _activity(
             break
     epoch = pd.Timestamp(0, tz="UTC").as_unit("us")  # ns would overflow for a year like 3026
     time_us = ((stamps[good] - epoch) // pd.Timedelta(microseconds=1)).to_numpy(dtype=np.int64)
+    if len(time_us):  # the main stretch's date decides (one wrong digit is dropped later)
+        far = (thresholds or Thresholds()).far_sample_gap_s
+        main = time_us[in_main_stretch(time_us, max_gap_s=far)]
+        problem = time_us_problem(int(np.median(main)))
+        if problem:
+            raise ImplausibleDate(problem, source=source)
     cols = {k: np.asarray(v, dtype=float)[good] for k, v in values.items()}
     run_cad = cols.pop("run_cadence")
     cadence = cols.pop("cadence")
@@ -193,6 +210,9 @@ def _activity(
     if summary_only:
         if not session.get("timer_time_s") or start is None:
             raise NotAnActivity("not an activity: fewer than two timed points", source=source)
+        problem = date_problem(start)
+        if problem:
+            raise ImplausibleDate(problem, source=source)
         warnings.append("no trackpoints: only the laps' totals")
         samples = samples.iloc[0:0]
     else:
@@ -203,7 +223,10 @@ def _activity(
                             "from its trackpoints (a wrong date): the first trackpoint's used")
             start = first
         first = min(start, first)
-        session["elapsed_time_s"] = (last - first).total_seconds()
+        # trackpoints can stop before the last lap ends, while the laps' timer time runs on:
+        # the elapsed time reaches at least the last lap's end (its start + its timer time)
+        end = max(last, _last_lap_end(laps, latest=last + pd.Timedelta(seconds=far)) or last)
+        session["elapsed_time_s"] = (end - first).total_seconds()
     return ParsedActivity(
         format="tcx",
         sport=sport,
@@ -215,7 +238,23 @@ def _activity(
         summary_only=summary_only,
         warnings=warnings,
         session_index=index,
+        virtual=virtual_app(device),  # a Zwift export: positions on a game map
     )
+
+
+def _last_lap_end(laps: list[ET.Element], *, latest: pd.Timestamp) -> pd.Timestamp | None:
+    """The last lap's StartTime plus its TotalTimeSeconds (UTC), None when the lap does not say
+    or would end after ``latest`` (a wrongly dated lap start)."""
+    if not laps:
+        return None
+    lap = laps[-1]
+    seconds = _float(_child(lap, "TotalTimeSeconds"))
+    text = (lap.get("StartTime") or "").strip()
+    begun = pd.to_datetime(text, utc=True, format="ISO8601", errors="coerce") if text else pd.NaT
+    if pd.isna(begun) or not np.isfinite(seconds) or seconds < 0:
+        return None
+    end = begun.as_unit("us") + pd.Timedelta(seconds=float(seconds))
+    return end if end <= latest else None
 
 
 def _activity_start(activity: ET.Element, laps: list[ET.Element], samples: pd.DataFrame):
@@ -236,7 +275,9 @@ def read_tcx(
 
     Raises ``UnsafeInput`` for a DTD/entity/external reference, ``UnreadableInput`` for HTML,
     invalid XML or a non-TCX root, ``NotAnActivity`` for courses, workouts and activities with
-    fewer than two timed trackpoints and no lap totals.
+    fewer than two timed trackpoints and no lap totals, ``ImplausibleDate`` (an
+    ``UnreadableInput``) when every activity is dated before 1990 or after tomorrow (one beside
+    others that are not is skipped with a warning).
     """
     root = safe_root(data, kind="TCX", source=source)
     if local_name(root.tag) != "TrainingCenterDatabase":
@@ -253,8 +294,12 @@ def read_tcx(
     for i, activity in enumerate(activities):
         try:
             out.append(_activity(activity, index=i, source=source, thresholds=thresholds))
-        except NotAnActivity as e:
+        except (NotAnActivity, ImplausibleDate) as e:
             errors.append(e)
     if not out:
-        raise errors[0]
+        # a wrong clock is the file's problem (quarantined) before "too few points"
+        raise next((e for e in errors if isinstance(e, ImplausibleDate)), errors[0])
+    for e in errors:
+        for a in out:
+            a.warnings.append(f"another activity in the file skipped: {e.reason}")
     return out

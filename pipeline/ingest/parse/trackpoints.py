@@ -12,7 +12,13 @@ import numpy as np
 import pandas as pd
 
 from pipeline.config import Thresholds
-from pipeline.ingest.parse.sample_dates import far_dates_warning, idle_recording_warning, in_main_stretch
+from pipeline.ingest.parse import plausible
+from pipeline.ingest.parse.altitude import altitude_without_spikes
+from pipeline.ingest.parse.sample_dates import (
+    far_dates_warning,
+    idle_recording_warning,
+    in_main_stretch,
+)
 from pipeline.schemas import RUNNING_SPORTS, SAMPLE_CHANNELS, UTC
 
 EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG), metres
@@ -345,7 +351,7 @@ def samples_frame(
     (earlier than a point before them) are dropped with a warning; a recording left running for
     hours is warned about. Distance comes from positions when not given, with GPS spikes removed
     (``track_distance_m``; spike positions become null), speed from distance where not given, an
-    all-zero altitude is treated as missing, heart rates outside 1-255 bpm are null. ``cadence``
+    all-zero altitude is treated as missing, heart rates outside 25-250 bpm are null. ``cadence``
     is the file's raw count per minute: crank rpm for rides, else converted to steps per minute
     with ``steps_per_count`` (the factor used is left in ``attrs["steps_per_count"]``).
     """
@@ -416,10 +422,10 @@ def samples_frame(
     if alt is not None and not (np.isfinite(alt) & (alt != 0)).any():
         alt = np.full(n, np.nan)  # all-zero elevations: a placeholder, not a sea-level run
     if alt is not None:
-        cols["altitude_m"] = alt
+        cols["altitude_m"] = altitude_without_spikes(elapsed, alt, warnings)
     hr = cols.get("heart_rate_bpm")
-    if hr is not None:
-        cols["heart_rate_bpm"] = np.where((hr > 0) & (hr <= 255), hr, np.nan)
+    if hr is not None:  # 0 and 255 are "no strap"; outside 25-250 bpm a glitch
+        cols["heart_rate_bpm"] = plausible.heart_rate_bpm(hr)
 
     cad = cols.pop("_cadence", None)
     steps_factor = None

@@ -18,9 +18,17 @@ import numpy as np
 import pandas as pd
 
 from pipeline.config import Thresholds
+
 # _first_of_each_bin: re-exported, tests import it from here
 from pipeline.ingest.parse.altitude import _first_of_each_bin, altitude_values  # noqa: F401
 from pipeline.ingest.parse.model import ParsedActivity
+from pipeline.ingest.parse.plausible import (
+    MAX_CADENCE_RPM,
+    MAX_CADENCE_SPM,
+    MAX_MEAN_CLIMB_MPS,
+    heart_rate_bpm,
+    plausible_hr,
+)
 from pipeline.ingest.parse.trackpoints import FOOT_SPORTS, pause_mask
 from pipeline.schemas import RUNNING_SPORTS
 
@@ -50,11 +58,17 @@ def activity_values(parsed: ParsedActivity, *, thresholds: Thresholds) -> dict:
     (``avg_cadence_spm``) or crank rpm (``avg_cadence_rpm``). ``moving_speed_percentiles_mps`` is
     the 0th..100th percentile of speed over moving time (101 values, time-weighted),
     ``hr_seconds_by_bpm`` the seconds spent at each integer heart rate 0..255, ``channels`` the
-    sample columns holding data. A value the file cannot give is None, never 0.
+    sample columns holding data. A value the file cannot give is None, never 0. Moving and timer
+    time never exceed the elapsed time (``_times_within_elapsed``; a change of more than a second
+    is added to ``parsed.warnings``).
     """
     samples = _clean(parsed.samples)
     values = _sample_values(_Columns(samples), sport=parsed.sport, thresholds=thresholds)
+    samples_elapsed_s = values["elapsed_time_s"]
     session = _usable_session(parsed.session)
+    note = _implausible_ascent(session, samples_elapsed_s)
+    if note:
+        parsed.warnings.append(note)
     if _samples_cover_session(values, session) < thresholds.min_sample_coverage:
         # Samples cut short (a damaged file) would pair the session's distance with a fraction
         # of its time: every time value comes from the session.
@@ -67,8 +81,53 @@ def activity_values(parsed: ParsedActivity, *, thresholds: Thresholds) -> dict:
     if values["moving_time_s"] and values["timer_time_s"]:
         # moving time is part of the timer time (a sample's interval can straddle a device pause)
         values["moving_time_s"] = min(values["moving_time_s"], values["timer_time_s"])
+    note = _times_within_elapsed(values, samples_elapsed_s)
+    if note:
+        parsed.warnings.append(note)
     values["avg_speed_mps"] = _avg_speed(values, parsed.session)
     return values
+
+
+def _times_within_elapsed(values: dict, samples_elapsed_s: float | None) -> str | None:
+    """Makes ``moving_time_s`` and ``timer_time_s`` at most ``elapsed_time_s`` (in place), and
+    says how when it changed more than a second (None otherwise).
+
+    A device can write inverted totals, or its laps' timer can run on after the trackpoints stop:
+    the samples' span then becomes the elapsed time when it covers the longer time (both from
+    the samples' clock); otherwise the longer time is clamped to the elapsed time.
+    """
+    elapsed = values.get("elapsed_time_s")
+    longest = max((values.get(k) or 0.0 for k in ("moving_time_s", "timer_time_s")), default=0.0)
+    if not elapsed or longest <= elapsed:
+        return None
+    note = None
+    if samples_elapsed_s is not None and samples_elapsed_s >= longest:
+        if longest - elapsed > 1.0:
+            note = (f"the device's elapsed time ({elapsed:.0f} s) is shorter than its moving "
+                    f"time ({longest:.0f} s): elapsed time taken from the samples "
+                    f"({samples_elapsed_s:.0f} s)")
+        values["elapsed_time_s"] = float(samples_elapsed_s)
+        return note
+    if longest - elapsed > 1.0:
+        note = (f"moving time ({longest:.0f} s) longer than the elapsed time ({elapsed:.0f} s): "
+                "clamped to the elapsed time")
+    for key in ("moving_time_s", "timer_time_s"):
+        if values.get(key) is not None and values[key] > elapsed:
+            values[key] = float(elapsed)
+    return note
+
+
+def _implausible_ascent(session: dict, samples_elapsed_s: float | None) -> str | None:
+    """Drops the device's ``ascent_m`` (in place) when it means climbing faster than anyone can
+    for the whole activity (``plausible.MAX_MEAN_CLIMB_MPS``): a total summed over a broken
+    altimeter's jumps. The samples' own ascent, spikes removed, is used instead."""
+    ascent = session.get("ascent_m")
+    span = session.get("elapsed_time_s") or samples_elapsed_s
+    if not ascent or not span or ascent <= MAX_MEAN_CLIMB_MPS * span:
+        return None
+    del session["ascent_m"]
+    return (f"the device's ascent ({ascent:,.0f} m in {span / 60:.0f} min) is more than anyone "
+            "climbs: computed from the altitude samples instead")
 
 
 def _samples_cover_session(values: dict, session: dict) -> float:
@@ -202,8 +261,7 @@ def _sample_values(samples: _Columns, *, sport: str, thresholds: Thresholds) -> 
     if cum is not None and cum[-1] > 0:
         values["distance_m"] = float(cum[-1])
 
-    hr = samples.column("heart_rate_bpm")
-    hr = np.where(hr > 0, hr, np.nan)
+    hr = heart_rate_bpm(samples.column("heart_rate_bpm"))  # 25-250 bpm, else a glitch
     if np.isfinite(hr).any():
         values["avg_hr_bpm"] = _active_mean(hr, w, moving)
         values["max_hr_bpm"] = float(np.nanmax(hr))
@@ -218,9 +276,11 @@ def _sample_values(samples: _Columns, *, sport: str, thresholds: Thresholds) -> 
         "avg_vertical_ratio_pct": "vertical_ratio_pct",
         "avg_stance_time_balance_pct": "stance_time_balance_pct",
     }
+    ceiling = {"cadence_spm": MAX_CADENCE_SPM, "cadence_rpm": MAX_CADENCE_RPM}
     for key, column in positive.items():
         x = samples.column(column)
-        values[key] = _active_mean(np.where(x > 0, x, np.nan), w, moving)
+        ok = (x > 0) & (x <= ceiling.get(column, np.inf))
+        values[key] = _active_mean(np.where(ok, x, np.nan), w, moving)
     power = samples.column("power_w")
     if (power > 0).any():  # coasting at 0 W counts; a channel of only zeros is no power meter
         values["avg_power_w"] = _active_mean(power, w, moving)
@@ -306,11 +366,20 @@ def _avg_speed(values: dict, session: dict) -> float | None:
 
 
 def _usable_session(session: dict) -> dict:
-    return {
+    """The device's totals that are measurements: heart rates outside 25-250 bpm (255 where no
+    strap was paired) and cadences above ``plausible.MAX_CADENCE_*`` are left to the samples."""
+    out = {
         k: float(v)
         for k in SESSION_KEYS
         if (v := _usable(session.get(k), k)) is not None
     }
+    for key in ("avg_hr_bpm", "max_hr_bpm"):
+        if key in out and not plausible_hr(out[key]):
+            del out[key]
+    for key, ceiling in (("avg_cadence_spm", MAX_CADENCE_SPM), ("avg_cadence_rpm", MAX_CADENCE_RPM)):
+        if out.get(key, 0) > ceiling:
+            del out[key]
+    return out
 
 
 def _usable(value, key: str) -> float | None:

@@ -18,6 +18,7 @@ from pipeline.errors import NotAnActivity, UnreadableInput
 from pipeline.ingest.parse.fit import activities_from_messages, activity_sport, read_fit
 from pipeline.ingest.parse.fit_recover import Decoded
 from pipeline.schemas import Samples
+from tests.factories import RUNNING_DYNAMICS, steady_samples
 
 
 def samples(
@@ -29,23 +30,9 @@ def samples(
     speed: float = 3.0,
 ) -> pd.DataFrame:
     """``n`` one-second samples at a steady ``speed`` (m/s), heart rate and cadence."""
-    t = pd.date_range(start, periods=n, freq="1s", tz="UTC")
-    return pd.DataFrame(
-        {
-            "timestamp_utc": t,
-            "distance_m": np.arange(n) * speed,
-            "speed_mps": np.full(n, speed),
-            "altitude_m": 1600.0 + np.sin(np.arange(n) / 10.0),
-            "heart_rate_bpm": np.full(n, hr),
-            "cadence_spm": np.full(n, spm),
-            "step_length_m": np.full(n, 1.05),
-            "stance_time_ms": np.full(n, 240.0),
-            "vertical_oscillation_mm": np.full(n, 85.0),
-            "latitude_deg": 39.7 + np.arange(n) * 1e-5,
-            "longitude_deg": np.full(n, -105.0),
-            "power_w": np.full(n, 250.0),
-        }
-    )
+    return steady_samples(start, n=n, speed_mps=speed,
+                          altitude_m=lambda t: 1600.0 + np.sin(t / 10.0), heart_rate_bpm=hr,
+                          cadence_spm=spm, **RUNNING_DYNAMICS)
 
 
 def only(data: bytes):

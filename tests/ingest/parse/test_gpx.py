@@ -14,27 +14,16 @@ from pipeline.errors import NotAnActivity, UnreadableInput, UnsafeInput
 from pipeline.ingest.parse.gpx import read_gpx
 from pipeline.ingest.parse.trackpoints import haversine_steps_m, steps_per_count
 from pipeline.schemas import Samples
+from tests.factories import M_PER_DEG_LAT, steady_samples
 
 START = pd.Timestamp("2024-05-01 17:30:00", tz="UTC")
-M_PER_DEG_LAT = 111_195.0  # metres per degree of latitude on the mean-radius sphere
 
 
 def run_samples(n: int = 600, *, speed: float = 3.0, spm: float = 170.0) -> pd.DataFrame:
     """A steady run due north: 1 Hz, ``speed`` m/s, rolling altitude, HR 150, cadence ``spm``."""
-    t = np.arange(n, dtype=float)
-    d = t * speed
-    return pd.DataFrame(
-        {
-            "timestamp_utc": START + pd.to_timedelta(t, unit="s"),
-            "distance_m": d,
-            "speed_mps": speed,
-            "altitude_m": 300 + 5 * np.sin(t / 60),
-            "heart_rate_bpm": 140 + (t % 20),
-            "cadence_spm": spm,
-            "latitude_deg": 46.0 + d / M_PER_DEG_LAT,
-            "longitude_deg": 14.5,
-        }
-    )
+    return steady_samples(START, n=n, speed_mps=speed, lat=46.0, lon=14.5,
+                          altitude_m=lambda t: 300 + 5 * np.sin(t / 60),
+                          heart_rate_bpm=lambda t: 140 + (t % 20), cadence_spm=spm)
 
 
 def read_one(data: bytes, source: str = "fixture.gpx"):

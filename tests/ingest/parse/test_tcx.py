@@ -13,27 +13,16 @@ from pipeline.demo.tcx_file import TCD_NS, tcx_activity_bytes
 from pipeline.errors import NotAnActivity, UnreadableInput, UnsafeInput
 from pipeline.ingest.parse.tcx import read_tcx
 from pipeline.schemas import Samples
+from tests.factories import steady_samples
 
 START = pd.Timestamp("2024-05-01 06:10:00", tz="UTC")
-M_PER_DEG_LAT = 111_195.0
 
 
 def run_samples(n: int = 900, *, speed: float = 3.0, spm: float = 170.0) -> pd.DataFrame:
     """A 1 Hz run due north at ``speed`` m/s with HR rising 130 -> 160 and cadence ``spm``."""
-    t = np.arange(n, dtype=float)
-    d = t * speed
-    return pd.DataFrame(
-        {
-            "timestamp_utc": START + pd.to_timedelta(t, unit="s"),
-            "distance_m": d,
-            "speed_mps": speed,
-            "altitude_m": 20 + t / 100,
-            "heart_rate_bpm": np.round(130 + 30 * t / n),
-            "cadence_spm": spm,
-            "latitude_deg": -8.05 + d / M_PER_DEG_LAT,
-            "longitude_deg": -34.9,
-        }
-    )
+    return steady_samples(START, n=n, speed_mps=speed, lat=-8.05, lon=-34.9,
+                          altitude_m=lambda t: 20 + t / 100,
+                          heart_rate_bpm=lambda t: np.round(130 + 30 * t / n), cadence_spm=spm)
 
 
 def read_all(data: bytes, source: str = "fixture.tcx"):
