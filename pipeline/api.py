@@ -123,8 +123,8 @@ class Athlete:
 
     def reload(self) -> Athlete:
         """Forget what was read, so the next access reads the files again (after a re-run)."""
-        for name in ("activities", "daily", "weekly", "pain_log", "recommendation", "sources",
-                     "profile", "symptom_relation"):
+        for name in ("activities", "daily", "weekly", "pain_log", "rehab_log", "recommendation",
+                     "sources", "profile", "symptom_relation"):
             self.__dict__.pop(name, None)
         return self
 
@@ -160,6 +160,12 @@ class Athlete:
         """``schemas.PainLog``: every validated pain entry (empty when none was logged)."""
         self._ingested()
         return st.read_pain_log(self.store)
+
+    @cached_property
+    def rehab_log(self) -> pd.DataFrame:
+        """``schemas.RehabLog``: every validated rehab entry with its catalogue stage (empty
+        when none was logged)."""
+        return st.read_rehab_log(self.store)
 
     @cached_property
     def daily(self) -> pd.DataFrame:

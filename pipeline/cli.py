@@ -26,6 +26,10 @@ EXAMPLES = {
     "pain": "runload pain add --date 2026-11-20 --pain 3 --context next_morning",
     "pain add": "runload pain add --date 2026-11-20 --pain 3 --context next_morning --rehab",
     "pain import": "runload pain import my-pain-log.csv",
+    "rehab": "runload rehab add --exercise 'isometric bridge hold' --sets 5 --hold-s 45 --pain 2",
+    "rehab add": "runload rehab add --date 2026-11-20 --exercise 'single-leg RDL' --sets 3 "
+                 "--reps 8 --load-kg 12 --pain 1",
+    "rehab import": "runload rehab import my-rehab-log.csv",
     "analyze": "runload analyze --as-of 2026-11-20",
     "report": "runload report --all",
     "run": "runload run --all",
@@ -106,13 +110,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date", type=_iso_date, help="local date, YYYY-MM-DD (default: today)")
     p.add_argument("--pain", required=True, type=float, help="0 to 10")
     p.add_argument("--context", default="daily",
-                   help="during_run, after_run, next_morning, sitting or daily (default)")
+                   help="during_run, after_run, next_morning, sitting, daily (default), "
+                        "during_cross_training or after_cross_training")
+    p.add_argument("--activity", help="with a cross-training context: cycling, swimming, "
+                                      "water_running, elliptical, walking or other")
     p.add_argument("--time", help="HH:MM local time")
     p.add_argument("--weakness", action="store_true", help="hip or hamstring weakness noticed")
     p.add_argument("--rehab", action="store_true", help="stretching or strengthening done")
     p.add_argument("--compression", action="store_true", help="compression shorts worn")
     p.add_argument("--note", help="free text")
     p = _sub(pain_cmds, "import", "Validate and merge a pain-log CSV.", "pain import")
+    p.add_argument("file", type=Path)
+
+    rehab = commands.add_parser("rehab", help="Add to or import the rehab log.")
+    rehab.set_defaults(help_parser=rehab)
+    rehab_cmds = rehab.add_subparsers(dest="rehab_command", parser_class=_Parser)
+    p = _sub(rehab_cmds, "add", "Append one rehab-log entry (stretching or strengthening done).",
+             "rehab add")
+    p.add_argument("--date", type=_iso_date, help="local date, YYYY-MM-DD (default: today)")
+    p.add_argument("--exercise", required=True, help="e.g. 'isometric bridge hold'")
+    p.add_argument("--sets", type=int)
+    p.add_argument("--reps", type=int)
+    p.add_argument("--load-kg", type=float, help="added load, kg")
+    p.add_argument("--hold-s", type=float, help="hold per set, seconds")
+    p.add_argument("--pain", type=float, help="pain during the exercise, 0 to 10")
+    p.add_argument("--note", help="free text")
+    p = _sub(rehab_cmds, "import", "Validate and merge a rehab-log CSV (all or nothing).",
+             "rehab import")
     p.add_argument("file", type=Path)
 
     p = _sub(commands, "analyze", "Recompute features, symptom relation and recommendation.")
@@ -228,10 +252,26 @@ def cmd_pain(args, settings: Settings) -> int:
             rehab=args.rehab,
             compression=args.compression,
             note=args.note,
+            activity=args.activity,
         )
     else:
         result = painlog.import_csv(store, args.file,
                                     max_bytes=settings.thresholds.max_input_bytes)
+    _print(args, result.as_dict(), result.text())
+    return 0
+
+
+def cmd_rehab(args, settings: Settings) -> int:
+    from pipeline import rehab
+    from pipeline.store import Store
+
+    store = Store(settings.data_dir, args.athlete)
+    if args.rehab_command == "add":
+        result = rehab.add_entry(store, date=args.date, exercise=args.exercise, sets=args.sets,
+                                 reps=args.reps, load_kg=args.load_kg, hold_s=args.hold_s,
+                                 pain=args.pain, note=args.note)
+    else:
+        result = rehab.import_csv(store, args.file, max_bytes=settings.thresholds.max_input_bytes)
     _print(args, result.as_dict(), result.text())
     return 0
 
@@ -298,6 +338,7 @@ def cmd_profile(args, settings: Settings) -> int:
 COMMANDS = {
     "ingest": cmd_ingest,
     "pain": cmd_pain,
+    "rehab": cmd_rehab,
     "analyze": cmd_analyze,
     "report": cmd_report,
     "run": cmd_run,
@@ -318,7 +359,8 @@ def main(argv: list[str] | None = None) -> int:
     # imported, which the commands do later; a value the user set wins.
     os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
     args = build_parser().parse_args(argv)
-    if args.command is None or (args.command == "pain" and args.pain_command is None):
+    if args.command is None or (args.command == "pain" and args.pain_command is None) \
+            or (args.command == "rehab" and args.rehab_command is None):
         args.help_parser.print_help()  # what a first try needs, not an error line
         return 2
     try:

@@ -29,9 +29,32 @@ def red_flag_lines(rec: dict, indent: str = "  ") -> list[str]:
 
 
 def recommendation_text(rec: dict) -> str:
-    """``runload analyze``'s summary: the headline, the numbers, red flags and every reason."""
+    """``runload analyze``'s summary: the headline, the numbers, red flags, every reason, then
+    the week's plan (runs, caps, cross-training, rehab), trainer advice and last week."""
     lines = [recommendation_headline(rec), f"  {plan_line(rec)}", *red_flag_lines(rec)]
     lines += [f"  - {r}" for r in rec.get("reasons", [])]
+    plan = rec.get("plan") or {}
+    if plan.get("runs"):
+        lines.append("  runs: " + ", ".join(f"{r['kind']} {r['km']} km" for r in plan["runs"])
+                     + f"; uphill <= {plan.get('uphill_min_max')} min, faster than easy <= "
+                     f"{plan.get('fast_min_max')} min")
+    if plan.get("cross_training") or plan.get("avoid"):
+        lines.append("  cross-training: " + (", ".join(
+            f"{c['sport']} {c['min']} min" for c in plan.get("cross_training") or []) or "none")
+            + "".join(f"; avoid {a['what']}" for a in plan.get("avoid") or []))
+    rehab = plan.get("rehab")
+    if rehab:
+        lines.append(f"  rehab: {rehab['stage']} stage, {rehab['sessions_per_week']} sessions a "
+                     f"week ({rehab['sessions_last_28_days']} in the last 28 days)")
+    lines += [f"  - {r}" for r in plan.get("reasons", [])]
+    lines += [f"  ATHLETIC TRAINER: {a['message']}" for a in rec.get("trainer_advice") or []
+              if not a.get("red_flag")]
+    last = rec.get("last_week")
+    if last:
+        lines.append(f"  last week: {last['run_km']} km run, advised at most "
+                     f"{last['advised_max_km']} km: "
+                     + ("followed" if last["followed"] else
+                        "exceeded (" + ", ".join(last.get("exceeded") or []) + ")"))
     return "\n".join(lines)
 
 
@@ -72,6 +95,8 @@ def run_text(result: dict) -> str:
             parts.append(f"{ing['new']} new activities, {ing['duplicates']} duplicates")
         for p in r.get("pain_logs", []):
             parts.append(f"{p['new']} new pain entries")
+        for p in r.get("rehab_logs", []):
+            parts.append(f"{p['new']} new rehab entries")
         lines.append(f"{r['athlete']}: " + (", ".join(parts) if parts else "nothing new"))
         rec = r.get("recommendation")
         if rec:

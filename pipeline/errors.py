@@ -46,5 +46,9 @@ class PainLogError(RunloadError):
         )
 
 
+class RehabLogError(PainLogError):
+    """A rehab-log import with invalid rows (same form as a pain log's: line and reason each)."""
+
+
 class StoreLockedError(RunloadError):
     """Another runload process is writing to the same athlete's store."""

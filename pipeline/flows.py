@@ -29,16 +29,24 @@ from pathlib import Path
 from prefect import flow, task
 from prefect.context import FlowRunContext, TaskRunContext
 
-from pipeline import painlog
+from pipeline import painlog, rehab
 from pipeline import store as st
 from pipeline.analysis import analyze
 from pipeline.code_version import code_version
 from pipeline.config import Settings, Thresholds
-from pipeline.errors import InputError, PainLogError, RunloadError, StoreLockedError, UsageError
+from pipeline.errors import (
+    InputError,
+    PainLogError,
+    RehabLogError,
+    RunloadError,
+    StoreLockedError,
+    UsageError,
+)
 from pipeline.ingest import run as ingest_run
 from pipeline.ingest.run import ParseOutcome, parse_leaf
 from pipeline.ingest.sources import Leaf
 from pipeline.prefect_server import local_prefect_server
+from pipeline.rehab.parse import is_rehab_csv
 from pipeline.report import write_reports
 
 logging.getLogger("sqlalchemy").setLevel(logging.CRITICAL)  # same shutdown noise, other logger
@@ -134,7 +142,8 @@ def ingest_inputs(inputs: list[str], *, data_dir: Path, athlete: str,
                   thresholds: Thresholds) -> dict:
     """Activity files and pain-log CSVs among ``inputs`` into the athlete's store; a summary.
 
-    ``{"ingest": IngestSummary.as_dict(), "pain_logs": [...], "rejected": [(source, reason)]}``.
+    ``{"ingest": IngestSummary.as_dict(), "pain_logs": [...], "rehab_logs": [...],
+    "rejected": [(source, reason)]}``; a CSV with an ``exercise`` column is a rehab log.
     """
     store = st.Store(Path(data_dir), athlete)
     activity_inputs = [p for p in inputs if not p.lower().endswith(".csv")]
@@ -151,17 +160,20 @@ def ingest_inputs(inputs: list[str], *, data_dir: Path, athlete: str,
         summary = ingest_run.ingest_paths(activity_inputs, store, thresholds=thresholds,
                                           progress=False, parse=parse)
         rejected += summary.rejected
-    pain_logs = []
+    pain_logs, rehab_logs = [], []
     for path in pain_inputs:
         try:
-            pain_logs.append(painlog.import_csv(store, path).as_dict())
-        except PainLogError as e:
+            if is_rehab_csv(path):
+                rehab_logs.append(rehab.import_csv(store, path).as_dict())
+            else:
+                pain_logs.append(painlog.import_csv(store, path).as_dict())
+        except (PainLogError, RehabLogError) as e:
             rejected.append((path, f"{len(e.problems)} invalid row(s), nothing was merged: "
                                    + "; ".join(f"line {n}: {why}" for n, why in e.problems)))
         except InputError as e:
             rejected.append((path, e.reason))
     return {"ingest": summary.as_dict() if summary else None, "pain_logs": pain_logs,
-            "rejected": rejected}
+            "rehab_logs": rehab_logs, "rejected": rejected}
 
 
 def inbox_inputs(data_dir: Path, athlete: str) -> list[str]:
@@ -215,7 +227,7 @@ def _athlete_update(settings: Settings, athlete: str, as_of: date | None,
         inputs = inbox_task(settings.data_dir, athlete)
     ingested = ingest_task(inputs, data_dir=settings.data_dir, athlete=athlete,
                            thresholds=settings.thresholds) if inputs else \
-        {"ingest": None, "pain_logs": [], "rejected": []}
+        {"ingest": None, "pain_logs": [], "rehab_logs": [], "rejected": []}
     rec = analyze_task(settings.data_dir, athlete, as_of=as_of, thresholds=settings.thresholds)
     return {"athlete": athlete, **ingested, "recommendation": rec}
 

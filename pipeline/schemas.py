@@ -49,7 +49,11 @@ SPORTS = (
 RUNNING_SPORTS = ("running", "trail_running", "treadmill_running")
 FORMATS = ("fit", "gpx", "tcx")
 LOCAL_DATE_SOURCES = ("fit_local_timestamp", "gps_timezone", "profile_timezone")
-PAIN_CONTEXTS = ("during_run", "after_run", "next_morning", "sitting", "daily")
+PAIN_CONTEXTS = ("during_run", "after_run", "next_morning", "sitting", "daily",
+                 "during_cross_training", "after_cross_training")
+CROSS_CONTEXTS = ("during_cross_training", "after_cross_training")  # these name an ``activity``
+# Cross-training sports a pain entry can name (elliptical has no sport of its own in watch files)
+CROSS_SPORTS = ("cycling", "swimming", "water_running", "elliptical", "walking", "other")
 
 UTC = pd.DatetimeTZDtype(unit="us", tz="UTC")
 
@@ -149,6 +153,31 @@ class PainLog(pa.DataFrameModel):
     rehab: Series[pd.BooleanDtype] = pa.Field(nullable=True)
     compression: Series[pd.BooleanDtype] = pa.Field(nullable=True)
     note: Series[str] = pa.Field(nullable=True)
+    # the cross-training sport of a during/after_cross_training entry (null otherwise; a file
+    # written before the column existed is read without it)
+    activity: Optional[Series[str]] = pa.Field(nullable=True, isin=CROSS_SPORTS)
+
+    class Config:
+        strict = False
+        coerce = True
+
+
+REHAB_STAGES = ("isometric", "isotonic", "heavy_slow", "energy_storage")  # Goom 2016
+
+
+class RehabLog(pa.DataFrameModel):
+    """``rehab_log.parquet``: validated rehab entries, one per (date, exercise)."""
+
+    date: Series[pa.DateTime]
+    exercise: Series[str]
+    sets: Series[pd.Int64Dtype] = pa.Field(ge=1, nullable=True)
+    reps: Series[pd.Int64Dtype] = pa.Field(ge=1, nullable=True)
+    load_kg: Series[float] = pa.Field(ge=0, nullable=True)
+    hold_s: Series[float] = pa.Field(ge=0, nullable=True)
+    pain_0_10: Series[float] = pa.Field(ge=0, le=10, nullable=True)  # during the exercise
+    note: Series[str] = pa.Field(nullable=True)
+    stage: Series[str] = pa.Field(nullable=True, isin=REHAB_STAGES)  # null: unknown or stretch
+    focus: Series[str] = pa.Field(nullable=True)
 
     class Config:
         strict = False

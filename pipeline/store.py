@@ -6,9 +6,11 @@ Layout for one athlete::
         inbox/                           files dropped here are picked up by ``runload run``
         files/<sha256[:2]>/<sha256>/<name>   content-addressed copies of ingested inputs
         pain/<sha256[:12]>-<name>.csv    imported pain-log CSVs
+        rehab/<sha256[:12]>-<name>.csv   imported rehab-log CSVs
         quarantine/<sha256[:12]>-<name>  inputs nothing could read, beside <name>.reason.txt
     data/processed/<athlete>/
-        activities.parquet  sources.parquet  pain_log.parquet  daily.parquet  weekly.parquet
+        activities.parquet  sources.parquet  pain_log.parquet  rehab_log.parquet
+        daily.parquet  weekly.parquet
         samples/<activity_id>.parquet    recommendation.json  profile.json
 """
 
@@ -58,6 +60,10 @@ class Store:
         return self.raw_dir / "pain"
 
     @property
+    def raw_rehab_dir(self) -> Path:
+        return self.raw_dir / "rehab"
+
+    @property
     def quarantine_dir(self) -> Path:
         return self.raw_dir / "quarantine"
 
@@ -80,6 +86,10 @@ class Store:
     @property
     def pain_log_path(self) -> Path:
         return self.processed_dir / "pain_log.parquet"
+
+    @property
+    def rehab_log_path(self) -> Path:
+        return self.processed_dir / "rehab_log.parquet"
 
     @property
     def daily_path(self) -> Path:
@@ -106,6 +116,10 @@ class Store:
     def raw_pain_path(self, sha256: str, name: str) -> Path:
         """Where an imported pain-log CSV is kept unchanged (content hash + its own name)."""
         return self.raw_pain_dir / f"{sha256[:12]}-{safe_name(name)}"
+
+    def raw_rehab_path(self, sha256: str, name: str) -> Path:
+        """Where an imported rehab-log CSV is kept unchanged (content hash + its own name)."""
+        return self.raw_rehab_dir / f"{sha256[:12]}-{safe_name(name)}"
 
     def quarantine_path(self, sha256: str, name: str) -> Path:
         return self.quarantine_dir / f"{sha256[:12]}-{safe_name(name)}"
@@ -428,6 +442,17 @@ def write_pain_log(store: Store, pain_log: pd.DataFrame) -> None:
     atomic_write_parquet(validated.reset_index(drop=True), store.pain_log_path)
 
 
+def read_rehab_log(store: Store) -> pd.DataFrame:
+    if not store.rehab_log_path.exists():
+        return empty_frame(schemas.RehabLog)
+    return read_parquet(store.rehab_log_path)
+
+
+def write_rehab_log(store: Store, rehab_log: pd.DataFrame) -> None:
+    validated = schemas.RehabLog.validate(rehab_log)
+    atomic_write_parquet(validated.reset_index(drop=True), store.rehab_log_path)
+
+
 def read_daily(store: Store) -> pd.DataFrame:
     return read_parquet(store.daily_path)
 
@@ -471,7 +496,7 @@ def remove_stale_temp_files(store: Store) -> int:
     """
     removed = 0
     for base in (store.processed_dir, store.raw_files_dir, store.raw_pain_dir,
-                 store.quarantine_dir):
+                 store.raw_rehab_dir, store.quarantine_dir):
         for dirpath, _dirs, files in os.walk(base):
             for name in files:
                 if name.startswith(".") and name.endswith(".tmp"):

@@ -53,3 +53,24 @@ def test_an_as_of_before_any_data_is_a_plain_error(data_dir):
     store, _ = stored_athlete(data_dir, tolerated_km=25.0, weeks=3, seed=13)
     with pytest.raises(RunloadError):
         analyze(store, as_of=date(2020, 1, 1), thresholds=TH)
+
+
+@pytest.mark.slow  # two analyses with bootstrap (~35 s on a shared machine)
+def test_analyze_adds_the_plan_and_last_week_is_the_advice_recomputed_a_week_earlier(data_dir):
+    store, as_of = stored_athlete(data_dir, tolerated_km=30.0, weeks=14, seed=21)
+    week_ago = analyze(store, as_of=as_of - timedelta(days=7), thresholds=TH)
+    rec = analyze(store, as_of=as_of, thresholds=TH)
+    plan = rec["plan"]
+    assert len(plan["runs"]) == rec["runs_per_week"]
+    total = sum(r["km"] for r in plan["runs"])
+    assert rec["weekly_run_km"]["min"] <= total <= rec["weekly_run_km"]["max"]
+    assert sum(c["min"] for c in plan["cross_training"]) == rec["cross_training_min"]
+    assert plan["rehab"]["stage"] == "isometric"  # nothing staged logged: start there
+    last = rec["last_week"]
+    assert last["advised_max_km"] == week_ago["weekly_run_km"]["max"]
+    daily = st.read_daily(store)
+    assert last["run_km"] == pytest.approx(round(float(daily["run_km"].tail(7).sum()), 1))
+    assert last["followed"] == (last["run_km"] <= last["advised_max_km"]
+                                and not last["exceeded"])
+    assert [a for a in rec["trainer_advice"] if a["red_flag"]] == [
+        {**f, "red_flag": True} for f in rec["red_flags"]]

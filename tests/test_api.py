@@ -208,3 +208,20 @@ def test_sql_without_processed_data_is_a_clear_error(tmp_path):
 
     with pytest.raises(RunloadError, match="runload ingest"):
         connect(tmp_path)
+
+
+def test_rehab_log_is_empty_until_logged_then_has_the_stage(tmp_path):
+    from datetime import date
+
+    from pipeline import rehab, store
+
+    s = store.Store(tmp_path, "me")
+    rehab.add_entry(s, date=date(2026, 6, 1), exercise="clamshells", sets=3, reps=15,
+                    today=date(2026, 6, 30))
+    from pipeline.api import Athlete
+
+    frame = Athlete(s).rehab_log
+    assert schema_columns(schemas.RehabLog) <= set(frame.columns)
+    schemas.RehabLog.validate(frame)
+    assert frame["stage"].tolist() == ["isotonic"]
+    assert store.read_rehab_log(store.Store(tmp_path, "nobody")).empty

@@ -34,6 +34,8 @@ def test_every_module_has_a_stage():
 def test_no_module_imports_from_a_later_stage(module):
     path = _modules()[module]
     mine = stage_of(module)
+    if mine is None:
+        pytest.skip("unplaced: test_every_module_has_a_stage fails for it")
     upward = sorted(f"{name} ({STAGES[stage_of(name)][0]})" for name in _imports(path)
                     if stage_of(name) is not None and stage_of(name) > mine)
     assert upward == [], f"{module} ({STAGES[mine][0]}) imports from a later stage"

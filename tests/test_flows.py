@@ -222,6 +222,15 @@ def test_runload_demo_end_to_end(harness, tmp_path, capsys):
     rec = json.loads((demo / "data" / "processed" / "me" / "recommendation.json").read_text())
     assert rec["athlete"] == "me"
     assert rec["tolerated_weekly_km"] == pytest.approx(30.0, rel=0.2)  # planted in the demo
+    # issue 18: a new user sees every part of the plan (rides hurt, rehab logged)
+    assert [a["what"] for a in rec["plan"]["avoid"]] == ["cycling"]
+    assert "cycling" not in {c["sport"] for c in rec["plan"]["cross_training"]}
+    assert rec["plan"]["rehab"]["stage_logged"] and rec["plan"]["rehab"]["stage"] != "isometric"
+    assert rec["plan"]["rehab"]["sessions_last_28_days"] >= 12
+    html = (demo / "reports" / "me" / "report.html").read_text()
+    for part in ("week-table", "intensity-caps", "cross-training", "last-week", "rehab-adherence",
+                 "trainer-advice"):
+        assert f'id="{part}"' in html, part
     # a second run replaces the demo's own folder; a foreign folder is refused
     assert cli.main(["demo", "--dir", str(demo)]) == 0
     (tmp_path / "mine").mkdir()
@@ -299,3 +308,21 @@ def test_served_deployments_announce_each_run(monkeypatch, tmp_path):
     with temporary_settings({PREFECT_API_URL: "http://127.0.0.1:9/api"}):
         flows.serve_cli(Settings(data_dir=tmp_path), athlete="me", interval_minutes=5)
     assert seen["parameters"]["announce"] is True
+
+
+def test_a_rehab_csv_among_the_inputs_is_imported_as_a_rehab_log(tmp_path):
+    """``runload run`` picks up rehab logs from the inbox too: a CSV with an ``exercise``
+    column goes to the rehab log, the others to the pain log; a bad one is rejected."""
+    from pipeline import rehab
+    from pipeline.config import Thresholds
+    from pipeline.flows import ingest_inputs
+
+    (tmp_path / "rehab.csv").write_text("sep=;\ndate;Exercise;sets\n2026-06-01;bridge;3\n")
+    (tmp_path / "pain.csv").write_text("date,pain\n2026-06-01,2\n")
+    (tmp_path / "bad.csv").write_text("date,exercise\n2026-06-01,\n")
+    out = ingest_inputs([str(tmp_path / n) for n in ("rehab.csv", "pain.csv", "bad.csv")],
+                        data_dir=tmp_path / "data", athlete="me", thresholds=Thresholds())
+    assert [r["new"] for r in out["rehab_logs"]] == [1]
+    assert [p["new"] for p in out["pain_logs"]] == [1]
+    assert [s for s, _ in out["rejected"]] == [str(tmp_path / "bad.csv")]
+    assert rehab.rehab_log(st.Store(tmp_path / "data", "me"))["exercise"].tolist() == ["bridge"]

@@ -18,7 +18,7 @@ from hypothesis import strategies as hs
 from pipeline import cli, painlog
 from pipeline import store as st
 from pipeline.errors import InputError, PainLogError, StoreLockedError, UsageError
-from pipeline.schemas import PAIN_CONTEXTS
+from pipeline.schemas import CROSS_CONTEXTS, CROSS_SPORTS, PAIN_CONTEXTS
 
 TODAY = date(2026, 6, 30)  # every import below passes it, so the tests do not age
 
@@ -320,10 +320,12 @@ def valid_rows(draw):
     time = draw(hs.none() | hs.tuples(hs.integers(0, 23), hs.integers(0, 59)))
     flags = [draw(hs.sampled_from([True, False, None])) for _ in range(3)]
     note = draw(hs.text(TEXT, max_size=30))
+    # a cross-training context names its sport; the others name none
+    activity = draw(hs.sampled_from(CROSS_SPORTS)) if context in CROSS_CONTEXTS else None
     cells = [day.isoformat(), context, pain_text, "" if time is None else "%02d:%02d" % time]
-    cells += [draw(hs.sampled_from(SPELLINGS[f])) for f in flags] + [note]
+    cells += [draw(hs.sampled_from(SPELLINGS[f])) for f in flags] + [note, activity or ""]
     expected = (day, context, float(pain_text), None if time is None else "%02d:%02d" % time,
-                *flags, note.strip() or None)
+                *flags, note.strip() or None, activity)
     return cells, expected
 
 
@@ -331,7 +333,8 @@ def valid_rows(draw):
 @given(rows=hs.lists(valid_rows(), max_size=8, unique_by=lambda r: r[1][:2] + r[1][3:4]),
        delimiter=hs.sampled_from([",", ";"]), bom=hs.booleans())
 def test_any_valid_rows_round_trip(rows, delimiter, bom):
-    header = ["date", "context", "pain", "time", "weakness", "rehab", "compression", "note"]
+    header = ["date", "context", "pain", "time", "weakness", "rehab", "compression", "note",
+              "activity"]
     with tempfile.TemporaryDirectory() as tmp:
         store = st.Store(Path(tmp) / "data", "me")
         path = write(Path(tmp), csv_bytes([header] + [c for c, _ in rows], delimiter=delimiter,
@@ -342,7 +345,8 @@ def test_any_valid_rows_round_trip(rows, delimiter, bom):
     stored = {
         (r["date"].date(), r["context"], r["pain_0_10"], None if pd.isna(r["time"]) else r["time"],
          *(None if pd.isna(r[f]) else bool(r[f]) for f in ("weakness", "rehab", "compression")),
-         None if pd.isna(r["note"]) else r["note"])
+         None if pd.isna(r["note"]) else r["note"],
+         None if pd.isna(r["activity"]) else r["activity"])
         for r in log.to_dict("records")
     }
     assert stored == {expected for _, expected in rows}
@@ -406,3 +410,52 @@ def test_cli_bad_file_lists_every_line_without_traceback(tmp_path, data_dir, cap
 def test_painlog_does_not_import_prefect():
     code = "import sys, pipeline.painlog; sys.exit('prefect' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+# --- cross-training contexts (issue 18) ------------------------------------------------------
+
+
+def test_cross_training_pain_names_its_sport_and_two_sports_on_one_day_are_two_entries(tmp_path):
+    store = st.Store(tmp_path / "data", "me")
+    path = write(tmp_path, csv_bytes([
+        ["date", "context", "pain", "activity"],
+        ["2026-06-01", "after_cross_training", "4", "Cycling"],
+        ["2026-06-01", "after_cross_training", "1", "swimming"],
+        ["2026-06-02", "during-cross-training", "2", "water running"],
+    ]))
+    painlog.import_csv(store, path, today=TODAY)
+    log = painlog.pain_log(store)
+    assert list(zip(log["context"], log["activity"], log["pain_0_10"])) == [
+        ("after_cross_training", "cycling", 4.0), ("after_cross_training", "swimming", 1.0),
+        ("during_cross_training", "water_running", 2.0)]
+
+
+def test_cross_training_context_without_sport_and_sport_without_it_are_rejected(tmp_path):
+    store = st.Store(tmp_path / "data", "me")
+    path = write(tmp_path, csv_bytes([
+        ["date", "context", "pain", "activity"],
+        ["2026-06-01", "after_cross_training", "4", ""],
+        ["2026-06-02", "next_morning", "2", "cycling"],
+        ["2026-06-03", "during_cross_training", "2", "rowing"],
+        ["2026-06-04", "daily", "1", ""],
+    ]))
+    with pytest.raises(PainLogError) as e:
+        painlog.import_csv(store, path, today=TODAY)
+    lines = dict(e.value.problems)
+    assert set(lines) == {2, 3, 4}
+    assert "needs an activity" in lines[2]
+    assert "only for the contexts" in lines[3]
+    assert "unknown activity 'rowing'" in lines[4]
+    assert painlog.pain_log(store).empty  # all or nothing
+
+
+def test_pain_add_with_activity_on_the_command_line(tmp_path, capsys):
+    data = tmp_path / "data"
+    code = cli.main(["pain", "add", "--data-dir", str(data), "--date", "2026-06-01", "--pain",
+                     "3", "--context", "after_cross_training", "--activity", "cycling"])
+    assert code == 0
+    log = painlog.pain_log(st.Store(data, "me"))
+    assert log["activity"].tolist() == ["cycling"]
+    code = cli.main(["pain", "add", "--data-dir", str(data), "--date", "2026-06-01", "--pain",
+                     "3", "--context", "after_cross_training"])
+    assert code == 2 and "needs an activity" in capsys.readouterr().err

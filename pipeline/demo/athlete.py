@@ -26,6 +26,13 @@ import numpy as np
 import pandas as pd
 from scipy.signal import lfilter
 
+from pipeline.demo.logs import (  # noqa: F401  (PainEntry, RehabEntry: the athlete's types)
+    PainEntry,
+    RehabEntry,
+    cross_training_pain,
+    rehab_entries,
+    score,
+)
 from pipeline.schemas import SAMPLE_CHANNELS
 
 HOME_TIMEZONE = "America/Denver"  # crosses the end of daylight saving time (MDT -> MST)
@@ -68,19 +75,6 @@ class PlannedActivity:
 
 
 @dataclass(frozen=True)
-class PainEntry:
-    """One pain-log row in the contract's CSV terms (local date, 0-10 pain)."""
-
-    date: date
-    context: str  # during_run, after_run, next_morning, sitting
-    pain: float
-    time: str  # HH:MM local
-    rehab: bool
-    compression: bool
-    note: str = ""
-
-
-@dataclass(frozen=True)
 class DemoAthlete:
     """The plan of sessions and the pain log, with the planted events tests can check."""
 
@@ -97,6 +91,7 @@ class DemoAthlete:
     reduction_start: date  # first day of the reduced weeks
     return_start: date  # first day of the graded return (and the cadence change)
     tolerated_weekly_km: float = 30.0  # km per 7 days above which next-morning pain rises
+    rehab_log: tuple[RehabEntry, ...] = ()  # the exercises behind the pain log's rehab days
 
 
 # --- the plan --------------------------------------------------------------------------------
@@ -225,11 +220,16 @@ def demo_athlete(seed: int = 7, *, weeks: int = 20, end: date | None = None,
     return_start = first_monday + timedelta(weeks=back_week)
     pain = _pain_log(plan, start=start, end=end, rng=rng, reduction_start=reduction_start,
                      spike_date=spike_date, tolerated_km=tolerated_km)
+    # a generator of its own, so the sessions and pain above stay what they always were
+    extra = np.random.default_rng(seed + 1_000_003)
+    pain += cross_training_pain(plan, start=reduction_start, rng=extra,
+                                 flags={e.date: (e.rehab, e.compression) for e in pain})
+    rehab = rehab_entries(pain, spike_date=spike_date, rng=extra)
     return DemoAthlete(
         seed=seed, start=start, end=end, timezone=HOME_TIMEZONE, sex="female",
         hr_rest_bpm=52.0, hr_max_bpm=188.0, activities=tuple(plan), pain_log=tuple(pain),
         spike_date=spike_date, reduction_start=reduction_start, return_start=return_start,
-        tolerated_weekly_km=tolerated_km,
+        tolerated_weekly_km=tolerated_km, rehab_log=tuple(rehab),
     )
 
 
@@ -313,23 +313,18 @@ def _pain_log(plan, *, start: date, end: date, rng: np.random.Generator, reducti
         noise = rng.normal(0, 0.45, 3)
         common = dict(rehab=bool(rehab.iloc[i]), compression=bool(compression.iloc[i]))
         if rng.random() < 0.88 or d in notes:
-            pain = _score(base + 1.0 * before + over.iloc[i] + noise[0])
+            pain = score(base + 1.0 * before + over.iloc[i] + noise[0])
             entries.append(PainEntry(d, "next_morning", pain, "07:00", **common,
                                      note=notes.get(d, "") if d != spike_date else ""))
         if d in run_times:
-            pain = _score(0.6 * base + 0.8 * before + 0.5 * over.iloc[i]
+            pain = score(0.6 * base + 0.8 * before + 0.5 * over.iloc[i]
                           + (0.7 if d in hilly else 0) + noise[1])
             entries.append(PainEntry(d, "during_run", pain, f"{run_times[d]:%H:%M}", **common,
                                      note=notes.get(d, "") if d == spike_date else ""))
         if i % 2 == 0 or level.iloc[i] > 2:
-            pain = _score(base + 0.4 + 0.9 * level.iloc[i] + noise[2])
+            pain = score(base + 0.4 + 0.9 * level.iloc[i] + noise[2])
             entries.append(PainEntry(d, "sitting", pain, "20:30", **common))
     return entries
-
-
-def _score(x: float) -> float:
-    """A 0-10 rating as people give them: whole numbers."""
-    return float(np.clip(np.round(x), 0, 10))
 
 
 # --- per-second samples ----------------------------------------------------------------------

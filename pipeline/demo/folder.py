@@ -53,6 +53,7 @@ def demo_folder(settings: Settings, *, demo_dir: Path, athlete: str) -> DemoFold
     plan = demo_athlete(end=painlog.local_today(store))  # the athlete's today, not UTC's
     files_dir = demo_dir / "files"
     files = write_demo(plan, files_dir)
-    inputs = [str(files_dir / "garmin"), str(files_dir / "strava"), str(files.pain_log)]
+    inputs = [str(files_dir / "garmin"), str(files_dir / "strava"), str(files.pain_log),
+              str(files.rehab_log)]
     return DemoFolder(demo_dir=demo_dir, files_dir=files_dir, data_dir=Path(data_dir),
                       reports_dir=Path(reports_dir), inputs=inputs)

@@ -5,6 +5,7 @@ Layout under the chosen folder::
     garmin/<local start>.fit          every session, 1 Hz (runs, rides, pool swims)
     strava/activities/<id>.gpx|.tcx   Strava's exports of some of the same runs (twins)
     pain_log.csv                      the pain log, in the contract's CSV format
+    rehab_log.csv                     the rehab log (``runload rehab import``)
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from pipeline.demo.gpx_file import gpx_activity_bytes
 from pipeline.demo.tcx_file import tcx_activity_bytes
 from pipeline.store import atomic_write_bytes
 
-PAIN_COLUMNS = ("date", "context", "pain", "time", "weakness", "rehab", "compression", "note")
+PAIN_COLUMNS = ("date", "context", "pain", "time", "weakness", "rehab", "compression", "note",
+                "activity")
+REHAB_COLUMNS = ("date", "exercise", "sets", "reps", "load_kg", "hold_s", "pain")
 STRAVA_ID_BASE = 11_000_000_000  # Strava activity ids are ~11 digits
 
 
@@ -32,6 +35,7 @@ class DemoFiles:
     fit_files: tuple[Path, ...]  # one per session
     twin_files: tuple[Path, ...]  # GPX/TCX exports of runs that also have a FIT file
     pain_log: Path
+    rehab_log: Path | None = None
 
     @property
     def activity_files(self) -> tuple[Path, ...]:
@@ -47,7 +51,21 @@ def pain_log_csv(athlete: DemoAthlete) -> str:
     writer.writerow(PAIN_COLUMNS)
     for e in athlete.pain_log:
         writer.writerow([e.date.isoformat(), e.context, f"{e.pain:g}", e.time, "no",
-                         yes_no[e.rehab], yes_no[e.compression], e.note])
+                         yes_no[e.rehab], yes_no[e.compression], e.note, e.activity])
+    return buf.getvalue()
+
+
+def rehab_log_csv(athlete: DemoAthlete) -> str:
+    """The rehab log as CSV text with the contract's header."""
+    def cell(v) -> str:
+        return "" if v is None else f"{v:g}"
+
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(REHAB_COLUMNS)
+    for e in athlete.rehab_log:
+        writer.writerow([e.date.isoformat(), e.exercise, e.sets, cell(e.reps), cell(e.load_kg),
+                         cell(e.hold_s), f"{e.pain:g}"])
     return buf.getvalue()
 
 
@@ -80,5 +98,7 @@ def write_demo(athlete: DemoAthlete, directory: Path) -> DemoFiles:
             twin_files.append(path)
     pain_log = directory / "pain_log.csv"
     atomic_write_bytes(pain_log, pain_log_csv(athlete).encode())
+    rehab_log = directory / "rehab_log.csv"
+    atomic_write_bytes(rehab_log, rehab_log_csv(athlete).encode())
     return DemoFiles(directory=directory, fit_files=tuple(fit_files),
-                     twin_files=tuple(twin_files), pain_log=pain_log)
+                     twin_files=tuple(twin_files), pain_log=pain_log, rehab_log=rehab_log)

@@ -21,6 +21,8 @@ from pipeline.painlog.parse import (
     csv_text,
     entries_from_csv,
     entry_from_cells,
+    activity_problem,
+    parsed_activity,
     parsed_context,
     parsed_date,
     parsed_flag,
@@ -33,6 +35,6 @@ __all__ = [
     "CLI_SOURCE", "COLUMNS", "DEFAULT_CONTEXT", "FALSE_WORDS", "FLAGS", "REQUIRED", "TRUE_WORDS",
     "Entry", "MergeResult", "add_entry", "csv_text", "entries_from_csv", "entries_from_frame",
     "entry_from_cells", "import_csv", "local_today", "merged_entries", "pain_log",
-    "pain_log_frame", "parsed_context", "parsed_date", "parsed_flag", "parsed_note",
-    "parsed_pain", "parsed_time",
+    "pain_log_frame", "parsed_context", "parsed_activity", "activity_problem", "parsed_date",
+    "parsed_flag", "parsed_note", "parsed_pain", "parsed_time",
 ]  # fmt: skip

@@ -111,6 +111,7 @@ def add_entry(
     rehab: bool | None = False,
     compression: bool | None = False,
     note: str | None = None,
+    activity: str | None = None,
     today: date | None = None,
 ) -> MergeResult:
     """Merge one entry (the same rules as an import); invalid values raise ``UsageError``."""
@@ -126,7 +127,7 @@ def add_entry(
 
     cells = {"date": cell(date), "pain": cell(pain), "context": cell(context),
              "time": cell(time), "weakness": cell(weakness), "rehab": cell(rehab),
-             "compression": cell(compression), "note": cell(note)}
+             "compression": cell(compression), "note": cell(note), "activity": cell(activity)}
     entry, problems = entry_from_cells(cells, source=CLI_SOURCE, line=None,
                                        today=today or local_today(store))
     if problems:

@@ -27,6 +27,7 @@ def pain_log_frame(entries: list[Entry]) -> pd.DataFrame:
             "time": column("time", "str"),
             **{flag: column(flag, "boolean") for flag in FLAGS},
             "note": column("note", "str"),
+            "activity": column("activity", "str"),
             "source": column("source", "str"),
             "line": column("line", "Int64"),
         }
@@ -48,13 +49,14 @@ def entries_from_frame(pain_log: pd.DataFrame) -> list[Entry]:
             date=pd.Timestamp(row["date"]).date(), context=str(row["context"]),
             pain_0_10=float(row["pain_0_10"]), time=value(row, "time"), **flags,
             note=value(row, "note"), source=value(row, "source") or "unknown",
-            line=None if line is None else int(line),
+            line=None if line is None else int(line), activity=value(row, "activity"),
         ))
     return entries
 
 
 def _order(entry: Entry) -> tuple:
-    return (entry.date, PAIN_CONTEXTS.index(entry.context), entry.time or "")
+    return (entry.date, PAIN_CONTEXTS.index(entry.context), entry.time or "",
+            entry.activity or "")
 
 
 def _changes(old: Entry, new: Entry) -> list[str]:
@@ -88,7 +90,9 @@ class MergeResult:
 
     def as_dict(self) -> dict:
         def key(e: Entry) -> dict:
-            return {"date": e.date.isoformat(), "context": e.context, "time": e.time}
+            # "activity" only where it applies, so the other entries' shape is unchanged
+            return {"date": e.date.isoformat(), "context": e.context, "time": e.time,
+                    **({"activity": e.activity} if e.activity else {})}
 
         return {
             "source": self.source,

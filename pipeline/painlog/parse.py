@@ -16,9 +16,10 @@ from datetime import date
 from functools import partial
 
 from pipeline.errors import InputError, PainLogError
-from pipeline.schemas import PAIN_CONTEXTS
+from pipeline.schemas import CROSS_CONTEXTS, CROSS_SPORTS, PAIN_CONTEXTS
 
-COLUMNS = ("date", "context", "pain", "time", "weakness", "rehab", "compression", "note")
+COLUMNS = ("date", "context", "pain", "time", "weakness", "rehab", "compression", "note",
+           "activity")
 REQUIRED = ("date", "pain")
 FLAGS = ("weakness", "rehab", "compression")
 TRUE_WORDS = frozenset({"yes", "y", "true", "1"})
@@ -48,10 +49,12 @@ class Entry:
     note: str | None
     source: str
     line: int | None = None
+    activity: str | None = None  # the sport of a during/after_cross_training entry
 
     @property
-    def key(self) -> tuple[date, str, str | None]:
-        return (self.date, self.context, self.time)
+    def key(self) -> tuple[date, str, str | None, str | None]:
+        # the activity is part of the key: a ride and a swim on one day are two entries
+        return (self.date, self.context, self.time, self.activity)
 
     @property
     def values(self) -> tuple:
@@ -59,7 +62,9 @@ class Entry:
         return (self.pain_0_10, self.weakness, self.rehab, self.compression, self.note)
 
     def label(self) -> str:
-        return f"{self.date.isoformat()} {self.context}" + (f" {self.time}" if self.time else "")
+        return (f"{self.date.isoformat()} {self.context}"
+                + (f" ({self.activity})" if self.activity else "")
+                + (f" {self.time}" if self.time else ""))
 
 
 # --- one cell -> one value (each raises ValueError with the reason a user can act on) --------
@@ -137,6 +142,29 @@ def parsed_flag(column: str, cell: str) -> bool | None:
     )
 
 
+def parsed_activity(cell: str) -> str | None:
+    """One of ``CROSS_SPORTS`` (case, spaces and '-' forgiven); None when empty."""
+    text = cell.strip()
+    sport = text.lower().replace(" ", "_").replace("-", "_")
+    if not sport:
+        return None
+    if sport not in CROSS_SPORTS:
+        raise ValueError(f"unknown activity {_shown(text)} (valid: {', '.join(CROSS_SPORTS)})")
+    return sport
+
+
+def activity_problem(context: str, activity: str | None) -> str | None:
+    """Why a context and an activity do not go together (None when they do): a cross-training
+    context names its sport, so next-morning pain can be attributed to it; others name none."""
+    if context in CROSS_CONTEXTS and activity is None:
+        return (f"context {context} needs an activity ({', '.join(CROSS_SPORTS)}) so the pain "
+                "can be attributed to that sport")
+    if context not in CROSS_CONTEXTS and activity is not None:
+        return (f"activity {activity} is only for the contexts {' and '.join(CROSS_CONTEXTS)} "
+                f"(this entry's context is {context})")
+    return None
+
+
 def parsed_note(cell: str) -> str | None:
     """Free text, kept as written (stripped); never evaluated. None when empty."""
     return cell.strip() or None
@@ -157,6 +185,7 @@ def entry_from_cells(
         "time": parsed_time,
         **{flag: partial(parsed_flag, flag) for flag in FLAGS},
         "note": parsed_note,
+        "activity": parsed_activity,
     }
     values, problems = {}, []
     for column, parse in parsers.items():
@@ -166,12 +195,17 @@ def entry_from_cells(
             values[column] = parse(cells.get(column, ""))
         except ValueError as e:
             problems.append(str(e))
+    if "context" in values and "activity" in values:
+        mismatch = activity_problem(values["context"], values["activity"])
+        if mismatch:
+            problems.append(mismatch)
     if problems or any(column not in cells for column in REQUIRED):
         return None, problems
     entry = Entry(
         date=values["date"], context=values["context"], pain_0_10=values["pain"],
         time=values["time"], weakness=values["weakness"], rehab=values["rehab"],
         compression=values["compression"], note=values["note"], source=source, line=line,
+        activity=values["activity"],
     )
     return entry, []
 

@@ -13,6 +13,7 @@ from pipeline.ingest.counts import counts_text, ledger_counts, recorded_inputs
 from pipeline.report.evidence import DISCLAIMER, EVIDENCE, RED_FLAG_ADVICE
 from pipeline.report.inputs import ReportInputs
 from pipeline.report.period import HISTORY_WEEKS, data_through, is_stale
+from pipeline.report.plan_view import plan_content
 from pipeline.schemas import RUNNING_SPORTS
 
 STATUS = {
@@ -350,4 +351,5 @@ def report_content(inputs: ReportInputs, *, thresholds: Thresholds) -> dict:
         "evidence": evidence(thresholds),
         "disclaimer": DISCLAIMER,
         "history_weeks": HISTORY_WEEKS,
+        "plan": plan_content(rec),
     }

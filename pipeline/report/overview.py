@@ -94,6 +94,7 @@ def index_row(content: dict, *, link: str, last_upload: str | None) -> dict:
         "compliance_class": compliance_class,
         "red_flags": [flag_label(f) for f in content["red_flags"]],
         "red_flag_titles": [f["message"] or f["code"] for f in content["red_flags"]],
+        "trainer": [a["title"] for a in (content.get("plan") or {}).get("trainer_advice", [])],
         "link": link,
         "as_of": content["as_of"],
         "last_upload": last_upload or "–",

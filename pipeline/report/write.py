@@ -45,7 +45,7 @@ def _not_analysed_row(athlete: str, last_upload: str | None) -> dict:
             "next_week": f"not analysed yet: run runload analyze --athlete {athlete}",
             "next_week_dates": "", "km_spark": "", "pain_spark": "",
             "pain_trend": pain_trend_missing(), "compliance": "–", "compliance_class": "none",
-            "red_flags": [], "red_flag_titles": [], "link": "", "as_of": "–",
+            "red_flags": [], "red_flag_titles": [], "trainer": [], "link": "", "as_of": "–",
             "last_upload": last_upload or "–"}
 
 

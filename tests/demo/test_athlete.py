@@ -207,7 +207,27 @@ def test_the_pain_log_passes_the_contract_import(athlete, tmp_path):
 
     entries = painlog.entries_from_csv(pain_log_csv(athlete), source="pain_log.csv", today=END)
     assert len(entries) == len(athlete.pain_log)
-    assert {e.context for e in entries} == {"next_morning", "during_run", "sitting"}
+    # issue 18: pain after rides and swims names the sport (rides hurt, swims stay calm)
+    assert {e.context for e in entries} == {"next_morning", "during_run", "sitting",
+                                            "after_cross_training"}
+    after = [e for e in entries if e.context == "after_cross_training"]
+    rides = [e.pain_0_10 for e in after if e.activity == "cycling"]
+    swims = [e.pain_0_10 for e in after if e.activity == "swimming"]
+    assert len(rides) >= 4 and sum(p > 5 for p in rides) >= 0.7 * len(rides)
+    assert swims and max(swims) <= 3
+
+
+def test_the_rehab_log_passes_the_contract_import_and_progresses_through_stages(athlete):
+    from pipeline import rehab
+    from pipeline.demo.generate import rehab_log_csv
+
+    entries = rehab.entries_from_csv(rehab_log_csv(athlete), source="rehab_log.csv", today=END)
+    assert len(entries) == len(athlete.rehab_log) > 50
+    stages = [rehab.exercise_stage(e.exercise, load_kg=e.load_kg) for e in entries
+              if e.date > athlete.spike_date + timedelta(days=2)]
+    firsts = {s: stages.index(s) for s in ("isometric", "isotonic", "heavy_slow")}
+    assert firsts["isometric"] < firsts["isotonic"] < firsts["heavy_slow"]
+    assert max(e.pain_0_10 for e in entries) <= 3
 
 
 def test_too_few_weeks_is_refused():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -205,7 +205,7 @@ def recommendation(athlete: str, *, status: str = "reduce", red_flags=None,
 
 def write_athlete(data_dir: Path, athlete: str, *, days: int = 84, pain: bool = True,
                   cadence: bool = True, hr: bool = True, rec: dict | None = None,
-                  with_sources: bool = True) -> st.Store:
+                  with_sources: bool = True, plan: bool = True) -> st.Store:
     """Write one synthetic athlete's processed data through pipeline.store."""
     store = st.Store(data_dir, athlete)
     daily = daily_frame(days=days, pain=pain, cadence=cadence)
@@ -225,5 +225,35 @@ def write_athlete(data_dir: Path, athlete: str, *, days: int = 84, pain: bool = 
             "weakness": pd.array([None] * len(entries), dtype="boolean"),
             "rehab": pd.array([None] * len(entries), dtype="boolean"),
             "compression": pd.array([None] * len(entries), dtype="boolean"), "note": None}))
-    st.write_recommendation(store, rec or recommendation(athlete))
+    rec = rec or recommendation(athlete)
+    if plan:
+        rec = with_plan(rec, daily, store)
+    st.write_recommendation(store, rec)
     return store
+
+
+def with_plan(rec: dict, daily: pd.DataFrame, store: st.Store) -> dict:
+    """The recommendation with the plan keys analyze adds (``pipeline.plan``), a week-old
+    advice for ``last_week`` and cycling pain logged above 5/10 (so ``avoid`` is filled)."""
+    from pipeline.plan import next_week_plan
+
+    as_of = date.fromisoformat(rec["as_of"])
+    rides = daily[daily["cross_cycling_min"] > 0]["date"].tail(3)
+    pain_log = pd.concat([st.read_pain_log(store), pd.DataFrame({
+        "date": rides, "context": "after_cross_training", "pain_0_10": 6.0,
+        "activity": "cycling"})], ignore_index=True)
+    past = {**rec, "as_of": (as_of - timedelta(days=7)).isoformat(), "status": "hold",
+            "plan": {"uphill_min_max": 20, "fast_min_max": 10}}
+    return {**rec, **next_week_plan(rec, daily, pain_log=pain_log, rehab_log=rehab_log(as_of),
+                                    as_of=as_of, past=[past])}
+
+
+def rehab_log(as_of: date) -> pd.DataFrame:
+    """Two weeks of isometric holds then bridges, every other day, up to ``as_of``."""
+    from pipeline.rehab.merge import rehab_log_frame
+    from pipeline.rehab.parse import Entry
+
+    entries = [Entry(as_of - timedelta(days=back),
+                     "isometric bridge hold" if back > 14 else "bridge", 4, 10, None, None, 2.0,
+                     None, "rehab.csv") for back in range(28, -1, -2)]
+    return rehab_log_frame(entries)

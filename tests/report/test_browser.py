@@ -125,3 +125,24 @@ def test_index_at_phone_and_desktop_width(browser, built_reports, width, artifac
     assert flag.bounding_box()["height"] <= 1.6 * line_height
     page.screenshot(path=artifacts_dir / f"index-{width}.png", full_page=True)
     page.close()
+
+
+def test_plan_sections_render_in_chromium(browser, built_reports, artifacts_dir):
+    path = built_reports["settings"].reports_dir / "anna" / "report.html"
+    page, _, blocked, errors = open_page(browser, path)
+    assert blocked == [] and errors == []
+    week = page.locator("#week-table tbody tr")
+    assert week.count() == 7 and page.locator("#week-table").is_visible()
+    for section in ("#trainer-advice", "#intensity-caps", "#cross-training", "#last-week",
+                    "#rehab-adherence", "#sitting"):
+        box = page.locator(section).bounding_box()
+        assert box and box["width"] > 200 and box["height"] > 20, section
+    # the caps and cross-training sit side by side on a wide screen
+    caps, cross = (page.locator(s).bounding_box() for s in ("#intensity-caps", "#cross-training"))
+    assert abs(caps["y"] - cross["y"]) < 5 and cross["x"] > caps["x"] + caps["width"] - 1
+    # red flags stay the alarm: their box comes first and is dark red
+    flags = page.locator("#red-flags").bounding_box()
+    assert flags["y"] < page.locator("#trainer-advice").bounding_box()["y"]
+    page.locator("#plan").screenshot(path=artifacts_dir / "report-anna-plan.png")
+    page.locator("#rehab").screenshot(path=artifacts_dir / "report-anna-rehab.png")
+    page.close()

@@ -21,8 +21,8 @@ from pipeline.report import write_reports
 from pipeline.report.content import pain_trend, weekly_view
 from tests.report.synthetic import AS_OF, LAT, LON, recommendation, write_athlete
 
-SECTIONS = ["recommendation", "red-flags", "reasons", "figures", "data-quality", "evidence",
-            "disclaimer"]
+SECTIONS = ["recommendation", "red-flags", "reasons", "trainer-advice", "plan", "last-week",
+            "rehab", "sitting", "figures", "data-quality", "evidence", "disclaimer"]
 FIGURES = ["fig-weekly", "fig-pain_calendar", "fig-longest_run", "fig-stride",
            "fig-cross_training", "fig-acwr"]
 CITATIONS = ["Silbernagel et al. 2007", "Frandsen et al. 2025", "Nielsen et al. 2014", "Foster",
@@ -70,7 +70,7 @@ def test_red_flags_and_reasons(built_reports):
     flags = html[html.index('id="red-flags"'):html.index('id="reasons"')]
     assert "Next-morning pain of 7.5/10 on 2026-11-18." in flags
     assert "Contact an athletic trainer" in flags
-    reasons = html[html.index('id="reasons"'):html.index('id="figures"')]
+    reasons = _section(html, "reasons")  # the plan's sections now sit before the figures
     assert reasons.count("<li>") == 3 and "160% of the longest run" in reasons
     assert "Try 181–189 steps per minute at your usual easy speed (now 172)." in reasons
     # without red flags the section still says when to contact an athletic trainer
@@ -265,3 +265,43 @@ def test_recent_data_is_not_stale(built_reports):
     html = html_of(built_reports, "anna")
     assert "No data since" not in html
     assert "the last 26 weeks up to 2026-11-20, and next week" in html
+
+
+def _section(html: str, name: str) -> str:
+    start = html.index(f'id="{name}"')
+    return html[start:html.index("</section>", start)]
+
+
+def test_plan_sections_show_the_week_caps_cross_training_rehab_and_trainer(built_reports):
+    rec = st.read_recommendation(st.Store(built_reports["settings"].data_dir, "anna"))
+    html = html_of(built_reports, "anna")
+    plan = _section(html, "plan")
+    rows = re.findall(r'<tr class="kind-([a-z_]+)">', plan)
+    assert len(rows) == 7  # Monday to Sunday
+    kinds = [r["kind"] for r in rec["plan"]["runs"]]
+    assert sorted(k for k in rows if k != "none") == sorted(kinds)
+    for run in rec["plan"]["runs"]:
+        assert f"{run['km']:.1f}".removesuffix(".0") + " km" in plan
+    assert f"at most {rec['plan']['uphill_min_max']} min" in plan
+    assert f"at most {rec['plan']['fast_min_max']} min" in plan
+    for c in rec["plan"]["cross_training"]:
+        assert f"{c['sport'].replace('_', ' ')}: {c['min']} min" in plan
+    assert "Avoid cycling:" in plan and "try a different activity" in plan
+    rehab = _section(html, "rehab")
+    done = rec["plan"]["rehab"]["sessions_last_28_days"]
+    assert f"{done} sessions in the last 28 days (12 advised)" in rehab
+    assert "no effect is claimed" in rehab
+    assert len(re.findall(r"<tr><td>\d{4}-\d{2}-\d{2}</td>", rehab)) == 8  # weeks of adherence
+    trainer = _section(html, "trainer-advice")
+    assert "Help modifying your activity" in trainer and "not settling" in trainer
+    assert "pain_above_7" not in trainer  # the red flag stays in its own alarm box
+    last = _section(html, "last-week")
+    assert "Exceeded: km, uphill minutes, fast minutes" in last
+    assert "Choose movement instead of sitting" in _section(html, "sitting")
+
+
+def test_thin_history_still_shows_the_week_without_inventing_trainer_advice(built_reports):
+    html = html_of(built_reports, "ben")
+    assert 'id="plan"' in html
+    assert "No further reason this week" in _section(html, "trainer-advice")
+    assert 'id="sitting"' not in html  # ben logged no sitting pain

@@ -9,6 +9,7 @@ from urllib.parse import urlparse
 import pandas as pd
 import pytest
 
+from pipeline import store as st
 from pipeline.config import Settings
 from pipeline.errors import RunloadError
 from pipeline.report import write_reports
@@ -95,6 +96,20 @@ def test_one_row_per_athlete_with_status_km_range_trend_and_flags(built_reports)
     assert rows[2]["links"] == [] and "runload analyze --athlete cara" in cara["Next week"]
     html = index_rows(built_reports)[0].read_text("utf-8")
     assert "`" not in html  # no markdown leaks into a page
+
+
+def test_last_week_compliance_column_agrees_with_the_numbers(built_reports):
+    _, rows = index_rows(built_reports)
+    anna, ben, cara = rows
+    data = built_reports["settings"].data_dir
+    for row, name in ((anna, "anna"), (ben, "ben")):
+        last = st.read_recommendation(st.Store(data, name))["last_week"]
+        mark = "✓" if last["followed"] else "✗"
+        km = f"{last['run_km']:.1f}".removesuffix(".0")
+        assert row["cells"][6].startswith(f"{mark} {km} of ≤ ")
+    assert anna["cells"][6].startswith("✗") and "help modifying" in anna["cells"][6]
+    assert ben["cells"][6].startswith("✓")
+    assert cara["cells"][6] == "–"
 
 
 def test_last_7_days_km_matches_the_daily_data(built_reports):

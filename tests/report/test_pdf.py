@@ -156,3 +156,17 @@ def test_a_nearly_blank_last_page_is_avoided_by_a_tighter_setting(tmp_path):
     # a well-filled last page is left as it is
     path.write_bytes(pdf_bytes(html(2 * n)))
     assert pdf_info(path)["Pages"].strip() == "2"
+
+
+def test_the_pdf_shows_the_plan_sections(built_reports):
+    text = " ".join(pdf_text(built_reports["settings"].reports_dir / "anna" / "report.pdf").split())
+    order = ["When to see an athletic trainer", "Next week as runs",
+             "How hard: next week's caps", "Avoid cycling", "Last week against its advice",
+             "Rehab: stretching and strengthening", "Sitting pain averaged",
+             "Weekly running km and next-morning pain"]
+    positions = [text.find(heading) for heading in order]
+    assert -1 not in positions, dict(zip(order, positions))
+    assert positions == sorted(positions)
+    for phrase in ("Avoid cycling", "try a different activity", "Help modifying your activity",
+                   "sessions in the last 28 days (12 advised)", "Choose movement instead of sitting"):
+        assert phrase in text, phrase
