@@ -412,5 +412,18 @@ def os_error_text(e: OSError) -> str:
             "stored before is intact and finished steps are kept)")
 
 
+def entry() -> int:
+    """The ``runload`` console script: ``main`` in a process of its own.
+
+    pandera loads its data-synthesis strategies, and with them hypothesis (0.3-0.9 s), on the
+    first validation whenever hypothesis is installed (the test extra installs it); no command
+    synthesises data, so the command's own process does without (a user's install has no
+    hypothesis anyway). Not done in ``main``, which tests call in a process that uses it.
+    """
+    if "hypothesis" not in sys.modules:
+        sys.modules["hypothesis"] = None  # ``import hypothesis`` raises ImportError here
+    return main()
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(entry())

@@ -7,13 +7,34 @@ In memory, calendar dates are naive ``datetime64`` at midnight and instants are 
 
 from __future__ import annotations
 
+import sys
+import types
 from typing import Optional
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
-from pandera import errors as pa_errors
-from pandera.typing import Series
+
+
+def _pandera_without_dask_typing() -> None:
+    """Let pandera build pandas models without importing ``dask.dataframe`` (0.8-1 s).
+
+    Building a ``DataFrameModel`` asks ``pandera.typing.dask.DASK_INSTALLED`` whether Dask
+    annotations exist, and answering imports ``dask.dataframe`` (installed for prefect-dask). No
+    runload schema is validated against a Dask frame, so pandera is told Dask typing is absent
+    unless Dask's dataframe is already loaded (then asking costs nothing and the real module wins).
+    """
+    if "dask.dataframe" in sys.modules or "pandera.typing.dask" in sys.modules:
+        return
+    stub = types.ModuleType("pandera.typing.dask", "runload: pandas-only pandera (no Dask typing)")
+    stub.DASK_INSTALLED = False
+    sys.modules["pandera.typing.dask"] = stub
+
+
+_pandera_without_dask_typing()
+
+import pandera.pandas as pa  # noqa: E402 - after the stub above
+from pandera import errors as pa_errors  # noqa: E402
+from pandera.typing import Series  # noqa: E402
 
 SPORTS = (
     "running",
@@ -291,6 +312,16 @@ def _column_rules(model) -> list[tuple[str, object, bool, list]]:
 
 
 _SAMPLE_RULES = None
+_FLOAT64 = np.dtype("float64")
+
+
+def _sample_rules() -> list[tuple[str, object, str, bool, list]]:
+    """``_column_rules(Samples)`` with each dtype's name, read once per process."""
+    global _SAMPLE_RULES
+    if _SAMPLE_RULES is None:
+        _SAMPLE_RULES = [(name, dtype, str(dtype), nullable, checks)
+                         for name, dtype, nullable, checks in _column_rules(Samples)]
+    return _SAMPLE_RULES
 
 
 def validate_samples(df: pd.DataFrame) -> pd.DataFrame:
@@ -299,25 +330,42 @@ def validate_samples(df: pd.DataFrame) -> pd.DataFrame:
 
     Returns ``df`` itself when nothing needed coercing, else a copy with coerced columns.
     """
-    global _SAMPLE_RULES
-    if _SAMPLE_RULES is None:
-        _SAMPLE_RULES = _column_rules(Samples)
-    out = df
-    for name, dtype, nullable, checks in _SAMPLE_RULES:
-        if name not in df.columns:
+    columns, coerced = _checked_sample_columns(df)
+    if not coerced:
+        return df
+    out = df.copy()
+    for name in coerced:
+        out[name] = columns[name]
+    return out
+
+
+def validated_sample_columns(df: pd.DataFrame) -> dict[str, pd.Series]:
+    """Every column of ``df`` by name, checked as ``validate_samples`` checks them (coerced
+    where needed): what a writer needs, with each column read from the frame once (looking a
+    column up costs more than checking it)."""
+    return _checked_sample_columns(df)[0]
+
+
+def _checked_sample_columns(df: pd.DataFrame) -> tuple[dict[str, pd.Series], list[str]]:
+    columns = dict(df.items())
+    coerced = []
+    for name, dtype, dtype_name, nullable, checks in _sample_rules():
+        series = columns.get(name)
+        if series is None:
             raise pa_errors.SchemaError(
                 Samples.to_schema(), df, f"column {name!r} not in dataframe. "
                 f"Columns in dataframe: {list(df.columns)}")
-        series = df[name]
-        if str(series.dtype) != str(dtype):
+        # str() of a dtype is slow enough to count here: float64, the usual case, by identity
+        same = ((series.dtype is _FLOAT64 and dtype_name == "float64")
+                or str(series.dtype) == dtype_name)
+        if not same:
             try:
                 series = dtype.try_coerce(series)
             except pa_errors.ParserError as e:
                 raise pa_errors.SchemaError(
                     Samples.to_schema(), df, f"column {name!r}: {e}") from None
-            if out is df:
-                out = df.copy()
-            out[name] = series
+            columns[name] = series
+            coerced.append(name)
         if series.dtype.kind == "f":
             values = series.to_numpy()
             null = np.isnan(values)
@@ -334,4 +382,4 @@ def validate_samples(df: pd.DataFrame) -> pd.DataFrame:
                 raise pa_errors.SchemaError(
                     Samples.to_schema(), df, f"column {name!r} failed {check_name}({bound}): "
                     f"{int(failed.sum())} values, e.g. {values[failed][:3].tolist()}")
-    return out
+    return columns, coerced

@@ -48,7 +48,7 @@ def test_your_own_data_in_four_commands_that_parse():
 def test_the_readme_stays_short_and_links_the_detail():
     assert len(README.encode()) < 10_000
     docs = Path(__file__).resolve().parents[1] / "docs"
-    for name in ("usage.md", "analysis.md", "robustness.md", "ingest-performance.md"):
+    for name in ("usage.md", "analysis.md", "robustness.md", "performance.md"):
         assert f"(docs/{name})" in README and (docs / name).exists(), name
     assert "(docs/img/report.png)" in README and (docs / "img" / "report.png").exists()
 

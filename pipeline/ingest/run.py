@@ -100,8 +100,8 @@ def parse_leaf(leaf: Leaf, *, profile_timezone: str | None, thresholds: Threshol
             outcome.status, outcome.reason = "partial", p.partial_reason
     if store is not None:
         try:
-            for row, samples in outcome.activities:
-                st.write_samples(store, row["activity_id"], samples)
+            for row, samples in outcome.activities:  # made durable by the parent's flush
+                st.write_samples(store, row["activity_id"], samples, durable=False)
         except SchemaError as e:
             return ParseOutcome(leaf, "quarantined", f"samples out of range ({e})")
         outcome.activities = [(row, None) for row, _ in outcome.activities]
@@ -161,6 +161,8 @@ class _Import:
         self.index = TwinIndex(st.read_activities(store, columns=TWIN_KEYS))
         self.profile_timezone = st.read_profile(store).get("timezone")
         self.changed = False
+        self._raw_dir: Path | None = None  # resolved once (raw_copy runs for every input)
+        self._made_dirs: set[Path] = set()
 
     # ledger -------------------------------------------------------------------------------
     def record(self, source: str, sha: str | None, status: str, *, reason=None, top=None,
@@ -194,14 +196,25 @@ class _Import:
     # raw copies ---------------------------------------------------------------------------
     def raw_copy(self, top: TopInput) -> Path:
         """The input's unchanged copy under data/raw/<athlete>/ (made once; inbox files stay)."""
-        if top.path.resolve().is_relative_to(self.store.raw_dir.resolve()):
+        if self._raw_dir is None:
+            self._raw_dir = self.store.raw_dir.resolve()
+        if top.path.resolve().is_relative_to(self._raw_dir):
             return top.path
         target = self.store.raw_file_path(top.sha256, top.path.name)
-        if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(f".{target.name}.tmp")
-            shutil.copyfile(top.path, tmp)
-            os.replace(tmp, target)
+        # one mkdir for a new input (its content folder); the fan-out folders above it are
+        # made once per import, and an existing content folder is the only case that stats
+        fan_out = target.parent.parent
+        if fan_out not in self._made_dirs:
+            fan_out.mkdir(parents=True, exist_ok=True)
+            self._made_dirs.add(fan_out)
+        try:
+            target.parent.mkdir()
+        except FileExistsError:
+            if target.exists():
+                return target
+        tmp = target.with_name(f".{target.name}.tmp")
+        shutil.copyfile(top.path, tmp)
+        os.replace(tmp, target)
         return target
 
     # activities ---------------------------------------------------------------------------
@@ -267,7 +280,7 @@ class _Import:
         """Samples stored under ``activity_id``; ``None``: the worker wrote them under ``staged``
         (the row's own id), moved here when a twin keeps its older id."""
         if samples is not None:
-            st.write_samples(self.store, activity_id, samples)
+            st.write_samples(self.store, activity_id, samples, durable=False)
         elif staged is not None and staged != activity_id:
             os.replace(self.store.samples_path(staged), self.store.samples_path(activity_id))
 
@@ -275,6 +288,9 @@ class _Import:
         """Write activities and the ledger (activities first: a re-run re-parses, never loses)."""
         if not self.changed:
             return
+        # the samples and raw copies they refer to reach the disk first (written without an
+        # fsync each: one syncfs here costs what a single fsync does)
+        st.sync_writes(self.store)
         self.table.write()
         self.ledger.write()
         self.changed = False

@@ -203,6 +203,59 @@ def test_a_worker_sends_back_rows_only(data_dir, denver_evening_fit):
     assert refused.status == "quarantined" and refused.leaf.data == data[:20]  # for quarantine
 
 
+def test_samples_are_durable_before_the_activities_that_refer_to_them(data_dir, tmp_path,
+                                                                       monkeypatch):
+    """The samples files and raw copies are written without an fsync each (8 ms a file); one
+    ``sync_writes`` makes them durable before each write of activities.parquet (issue 20)."""
+    import os
+
+    for i in range(3):
+        (tmp_path / f"run{i}.fit").write_bytes(fit_activity_bytes(
+            run_samples(f"2026-01-1{i}T07:00:00Z", minutes=5), sport="running"))
+    events = []
+    real_fsync, real_sync, real_write = os.fsync, st.sync_writes, st.atomic_write_table
+    monkeypatch.setattr(os, "fsync", lambda fd: (events.append("fsync"), real_fsync(fd)))
+    monkeypatch.setattr(st, "sync_writes", lambda s: (events.append("sync"), real_sync(s)))
+
+    def write(parts, path, **kw):
+        events.append(path.name if kw.get("durable", True) else "samples")
+        return real_write(parts, path, **kw)
+
+    monkeypatch.setattr(st, "atomic_write_table", write)
+    summary, store = _ingest(data_dir, tmp_path)
+    assert len(summary.new) == 3
+    assert events.count("samples") == 3
+    # no fsync of a samples file: only the activities and the ledger are fsynced, after a sync
+    assert events.count("fsync") == 2
+    first_sync = events.index("sync")
+    assert events.index("activities.parquet") > first_sync > events.index("samples")
+    assert max(i for i, e in enumerate(events) if e == "samples") < first_sync
+    assert all(len(st.read_samples(store, a)) == 300 for a in summary.new)
+
+
+def test_raw_copy_is_made_when_its_content_folder_is_already_there(data_dir,
+                                                                  denver_evening_fit):
+    """raw_copy makes one folder per new content (no stat first); a folder left by an import
+    killed mid-copy (it holds only the temporary file) still gets the copy."""
+    from pipeline.ingest.sources import bytes_sha256
+
+    data = denver_evening_fit.read_bytes()
+    store = st.Store(data_dir, "me")
+    target = store.raw_file_path(bytes_sha256(data), denver_evening_fit.name)
+    target.parent.mkdir(parents=True)
+    (target.parent / f".{target.name}.tmp").write_bytes(data[:100])
+    summary, _ = _ingest(data_dir, denver_evening_fit)
+    assert len(summary.new) == 1
+    assert target.read_bytes() == data
+    later = denver_evening_fit.with_name("later.fit")
+    later.write_bytes(fit_activity_bytes(run_samples("2026-02-01T07:00:00Z"), sport="running"))
+    summary, _ = _ingest(data_dir, later)
+    assert len(summary.new) == 1
+    copies = sorted(p.name for p in store.raw_files_dir.rglob("*.fit"))
+    assert copies == ["evening.fit", "later.fit"]
+    assert len({p.parent for p in store.raw_files_dir.rglob("*.fit")}) == 2
+
+
 def test_the_ledger_counts_add_up_to_what_each_import_printed(data_dir, tmp_path):
     from pipeline.ingest.counts import ledger_counts
 
