@@ -59,7 +59,7 @@ def test_every_invalid_value_is_reported_with_its_line_and_nothing_is_merged(san
 
 
 @pytest.mark.parametrize("args, reason", [
-    (["--date", "2026-02-30", "--pain", "2"], "not an ISO date"),
+    (["--date", "2026-02-30", "--pain", "2"], "use YYYY-MM-DD"),
     (["--date", "2026-01-01", "--pain", "11"], "outside 0-10"),
     (["--date", "2026-01-01", "--pain", "nan"], "not a number"),
     (["--date", "2026-01-01", "--pain", "2", "--context", "=cmd|x"], "unknown context"),
