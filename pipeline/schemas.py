@@ -15,20 +15,14 @@ import pandera.pandas as pa
 from pandera import errors as pa_errors
 from pandera.typing import Series
 
-SPORTS = (
-    "running",
-    "trail_running",
-    "treadmill_running",
-    "cycling",
-    "swimming",
-    "water_running",
-    "walking",
-    "other",
+# re-exported: the vocabulary lives in a module without pandas (the one-line commands use it)
+from pipeline.vocabulary import (  # noqa: F401
+    FORMATS,
+    LOCAL_DATE_SOURCES,
+    PAIN_CONTEXTS,
+    RUNNING_SPORTS,
+    SPORTS,
 )
-RUNNING_SPORTS = ("running", "trail_running", "treadmill_running")
-FORMATS = ("fit", "gpx", "tcx")
-LOCAL_DATE_SOURCES = ("fit_local_timestamp", "gps_timezone", "profile_timezone")
-PAIN_CONTEXTS = ("during_run", "after_run", "next_morning", "sitting", "daily")
 
 UTC = pd.DatetimeTZDtype(unit="us", tz="UTC")
 

@@ -16,7 +16,7 @@ from datetime import date
 from functools import partial
 
 from pipeline.errors import InputError, PainLogError
-from pipeline.schemas import PAIN_CONTEXTS
+from pipeline.vocabulary import PAIN_CONTEXTS
 
 COLUMNS = ("date", "context", "pain", "time", "weakness", "rehab", "compression", "note")
 REQUIRED = ("date", "pain")

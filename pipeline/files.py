@@ -1,0 +1,136 @@
+"""The store's plain-Python file operations: atomic writes, fsynced appends to the raw logs, JSON
+read back with a clear error, and the athlete's write lock. No pandas or Arrow: the one-line
+commands (``pain add``, ``profile``) use only this, ``paths`` and ``errors``. The athlete's write lock
+stays in ``store``."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shlex
+import tempfile
+from pathlib import Path
+
+from pipeline.errors import DamagedStoreError
+from pipeline.paths import Store
+
+
+def rebuild_command(store: Store) -> str:
+    """The ``runload rebuild`` line that recreates this athlete's processed data."""
+    parts = ["runload", "rebuild"]
+    if Path(store.data_dir) != Path("data"):
+        parts += ["--data-dir", str(store.data_dir)]
+    if store.athlete != "me":
+        parts += ["--athlete", store.athlete]
+    return shlex.join(parts)
+
+
+def damaged(store: Store, path: Path, detail: str) -> DamagedStoreError:
+    """The error for a processed file of ``store`` that cannot be read back."""
+    return DamagedStoreError(path, detail, rebuild=rebuild_command(store))
+
+
+# --- atomic writes ---------------------------------------------------------------------------
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_write_json(obj, path: Path) -> None:
+    atomic_write_bytes(path, (json.dumps(obj, indent=2, default=str) + "\n").encode())
+
+
+def read_json(store: Store, path: Path):
+    """The JSON value stored at ``path``; ``DamagedStoreError`` naming it when it is not JSON."""
+    data = path.read_bytes()
+    try:
+        return json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as e:
+        raise damaged(store, path, f"not valid JSON: {e}") from None
+
+
+# --- append-only raw logs --------------------------------------------------------------------
+
+
+def append_synced(path: Path, data: bytes) -> None:
+    """Append ``data`` (whole lines) to ``path`` and fsync it, under an exclusive lock of the file.
+
+    One ``write`` of the whole record: a reader holding the shared lock never sees half of it. A
+    tail without its final newline (a writer killed mid-write, never acknowledged) is cut first,
+    so it cannot glue onto this record.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        size = os.fstat(fd).st_size
+        if size:
+            _cut_unfinished_tail(fd, size)
+        start = os.fstat(fd).st_size
+        written = os.write(fd, data)
+        if written != len(data):  # a full disk: leave no half record behind
+            os.ftruncate(fd, start)
+            raise OSError(28, "No space left on device", str(path))
+        os.fsync(fd)
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def _cut_unfinished_tail(fd: int, size: int) -> None:
+    tail = os.pread(fd, min(size, 64 * 1024), max(0, size - 64 * 1024))
+    if tail.endswith(b"\n"):
+        return
+    cut = tail.rfind(b"\n")
+    os.ftruncate(fd, max(0, size - len(tail)) + cut + 1 if cut >= 0 else 0)
+
+
+def read_log_bytes(path: Path, start: int = 0) -> tuple[bytes, int]:
+    """The complete lines of an append-only log from byte ``start`` on, and the offset after the
+    last one (read under a shared lock, so no record is seen half-written). Nothing when there is
+    no log."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return b"", start
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        size = os.fstat(fd).st_size
+        data = os.pread(fd, max(0, size - start), start) if size > start else b""
+    finally:
+        os.close(fd)
+    end = data.rfind(b"\n") + 1
+    return data[:end], start + end
+
+
+def append_json_line(path: Path, record: dict) -> None:
+    """Append one JSON record to an append-only log (ASCII: any name, even one that is not valid
+    UTF-8, is kept exactly through ``\\udcXX`` escapes)."""
+    append_synced(path, (json.dumps(record, ensure_ascii=True, sort_keys=True) + "\n").encode())
+
+
+def json_lines(path: Path) -> list[dict]:
+    """Every complete record of a JSON-lines log (a line that is not JSON, from a damaged disk,
+    is skipped: the log only ever grows, the records around it are intact)."""
+    data, _ = read_log_bytes(path)
+    records = []
+    for line in data.decode("ascii", errors="replace").splitlines():
+        with contextlib.suppress(ValueError):
+            record = json.loads(line)
+            if isinstance(record, dict):
+                records.append(record)
+    return records
