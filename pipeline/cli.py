@@ -173,12 +173,15 @@ def cmd_ingest(args, settings: Settings) -> int:
 
 
 def cmd_pain(args, settings: Settings) -> int:
-    from pipeline import painlog
-    from pipeline.store import Store
+    from pipeline.paths import Store
 
     store = Store(settings.data_dir, args.athlete)
     if args.pain_command == "add":
-        result = painlog.add_entry(
+        # plain Python only (no pandas): the entry is appended to the raw log and folded into
+        # pain_log.parquet by the next command that reads the pain log
+        from pipeline.painlog.add import record_entry, recorded_summary, recorded_text
+
+        entry = record_entry(
             store,
             date=args.date,
             pain=args.pain,
@@ -189,9 +192,11 @@ def cmd_pain(args, settings: Settings) -> int:
             compression=args.compression,
             note=args.note,
         )
-    else:
-        result = painlog.import_csv(store, args.file,
-                                    max_bytes=settings.thresholds.max_input_bytes)
+        _print(args, recorded_summary(store, entry), recorded_text(entry))
+        return 0
+    from pipeline.painlog.commands import import_csv
+
+    result = import_csv(store, args.file, max_bytes=settings.thresholds.max_input_bytes)
     _print(args, result.as_dict(), result.text())
     return 0
 
@@ -246,11 +251,15 @@ def cmd_serve(args, settings: Settings) -> int:
 
 
 def cmd_profile(args, settings: Settings) -> int:
+    from pipeline.paths import Store
     from pipeline.profile import update_profile
-    from pipeline.store import Store
 
-    profile = update_profile(Store(settings.data_dir, args.athlete), timezone=args.timezone,
-                             sex=args.sex, hr_rest_bpm=args.hr_rest, hr_max_bpm=args.hr_max)
+    notes: list[str] = []
+    profile = update_profile(Store(settings.data_dir, args.athlete), notes=notes,
+                             timezone=args.timezone, sex=args.sex, hr_rest_bpm=args.hr_rest,
+                             hr_max_bpm=args.hr_max)
+    for note in notes:
+        print(f"runload: {note}", file=sys.stderr)
     _print(args, profile, "\n".join(f"{k}: {v}" for k, v in profile.items()) or "(no settings)")
     return 0
 

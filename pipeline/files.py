@@ -1,7 +1,6 @@
 """The store's plain-Python file operations: atomic writes, fsynced appends to the raw logs, JSON
 read back with a clear error, and the athlete's write lock. No pandas or Arrow: the one-line
-commands (``pain add``, ``profile``) use only this, ``paths`` and ``errors``. The athlete's write lock
-stays in ``store``."""
+commands (``pain add``, ``profile``) use only this, ``paths`` and ``errors``."""
 
 from __future__ import annotations
 
@@ -13,7 +12,7 @@ import shlex
 import tempfile
 from pathlib import Path
 
-from pipeline.errors import DamagedStoreError
+from pipeline.errors import DamagedStoreError, StoreLockedError
 from pipeline.paths import Store
 
 
@@ -134,3 +133,47 @@ def json_lines(path: Path) -> list[dict]:
             if isinstance(record, dict):
                 records.append(record)
     return records
+
+
+# --- the athlete's write lock -----------------------------------------------------------------
+
+
+def remove_stale_temp_files(store: Store) -> int:
+    """Delete the temporary files (``.<name>.<random>.tmp``) a killed writer left; how many.
+
+    Only call with the lock held: then no other writer can have a temporary file in progress.
+    The inbox is left alone (it holds the user's files, whatever their names).
+    """
+    removed = 0
+    for base in (store.processed_dir, store.raw_files_dir, store.raw_pain_dir,
+                 store.quarantine_dir):
+        for dirpath, _dirs, files in os.walk(base):
+            for name in files:
+                if name.startswith(".") and name.endswith(".tmp"):
+                    with contextlib.suppress(OSError):  # left behind, it is only clutter
+                        os.unlink(os.path.join(dirpath, name))
+                        removed += 1
+    return removed
+
+
+@contextlib.contextmanager
+def locked(store: Store):
+    """Hold the athlete's write lock; a second writer gets ``StoreLockedError`` at once.
+
+    Temporary files left by a writer that was killed are removed once the lock is held.
+    """
+    store.processed_dir.mkdir(parents=True, exist_ok=True)
+    path = store.processed_dir / ".lock"
+    with open(path, "a+") as f:
+        try:
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise StoreLockedError(
+                f"another runload process is writing to {store.processed_dir}; "
+                "wait for it to finish and run the command again"
+            ) from None
+        try:
+            remove_stale_temp_files(store)
+            yield
+        finally:
+            fcntl.flock(f.fileno(), fcntl.LOCK_UN)

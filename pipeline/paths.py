@@ -12,7 +12,7 @@ Layout for one athlete::
         log/                             append-only logs: what was imported, in which order,
             activity_imports.jsonl       and what was typed on the command line, so
             pain_imports.jsonl           ``runload rebuild`` can recreate data/processed/
-            pain_added.csv               (``pain add`` entries, the pain-log CSV's columns)
+            pain_added.jsonl             (``pain add`` entries: the pain-log CSV's cells)
             profile.jsonl                (``profile`` changes)
     data/processed/<athlete>/            everything here can be rebuilt from data/raw/
         activities.parquet  sources.parquet  pain_log.parquet  daily.parquet  weekly.parquet
@@ -57,9 +57,9 @@ class Store:
         return self.raw_dir / "log"
 
     def added_log_path(self, log: str) -> Path:
-        """The append-only CSV of the entries of ``log`` (``pain``, ``rehab``) added on the
-        command line, in the columns of that log's CSV."""
-        return self.raw_log_dir / f"{log}_added.csv"
+        """The append-only record (JSON lines) of the entries of ``log`` (``pain``, ``rehab``)
+        added on the command line, each as the cells of that log's CSV columns."""
+        return self.raw_log_dir / f"{log}_added.jsonl"
 
     def imports_log_path(self, log: str) -> Path:
         """The append-only record (JSON lines) of the imports of ``log`` (``activity``,

@@ -5,7 +5,6 @@ processed file that cannot be read back raises ``DamagedStoreError`` naming it a
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import functools
 import itertools
 import os
@@ -17,14 +16,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline import schemas
-from pipeline.errors import RunloadError, StoreLockedError
+from pipeline.errors import RunloadError
 
 # re-exported: callers use st.Store, st.atomic_write_bytes, ...
 from pipeline.files import (  # noqa: F401
     atomic_write_bytes,
     atomic_write_json,
     damaged,
+    locked,
     read_json,
+    remove_stale_temp_files,
 )
 from pipeline.paths import Store, athletes, parse_cache_dir, safe_name  # noqa: F401
 from pipeline.profile import read_profile, write_profile  # noqa: F401
@@ -35,14 +36,20 @@ DATE_COLUMNS = ("local_date", "date", "week_start")
 # --- atomic writes ---------------------------------------------------------------------------
 
 
-def atomic_write_parquet(df: pd.DataFrame, path: Path, *, use_dictionary: bool = True) -> None:
+def atomic_write_parquet(df: pd.DataFrame, path: Path, *, use_dictionary: bool = True,
+                         metadata: dict[str, str] | None = None) -> None:
     """Write ``df`` as Parquet atomically; naive date columns become ``date32``.
 
     ``use_dictionary=False`` for columns of measurements, which rarely repeat: the dictionary is
     then only work (about half of the write time of a samples file, for a 2 % larger file).
+    ``metadata`` is kept in the file's key-value metadata (written in the same rename).
     """
     # one thread: the frames are small and a bulk import already runs one process per core
     table = pa.Table.from_pandas(_dates_to_date32(df), preserve_index=False, nthreads=1)
+    if metadata:
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}),
+                                               **{k.encode(): v.encode()
+                                                  for k, v in metadata.items()}})
     atomic_write_table([table], path, schema=table.schema, use_dictionary=use_dictionary)
 
 
@@ -295,9 +302,28 @@ def read_pain_log(store: Store) -> pd.DataFrame:
     return read_parquet(store.pain_log_path)
 
 
-def write_pain_log(store: Store, pain_log: pd.DataFrame) -> None:
+def write_pain_log(store: Store, pain_log: pd.DataFrame, *,
+                   folded_offset: int | None = None) -> None:
+    """Write the pain log; ``folded_offset``: how far the raw log of entries added on the command
+    line is folded into it (``rawlog``), kept in the same file so both change in one rename."""
     validated = schemas.PainLog.validate(pain_log)
-    atomic_write_parquet(validated.reset_index(drop=True), store.pain_log_path)
+    atomic_write_parquet(validated.reset_index(drop=True), store.pain_log_path,
+                         metadata=None if folded_offset is None
+                         else {FOLDED_OFFSET_KEY: str(folded_offset)})
+
+
+FOLDED_OFFSET_KEY = "runload.folded_offset"
+
+
+def folded_offset(path: Path) -> int | None:
+    """The byte offset of the added-entries log folded into the Parquet file ``path`` (None: the
+    file does not say, e.g. written before the log existed; 0: no file)."""
+    if not path.exists():
+        return 0
+    with reading(path):
+        metadata = pq.read_schema(path).metadata or {}
+    value = metadata.get(FOLDED_OFFSET_KEY.encode())
+    return None if value is None else int(value)
 
 
 def read_daily(store: Store) -> pd.DataFrame:
@@ -322,44 +348,3 @@ def read_recommendation(store: Store) -> dict:
 
 def write_recommendation(store: Store, recommendation: dict) -> None:
     atomic_write_json(recommendation, store.recommendation_path)
-
-
-def remove_stale_temp_files(store: Store) -> int:
-    """Delete the temporary files (``.<name>.<random>.tmp``) a killed writer left; how many.
-
-    Only call with the lock held: then no other writer can have a temporary file in progress.
-    The inbox is left alone (it holds the user's files, whatever their names).
-    """
-    removed = 0
-    for base in (store.processed_dir, store.raw_files_dir, store.raw_pain_dir,
-                 store.quarantine_dir):
-        for dirpath, _dirs, files in os.walk(base):
-            for name in files:
-                if name.startswith(".") and name.endswith(".tmp"):
-                    with contextlib.suppress(OSError):  # left behind, it is only clutter
-                        os.unlink(os.path.join(dirpath, name))
-                        removed += 1
-    return removed
-
-
-@contextlib.contextmanager
-def locked(store: Store):
-    """Hold the athlete's write lock; a second writer gets ``StoreLockedError`` at once.
-
-    Temporary files left by a writer that was killed are removed once the lock is held.
-    """
-    store.processed_dir.mkdir(parents=True, exist_ok=True)
-    path = store.processed_dir / ".lock"
-    with open(path, "a+") as f:
-        try:
-            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise StoreLockedError(
-                f"another runload process is writing to {store.processed_dir}; "
-                "wait for it to finish and run the command again"
-            ) from None
-        try:
-            remove_stale_temp_files(store)
-            yield
-        finally:
-            fcntl.flock(f.fileno(), fcntl.LOCK_UN)

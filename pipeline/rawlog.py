@@ -1,0 +1,80 @@
+"""The append-only logs under ``data/raw/<athlete>/log/``: what the command line added and what
+was imported, in order, so ``data/processed/`` can always be recreated (``pipeline.rebuild``).
+
+Plain Python (no pandas): ``runload pain add`` validates an entry and appends it here, in a few
+milliseconds; the next command that reads the log folds the entries added since into the
+Parquet file (the byte offset folded so far is kept in that file's metadata). Any log (``pain``,
+``rehab``) uses the same calls:
+
+- ``append_added(store, log, cells)`` records one entry, as the cells of that log's CSV columns
+  (text, exactly as a CSV would hold them: the same validation reads both);
+- ``added_since(store, log, offset)`` returns the entries added from byte ``offset`` on and the
+  offset after them (``fold`` them, then store that offset with the folded file);
+- ``record_import(store, log, raw_path, source)`` notes an import of a raw file, with the size
+  of the added log at that moment, so a rebuild replays imports and added entries interleaved,
+  in the order they happened;
+- ``recorded_imports(store, log)`` lists them in that order.
+
+Entries are JSON lines, not CSV: a spreadsheet opening a CSV of notes such as ``=1+1`` would
+evaluate them; JSON keeps every text (even a name that is not UTF-8) exactly.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pipeline.files import append_json_line, json_lines, read_log_bytes
+from pipeline.paths import Store
+
+
+def now_utc() -> str:
+    """The current UTC time as ISO text (seconds), as the logs record it."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def append_added(store: Store, log: str, cells: dict[str, str]) -> None:
+    """Append one entry added on the command line (column -> cell text), fsynced."""
+    append_json_line(store.added_log_path(log), {"at": now_utc(), "cells": cells})
+
+
+def added_since(store: Store, log: str, offset: int = 0) -> tuple[list[dict[str, str]], int]:
+    """The cells of every entry added from byte ``offset`` on, in order, and the offset after the
+    last complete one. A line a damaged disk garbled is skipped (the others are intact)."""
+    data, end = read_log_bytes(store.added_log_path(log), offset)
+    entries = []
+    for line in data.decode("ascii", errors="replace").splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        cells = record.get("cells") if isinstance(record, dict) else None
+        if isinstance(cells, dict):
+            entries.append({str(k): "" if v is None else str(v) for k, v in cells.items()})
+    return entries, end
+
+
+def added_size(store: Store, log: str) -> int:
+    """The byte size of the added log (0 without one): an entry past a stored offset is new."""
+    try:
+        return store.added_log_path(log).stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
+def record_import(store: Store, log: str, raw_path: Path, source: str, **extra) -> None:
+    """Note that ``raw_path`` (a file under ``data/raw/<athlete>/``) was imported into ``log``
+    under the name ``source``; ``extra`` keys are kept with it."""
+    relative = Path(raw_path).resolve().relative_to(store.raw_dir.resolve())
+    append_json_line(store.imports_log_path(log), {
+        "at": now_utc(), "raw": relative.as_posix(), "source": source,
+        "added_offset": added_size(store, log), **extra,
+    })
+
+
+def recorded_imports(store: Store, log: str) -> list[dict]:
+    """Every import noted by ``record_import``, in the order made (``raw`` is relative to
+    ``data/raw/<athlete>/``)."""
+    return [r for r in json_lines(store.imports_log_path(log))
+            if isinstance(r.get("raw"), str) and isinstance(r.get("source"), str)]
