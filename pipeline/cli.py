@@ -30,6 +30,7 @@ EXAMPLES = {
     "demo": "runload demo --dir demo",
     "serve": "runload serve --interval-minutes 60",
     "profile": "runload profile --timezone America/Denver --sex female --hr-rest 52 --hr-max 188",
+    "rebuild": "runload rebuild --athlete me",
 }
 
 
@@ -110,6 +111,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sex", choices=["female", "male"], help="for Banister TRIMP")
     p.add_argument("--hr-rest", type=float, help="resting heart rate, bpm")
     p.add_argument("--hr-max", type=float, help="maximum heart rate, bpm")
+
+    p = _sub(commands, "rebuild", "Recreate data/processed/ from data/raw/ (after a damaged or "
+             "deleted file).")
+    p.add_argument("--as-of", type=_iso_date, help="for the analysis; default: the last one's")
     return parser
 
 
@@ -264,6 +269,16 @@ def cmd_profile(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_rebuild(args, settings: Settings) -> int:
+    from pipeline.rebuild import rebuild
+    from pipeline.store import Store
+
+    summary = rebuild(Store(settings.data_dir, args.athlete), thresholds=settings.thresholds,
+                      as_of=args.as_of)
+    _print(args, summary.as_dict(), summary.text())
+    return 1 if summary.left_out else 0
+
+
 COMMANDS = {
     "ingest": cmd_ingest,
     "pain": cmd_pain,
@@ -273,6 +288,7 @@ COMMANDS = {
     "demo": cmd_demo,
     "serve": cmd_serve,
     "profile": cmd_profile,
+    "rebuild": cmd_rebuild,
 }
 
 

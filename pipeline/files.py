@@ -122,10 +122,13 @@ def append_json_line(path: Path, record: dict) -> None:
     append_synced(path, (json.dumps(record, ensure_ascii=True, sort_keys=True) + "\n").encode())
 
 
-def json_lines(path: Path) -> list[dict]:
-    """Every complete record of a JSON-lines log (a line that is not JSON, from a damaged disk,
-    is skipped: the log only ever grows, the records around it are intact)."""
+def json_lines(path: Path, until: int | None = None) -> list[dict]:
+    """Every complete record of a JSON-lines log, or of its first ``until`` bytes (a line that
+    is not JSON, from a damaged disk, is skipped: the log only ever grows, the records around it
+    are intact)."""
     data, _ = read_log_bytes(path)
+    if until is not None:
+        data = data[:until]
     records = []
     for line in data.decode("ascii", errors="replace").splitlines():
         with contextlib.suppress(ValueError):

@@ -32,10 +32,11 @@ def write_profile(store: Store, profile: dict) -> None:
     atomic_write_json(profile, store.profile_path)
 
 
-def profile_from_log(store: Store) -> dict:
-    """The settings the raw profile log adds up to (later changes win); ``{}`` without a log."""
+def profile_from_log(store: Store, until: int | None = None) -> dict:
+    """The settings the raw profile log adds up to (later changes win), or only its first
+    ``until`` bytes (the profile an import saw); ``{}`` without a log."""
     profile: dict = {}
-    for record in json_lines(store.profile_log_path):
+    for record in json_lines(store.profile_log_path, until=until):
         if isinstance(record.get("set"), dict):
             profile.update(record["set"])
     return profile

@@ -25,7 +25,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipeline.files import append_json_line, json_lines, read_log_bytes
+from pipeline.files import append_json_line, append_synced, json_lines, read_log_bytes
 from pipeline.paths import Store
 
 
@@ -39,10 +39,16 @@ def append_added(store: Store, log: str, cells: dict[str, str]) -> None:
     append_json_line(store.added_log_path(log), {"at": now_utc(), "cells": cells})
 
 
-def added_since(store: Store, log: str, offset: int = 0) -> tuple[list[dict[str, str]], int]:
-    """The cells of every entry added from byte ``offset`` on, in order, and the offset after the
-    last complete one. A line a damaged disk garbled is skipped (the others are intact)."""
+def added_since(store: Store, log: str, offset: int = 0,
+                until: int | None = None) -> tuple[list[dict[str, str]], int]:
+    """The cells of every entry added from byte ``offset`` on (up to byte ``until``), in order,
+    and the offset after the last complete one. A line a damaged disk garbled is skipped (the
+    others are intact)."""
     data, end = read_log_bytes(store.added_log_path(log), offset)
+    if until is not None and end > until:
+        data = data[:max(0, until - offset)]
+        data = data[:data.rfind(b"\n") + 1]
+        end = offset + len(data)
     entries = []
     for line in data.decode("ascii", errors="replace").splitlines():
         try:
@@ -66,11 +72,21 @@ def added_size(store: Store, log: str) -> int:
 def record_import(store: Store, log: str, raw_path: Path, source: str, **extra) -> None:
     """Note that ``raw_path`` (a file under ``data/raw/<athlete>/``) was imported into ``log``
     under the name ``source``; ``extra`` keys are kept with it."""
-    relative = Path(raw_path).resolve().relative_to(store.raw_dir.resolve())
-    append_json_line(store.imports_log_path(log), {
-        "at": now_utc(), "raw": relative.as_posix(), "source": source,
-        "added_offset": added_size(store, log), **extra,
-    })
+    record_imports(store, log, [import_record(store, log, raw_path, source, **extra)])
+
+
+def import_record(store: Store, log: str, raw_path: Path, source: str, **extra) -> dict:
+    """The record ``record_import`` appends (build many, then append them at once)."""
+    relative = Path(raw_path).absolute().relative_to(Path(store.raw_dir).absolute())
+    return {"at": now_utc(), "raw": relative.as_posix(), "source": source,
+            "added_offset": added_size(store, log), **extra}
+
+
+def record_imports(store: Store, log: str, records: list[dict]) -> None:
+    """Append import records in one fsynced write (a bulk import notes thousands of inputs)."""
+    if records:
+        append_synced(store.imports_log_path(log), b"".join(
+            (json.dumps(r, ensure_ascii=True, sort_keys=True) + "\n").encode() for r in records))
 
 
 def recorded_imports(store: Store, log: str) -> list[dict]:

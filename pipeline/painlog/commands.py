@@ -14,7 +14,7 @@ import pandas as pd
 from pipeline import rawlog
 from pipeline import store as st
 from pipeline.config import Thresholds
-from pipeline.errors import InputError, StoreLockedError
+from pipeline.errors import InputError, PainLogError, StoreLockedError
 from pipeline.painlog.add import LOG, added_entry, entry_cells, local_today, record_entry
 from pipeline.painlog.merge import MergeResult, entries_from_frame, merged_entries, pain_log_frame
 from pipeline.painlog.parse import CLI_SOURCE, Entry, csv_text, entries_from_csv
@@ -142,3 +142,53 @@ def add_entry(store: st.Store, **values) -> MergeResult:
         result = MergeResult(source=CLI_SOURCE, rows=1, new=[], replaced=[], unchanged=1,
                              superseded=[], total=len(st.read_pain_log(store)))
     return result
+
+
+# --- rebuilding pain_log.parquet from data/raw/ -----------------------------------------------
+
+
+def rebuild_pain_log(store: st.Store) -> tuple[int, list[str]]:
+    """Recreate ``pain_log.parquet`` from the raw logs: the imported CSVs and the entries added on
+    the command line, merged in the order they were made (imports from before the import log
+    existed first, oldest first). The number of entries, and a line per raw file left out.
+
+    The caller holds ``st.locked(store)``; nothing is written when the raw side holds no pain log.
+    """
+    imports = rawlog.recorded_imports(store, LOG)
+    recorded = {r["raw"] for r in imports}
+    older = [p for p in _raw_pain_files(store)
+             if p.relative_to(store.raw_dir).as_posix() not in recorded]
+    log: list[Entry] = []
+    problems: list[str] = []
+    folded = 0
+
+    def fold_until(until: int | None) -> None:
+        nonlocal log, folded
+        cells, folded = rawlog.added_since(store, LOG, folded, until)
+        log, _ = merged_entries(log, [e for e in map(added_entry, cells) if e is not None],
+                                source=CLI_SOURCE)
+
+    steps = [(p, p.name.split("-", 1)[-1], 0) for p in older]
+    steps += [(store.raw_dir / r["raw"], r["source"], r.get("added_offset")) for r in imports]
+    for path, source, added_offset in steps:
+        fold_until(added_offset if isinstance(added_offset, int) else None)
+        try:
+            data = path.read_bytes()
+            entries = entries_from_csv(csv_text(data, source=source), source=source,
+                                       today=date.max)
+        except (OSError, InputError, PainLogError) as e:
+            problems.append(f"{path}: left out ({getattr(e, 'strerror', None) or e})")
+            continue
+        log, _ = merged_entries(log, entries, source=source)
+    fold_until(None)
+    if log or folded:
+        st.write_pain_log(store, pain_log_frame(log), folded_offset=folded)
+    return len(log), problems
+
+
+def _raw_pain_files(store: st.Store) -> list[Path]:
+    """The imported pain-log CSVs kept under ``raw/<athlete>/pain/``, oldest first."""
+    if not store.raw_pain_dir.is_dir():
+        return []
+    files = [p for p in store.raw_pain_dir.iterdir() if p.is_file() and not p.name.startswith(".")]
+    return sorted(files, key=lambda p: (p.stat().st_mtime_ns, p.name))
