@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import shlex
@@ -31,6 +32,93 @@ def damaged(store: Store, path: Path, detail: str) -> DamagedStoreError:
     return DamagedStoreError(path, detail, rebuild=rebuild_command(store))
 
 
+# --- checksums of the processed files ----------------------------------------------------------
+#
+# A flipped bit inside a Parquet page fails the page's CRC, but most of a small file is its footer
+# (schema, pandas metadata), which no CRC covers. So every file written directly in
+# data/processed/<athlete>/ gets a SHA-256 beside it (.<name>.sha256), checked before the file is
+# read. The new digest is written (beside the previous one) before the file is renamed into
+# place: a process killed between the two leaves a file that matches one of them. Samples are
+# left to their page CRCs (thousands of files, restored by a rebuild).
+
+# (path, inode, size, mtime) -> digest of the files this process wrote itself: an import reads
+# back the activities it has just written without hashing them again
+_VERIFIED: dict[tuple, str] = {}
+
+
+def checksummed(path: Path) -> bool:
+    """True for the files kept directly in an athlete's processed folder."""
+    path = Path(path)
+    return path.parent.parent.name == "processed" and not path.parent.name.startswith(".")
+
+
+def checksum_path(path: Path) -> Path:
+    return path.with_name(f".{path.name}.sha256")
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def record_checksum(path: Path, digest: str) -> None:
+    """Note ``digest`` as the content ``path`` is about to have (call before the rename)."""
+    side = checksum_path(path)
+    previous = _accepted(side)[:1]
+    data = "\n".join([digest, *[d for d in previous if d != digest]]) + "\n"
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f"{side.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, side)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def remember_verified(path: Path, digest: str) -> None:
+    """After this process wrote ``path`` with ``digest``, reading it back needs no new hash."""
+    with contextlib.suppress(OSError):
+        _VERIFIED[_identity(path)] = digest
+
+
+def verify_checksum(store: Store, path: Path) -> None:
+    """Raise ``DamagedStoreError`` when ``path`` no longer has the content last written (a file
+    without a recorded checksum, from an older version, is taken as it is)."""
+    if not checksummed(path):
+        return
+    accepted = _accepted(checksum_path(path))
+    if not accepted:
+        return
+    for _ in range(3):  # a writer may replace the file between reading the two: look again
+        key = _identity(path)
+        if _VERIFIED.get(key) in accepted:
+            return
+        if file_sha256(path) in accepted:
+            return
+        accepted = _accepted(checksum_path(path))
+    raise damaged(store, path, "its content changed since it was written: the SHA-256 in "
+                               f"{checksum_path(path).name} does not match")
+
+
+def _accepted(side: Path) -> list[str]:
+    try:
+        return side.read_text(errors="replace").split()
+    except FileNotFoundError:
+        return []
+
+
+def _identity(path: Path) -> tuple:
+    info = os.stat(path)
+    return (str(path), info.st_ino, info.st_size, info.st_mtime_ns)
+
+
 # --- atomic writes ---------------------------------------------------------------------------
 
 
@@ -43,7 +131,12 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        digest = hashlib.sha256(data).hexdigest() if checksummed(path) else None
+        if digest:
+            record_checksum(path, digest)
         os.replace(tmp, path)
+        if digest:
+            remember_verified(path, digest)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
@@ -56,6 +149,7 @@ def atomic_write_json(obj, path: Path) -> None:
 
 def read_json(store: Store, path: Path):
     """The JSON value stored at ``path``; ``DamagedStoreError`` naming it when it is not JSON."""
+    verify_checksum(store, path)
     data = path.read_bytes()
     try:
         return json.loads(data.decode("utf-8"))

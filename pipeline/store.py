@@ -16,16 +16,21 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline import schemas
-from pipeline.errors import RunloadError
+from pipeline.errors import DamagedStoreError, RunloadError
 
 # re-exported: callers use st.Store, st.atomic_write_bytes, ...
 from pipeline.files import (  # noqa: F401
     atomic_write_bytes,
     atomic_write_json,
+    checksummed,
     damaged,
+    file_sha256,
     locked,
     read_json,
+    record_checksum,
+    remember_verified,
     remove_stale_temp_files,
+    verify_checksum,
 )
 from pipeline.paths import Store, athletes, parse_cache_dir, safe_name  # noqa: F401
 from pipeline.profile import read_profile, write_profile  # noqa: F401
@@ -67,7 +72,12 @@ def atomic_write_table(parts, path: Path, *, schema: pa.Schema,
                 writer.write_table(part)
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
+        digest = file_sha256(tmp) if checksummed(path) else None
+        if digest:
+            record_checksum(path, digest)
         os.replace(tmp, path)
+        if digest:
+            remember_verified(path, digest)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
@@ -88,7 +98,11 @@ def reading(path: Path):
     """Turn a failure to read the stored file ``path`` (truncated, garbled, a page's checksum
     wrong) into ``DamagedStoreError`` naming it; a missing file or a permission stays as it is."""
     try:
+        if path.exists():
+            verify_checksum(_store_of(path), path)
         yield
+    except DamagedStoreError:
+        raise
     except (FileNotFoundError, PermissionError, MemoryError, KeyboardInterrupt):
         raise
     except (pa.ArrowException, OSError, ValueError, TypeError, KeyError, IndexError) as e:
