@@ -29,7 +29,7 @@ from pipeline.config import Thresholds
 from pipeline.errors import DamagedStoreError, RunloadError
 from pipeline.ingest.run import ACTIVITY_LOG, ingest_paths
 from pipeline.ingest.sources import TopInput
-from pipeline.painlog.commands import fold_added_entries, rebuild_pain_log
+from pipeline.painlog.commands import fold_added_entries, import_names, rebuild_pain_log
 from pipeline.profile import profile_from_log, seed_profile_log, write_profile
 
 ASIDE = ".before-rebuild"
@@ -71,6 +71,7 @@ def rebuild(store: st.Store, *, thresholds: Thresholds | None = None,
     summary = RebuildSummary(store.athlete)
     with st.locked(store):
         old_names = _seed_logs(store)
+        pain_names = _pain_import_names(store)
         as_of = as_of or _previous_as_of(store)
         aside = _move_aside(store)
     summary.inputs = _replay_activities(store, thresholds, old_names, summary.left_out)
@@ -78,7 +79,7 @@ def rebuild(store: st.Store, *, thresholds: Thresholds | None = None,
     if summary.profile:
         write_profile(store, summary.profile)
     with st.locked(store):
-        summary.pain_entries, problems = rebuild_pain_log(store)
+        summary.pain_entries, problems = rebuild_pain_log(store, older_names=pain_names)
     summary.left_out += problems
     summary.activities = len(st.read_activities(store, columns=["activity_id"]))
     summary.analysed_as_of = _analysed(store, thresholds, as_of)
@@ -103,6 +104,12 @@ def _seed_logs(store: st.Store) -> dict[str, str]:
             if isinstance(raw_path, str) and raw_path:
                 names.setdefault(str(Path(raw_path).absolute()), source)
     return names
+
+
+def _pain_import_names(store: st.Store) -> dict[str, str]:
+    with contextlib.suppress(DamagedStoreError, OSError, ValueError):
+        return import_names(st.read_pain_log(store))
+    return {}
 
 
 def _previous_as_of(store: st.Store) -> date | None:
@@ -130,17 +137,21 @@ def _replay_activities(store: st.Store, thresholds: Thresholds, old_names: dict[
                        left_out: list[str]) -> int:
     """Import every raw input again, in the order first imported, each batch with the profile
     that import saw; how many inputs were replayed."""
-    steps = _older_inputs(store, old_names) + _recorded_inputs(store, left_out)
+    older = _older_inputs(store, old_names)
+    recorded = _recorded_inputs(store, left_out)
+    # the older inputs are noted in the log as they are replayed: the next rebuild has them
+    steps = [(offset, top, True) for offset, top in older]
+    steps += [(offset, top, False) for offset, top in recorded]
     batch: list[TopInput] = []
-    batch_offset = None
-    for offset, top in steps + [(None, None)]:
-        if batch and (top is None or offset != batch_offset):
-            write_profile(store, profile_from_log(store, until=batch_offset))
-            ingest_paths([], store, thresholds=thresholds, inputs=batch, note_inputs=False)
+    batch_key = None
+    for offset, top, note in steps + [(None, None, None)]:
+        if batch and (top is None or (offset, note) != batch_key):
+            write_profile(store, profile_from_log(store, until=batch_key[0]))
+            ingest_paths([], store, thresholds=thresholds, inputs=batch, note_inputs=batch_key[1])
             batch = []
         if top is not None:
             batch.append(top)
-            batch_offset = offset
+            batch_key = (offset, note)
     store.profile_path.unlink(missing_ok=True)  # rewritten from the whole log by the caller
     return len(steps)
 

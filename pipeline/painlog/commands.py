@@ -56,15 +56,16 @@ def fold_added_entries(store: st.Store) -> tuple[int, MergeResult | None]:
 def _pending_entries(store: st.Store, stored: list[Entry]) -> tuple[list[Entry], int, int]:
     """The added entries not folded yet, the offset they start at and the one after them."""
     offset = st.folded_offset(store.pain_log_path)
-    if offset is None:
+    if offset is None or offset > rawlog.added_size(store, LOG):  # older, or its log lost
         offset = _seeded_added_log(store, stored)
     cells, end = rawlog.added_since(store, LOG, offset)
     return [e for e in map(added_entry, cells) if e is not None], offset, end
 
 
 def _seeded_added_log(store: st.Store, stored: list[Entry]) -> int:
-    """The offset to fold from for a pain log written before the added log existed: its
-    command-line entries are copied to the log first (else a rebuild would lose them)."""
+    """The offset to fold from for a pain log written before the added log existed (or whose log
+    was lost): its command-line entries are copied to the log first (else a rebuild would lose
+    them)."""
     if rawlog.added_size(store, LOG):
         return 0  # the log exists: fold all of it again (merging an entry twice changes nothing)
     for entry in stored:
@@ -147,10 +148,12 @@ def add_entry(store: st.Store, **values) -> MergeResult:
 # --- rebuilding pain_log.parquet from data/raw/ -----------------------------------------------
 
 
-def rebuild_pain_log(store: st.Store) -> tuple[int, list[str]]:
+def rebuild_pain_log(store: st.Store, *, older_names: dict[str, str] | None = None
+                     ) -> tuple[int, list[str]]:
     """Recreate ``pain_log.parquet`` from the raw logs: the imported CSVs and the entries added on
     the command line, merged in the order they were made (imports from before the import log
-    existed first, oldest first). The number of entries, and a line per raw file left out.
+    existed first, oldest first, under the name ``older_names`` gives their kept file name, else
+    that file name). The number of entries, and a line per raw file left out.
 
     The caller holds ``st.locked(store)``; nothing is written when the raw side holds no pain log.
     """
@@ -168,7 +171,11 @@ def rebuild_pain_log(store: st.Store) -> tuple[int, list[str]]:
         log, _ = merged_entries(log, [e for e in map(added_entry, cells) if e is not None],
                                 source=CLI_SOURCE)
 
-    steps = [(p, p.name.split("-", 1)[-1], 0) for p in older]
+    names = older_names or {}
+    steps = [(p, names.get(p.name.split("-", 1)[-1], p.name.split("-", 1)[-1]), 0)
+             for p in older]
+    for path, source, _ in steps:  # noted now, so the next rebuild has their names and order
+        rawlog.record_import(store, LOG, path, source, added_offset=0)
     steps += [(store.raw_dir / r["raw"], r["source"], r.get("added_offset")) for r in imports]
     for path, source, added_offset in steps:
         fold_until(added_offset if isinstance(added_offset, int) else None)
@@ -184,6 +191,13 @@ def rebuild_pain_log(store: st.Store) -> tuple[int, list[str]]:
     if log or folded:
         st.write_pain_log(store, pain_log_frame(log), folded_offset=folded)
     return len(log), problems
+
+
+def import_names(pain_log: pd.DataFrame) -> dict[str, str]:
+    """The name each imported CSV was given (by the name its raw copy is kept under), from a pain
+    log's ``source`` column."""
+    sources = pain_log["source"].dropna().unique() if "source" in pain_log else []
+    return {st.safe_name(s): s for s in sources if s != CLI_SOURCE}
 
 
 def _raw_pain_files(store: st.Store) -> list[Path]:
