@@ -121,7 +121,7 @@ def test_a_flipped_pain_0_is_refused_by_a_new_process(filled):
     damage(path, "flipped")
     proc = subprocess.run([sys.executable, "-m", "pipeline.cli", "analyze", "--as-of", AS_OF,
                            "--data-dir", str(filled.data)], capture_output=True, text=True,
-                          timeout=120)
+                          timeout=120, check=False)
     assert proc.returncode == 1
     assert f"{path} is damaged" in proc.stderr and "runload rebuild" in proc.stderr
 
