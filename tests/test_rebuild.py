@@ -167,3 +167,11 @@ def test_import_and_profile_logs_are_json_lines_in_order(history):
     lines = history.store.profile_log_path.read_text().splitlines()
     assert [json.loads(line)["set"] for line in lines] == [{"timezone": "Europe/Berlin"},
                                                           {"hr_max_bpm": 190.0}]
+
+
+def test_an_import_that_changes_nothing_is_not_noted_again(history):
+    """`runload run` imports the inbox's CSVs on every run: the log grows only with changes."""
+    before = rawlog.recorded_imports(history.store, "pain")
+    assert len(before) == 2
+    assert history.run("pain", "import", str(history.inputs / "p2.csv"))[0] == 0
+    assert rawlog.recorded_imports(history.store, "pain") == before

@@ -128,8 +128,11 @@ def import_csv(
         if not raw.exists():  # raw inputs are never overwritten
             st.atomic_write_bytes(raw, data)
         result = _merge_into_store(store, entries, source=source)
-        # noted after the merge: a rebuild replays only imports that were made
-        rawlog.record_import(store, LOG, raw, source)
+        # noted after the merge, when it changed the log: a rebuild replays the imports that
+        # made a difference (an import that changed nothing then changes nothing when replayed;
+        # `runload run` imports the inbox's CSVs again on every run)
+        if result.changed:
+            rawlog.record_import(store, LOG, raw, source)
     return replace(result, raw_copy=str(raw))
 
 
