@@ -41,8 +41,9 @@ def damaged(store: Store, path: Path, detail: str) -> DamagedStoreError:
 # place: a process killed between the two leaves a file that matches one of them. Samples are
 # left to their page CRCs (thousands of files, restored by a rebuild).
 
-# (path, inode, size, mtime) -> digest of the files this process wrote itself: an import reads
-# back the activities it has just written without hashing them again
+# (path, inode, size, mtime) -> digest of the files this process wrote or checked: an import
+# reads activities.parquet row group by row group many times, hashed once. Every write renames a
+# new file into place (a new inode), so another writer's file is always checked again.
 _VERIFIED: dict[tuple, str] = {}
 
 
@@ -100,7 +101,9 @@ def verify_checksum(store: Store, path: Path) -> None:
         key = _identity(path)
         if _VERIFIED.get(key) in accepted:
             return
-        if file_sha256(path) in accepted:
+        digest = file_sha256(path)
+        if digest in accepted:
+            _VERIFIED[key] = digest
             return
         accepted = _accepted(checksum_path(path))
     raise damaged(store, path, "its content changed since it was written: the SHA-256 in "
