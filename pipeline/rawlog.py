@@ -13,7 +13,8 @@ Parquet file (the byte offset folded so far is kept in that file's metadata). An
 - ``record_import(store, log, raw_path, source)`` notes an import of a raw file, with the size
   of the added log at that moment, so a rebuild replays imports and added entries interleaved,
   in the order they happened;
-- ``recorded_imports(store, log)`` lists them in that order.
+- ``recorded_imports(store, log)`` lists them in that order;
+- ``replayed_log(store, log, ...)`` rebuilds a log's entries from all of it (``runload rebuild``).
 
 Entries are JSON lines, not CSV: a spreadsheet opening a CSV of notes such as ``=1+1`` would
 evaluate them; JSON keeps every text (even a name that is not UTF-8) exactly.
@@ -94,3 +95,53 @@ def recorded_imports(store: Store, log: str) -> list[dict]:
     ``data/raw/<athlete>/``)."""
     return [r for r in json_lines(store.imports_log_path(log))
             if isinstance(r.get("raw"), str) and isinstance(r.get("source"), str)]
+
+
+def replayed_log(store: Store, log: str, *, raw_dir: Path, file_entries, added_entry, merged,
+                 cli_source: str, errors: tuple = (), older_names: dict[str, str] | None = None
+                 ) -> tuple[list, int, list[str]]:
+    """A log's entries rebuilt from the raw side alone: its imports (``recorded_imports``) and the
+    entries added on the command line (``added_since``), merged in the order they were made.
+
+    ``file_entries(bytes, source) -> entries`` reads an imported file (raising one of ``errors``
+    when it cannot), ``added_entry(cells) -> entry or None`` reads one added entry,
+    ``merged(log, entries, source) -> log`` merges (later wins). Files in ``raw_dir`` that no
+    record covers (imported before the import log existed) come first, oldest first, named as
+    ``older_names`` says by their kept name (``<sha256[:12]>-<name>``) else by that name, and are
+    noted in the import log now so the next rebuild has them. Returns the entries, the added
+    log's offset folded, and a line for each file left out.
+    """
+    imports = recorded_imports(store, log)
+    recorded = {r["raw"] for r in imports}
+    older = [p for p in _kept_files(raw_dir)
+             if p.relative_to(store.raw_dir).as_posix() not in recorded]
+    names = older_names or {}
+    steps = []
+    for path in older:
+        name = path.name.split("-", 1)[-1]
+        steps.append((path, names.get(name, name), 0))
+        record_import(store, log, path, steps[-1][1], added_offset=0)
+    steps += [(store.raw_dir / r["raw"], r["source"], r.get("added_offset")) for r in imports]
+    entries: list = []
+    problems: list[str] = []
+    folded = 0
+    for path, source, added_offset in [*steps, (None, None, None)]:
+        cells, folded = added_since(store, log, folded,
+                                    added_offset if isinstance(added_offset, int) else None)
+        entries = merged(entries, [e for e in map(added_entry, cells) if e is not None],
+                         cli_source)
+        if path is None:
+            break
+        try:
+            entries = merged(entries, file_entries(path.read_bytes(), source), source)
+        except (OSError, *errors) as e:
+            problems.append(f"{path}: left out ({getattr(e, 'strerror', None) or e})")
+    return entries, folded, problems
+
+
+def _kept_files(raw_dir: Path) -> list[Path]:
+    """The files kept in ``raw_dir`` (imported CSVs), oldest first."""
+    if not raw_dir.is_dir():
+        return []
+    files = [p for p in raw_dir.iterdir() if p.is_file() and not p.name.startswith(".")]
+    return sorted(files, key=lambda p: (p.stat().st_mtime_ns, p.name))

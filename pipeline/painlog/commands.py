@@ -153,44 +153,23 @@ def add_entry(store: st.Store, **values) -> MergeResult:
 
 def rebuild_pain_log(store: st.Store, *, older_names: dict[str, str] | None = None
                      ) -> tuple[int, list[str]]:
-    """Recreate ``pain_log.parquet`` from the raw logs: the imported CSVs and the entries added on
-    the command line, merged in the order they were made (imports from before the import log
-    existed first, oldest first, under the name ``older_names`` gives their kept file name, else
-    that file name). The number of entries, and a line per raw file left out.
+    """Recreate ``pain_log.parquet`` from the raw logs (``rawlog.replayed_log``: the imported
+    CSVs and the entries added on the command line, merged in the order they were made). The
+    number of entries, and a line per raw file left out.
 
     The caller holds ``st.locked(store)``; nothing is written when the raw side holds no pain log.
     """
-    imports = rawlog.recorded_imports(store, LOG)
-    recorded = {r["raw"] for r in imports}
-    older = [p for p in _raw_pain_files(store)
-             if p.relative_to(store.raw_dir).as_posix() not in recorded]
-    log: list[Entry] = []
-    problems: list[str] = []
-    folded = 0
 
-    def fold_until(until: int | None) -> None:
-        nonlocal log, folded
-        cells, folded = rawlog.added_since(store, LOG, folded, until)
-        log, _ = merged_entries(log, [e for e in map(added_entry, cells) if e is not None],
-                                source=CLI_SOURCE)
+    def file_entries(data: bytes, source: str) -> list[Entry]:
+        return entries_from_csv(csv_text(data, source=source), source=source, today=date.max)
 
-    names = older_names or {}
-    steps = [(p, names.get(p.name.split("-", 1)[-1], p.name.split("-", 1)[-1]), 0)
-             for p in older]
-    for path, source, _ in steps:  # noted now, so the next rebuild has their names and order
-        rawlog.record_import(store, LOG, path, source, added_offset=0)
-    steps += [(store.raw_dir / r["raw"], r["source"], r.get("added_offset")) for r in imports]
-    for path, source, added_offset in steps:
-        fold_until(added_offset if isinstance(added_offset, int) else None)
-        try:
-            data = path.read_bytes()
-            entries = entries_from_csv(csv_text(data, source=source), source=source,
-                                       today=date.max)
-        except (OSError, InputError, PainLogError) as e:
-            problems.append(f"{path}: left out ({getattr(e, 'strerror', None) or e})")
-            continue
-        log, _ = merged_entries(log, entries, source=source)
-    fold_until(None)
+    def merged(log: list[Entry], entries: list[Entry], source: str) -> list[Entry]:
+        return merged_entries(log, entries, source=source)[0]
+
+    log, folded, problems = rawlog.replayed_log(
+        store, LOG, raw_dir=store.raw_pain_dir, file_entries=file_entries,
+        added_entry=added_entry, merged=merged, cli_source=CLI_SOURCE,
+        errors=(InputError, PainLogError), older_names=older_names)
     if log or folded:
         st.write_pain_log(store, pain_log_frame(log), folded_offset=folded)
     return len(log), problems
@@ -201,11 +180,3 @@ def import_names(pain_log: pd.DataFrame) -> dict[str, str]:
     log's ``source`` column."""
     sources = pain_log["source"].dropna().unique() if "source" in pain_log else []
     return {st.safe_name(s): s for s in sources if s != CLI_SOURCE}
-
-
-def _raw_pain_files(store: st.Store) -> list[Path]:
-    """The imported pain-log CSVs kept under ``raw/<athlete>/pain/``, oldest first."""
-    if not store.raw_pain_dir.is_dir():
-        return []
-    files = [p for p in store.raw_pain_dir.iterdir() if p.is_file() and not p.name.startswith(".")]
-    return sorted(files, key=lambda p: (p.stat().st_mtime_ns, p.name))
