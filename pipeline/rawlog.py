@@ -92,9 +92,28 @@ def record_imports(store: Store, log: str, records: list[dict]) -> None:
 
 def recorded_imports(store: Store, log: str) -> list[dict]:
     """Every import noted by ``record_import``, in the order made (``raw`` is relative to
-    ``data/raw/<athlete>/``)."""
-    return [r for r in json_lines(store.imports_log_path(log))
-            if isinstance(r.get("raw"), str) and isinstance(r.get("source"), str)]
+    ``data/raw/<athlete>/``); those noted as ``older`` (made before the log existed) first."""
+    records = [r for r in json_lines(store.imports_log_path(log))
+               if isinstance(r.get("raw"), str) and isinstance(r.get("source"), str)]
+    return sorted(records, key=lambda r: not r.get("older"))  # stable: each part keeps its order
+
+
+def note_older_imports(store: Store, log: str, *, raw_dir: Path,
+                       older_names: dict[str, str] | None = None) -> None:
+    """Note the files kept in ``raw_dir`` that no record covers (imported before the import log
+    existed), oldest first, as ``older`` imports before any added entry, named as
+    ``older_names`` says by their kept name's ``<name>`` part (``<sha256[:12]>-<name>``), else
+    by that part: from then on a rebuild needs nothing else to name and order them."""
+    recorded = {r["raw"] for r in recorded_imports(store, log)}
+    names = older_names or {}
+    records = []
+    for path in _kept_files(raw_dir):
+        if path.relative_to(store.raw_dir).as_posix() in recorded:
+            continue
+        name = path.name.split("-", 1)[-1]
+        records.append(import_record(store, log, path, names.get(name, name), added_offset=0,
+                                     older=True))
+    record_imports(store, log, records)
 
 
 def replayed_log(store: Store, log: str, *, raw_dir: Path, file_entries, added_entry, merged,
@@ -106,22 +125,12 @@ def replayed_log(store: Store, log: str, *, raw_dir: Path, file_entries, added_e
     ``file_entries(bytes, source) -> entries`` reads an imported file (raising one of ``errors``
     when it cannot), ``added_entry(cells) -> entry or None`` reads one added entry,
     ``merged(log, entries, source) -> log`` merges (later wins). Files in ``raw_dir`` that no
-    record covers (imported before the import log existed) come first, oldest first, named as
-    ``older_names`` says by their kept name (``<sha256[:12]>-<name>``) else by that name, and are
-    noted in the import log now so the next rebuild has them. Returns the entries, the added
-    log's offset folded, and a line for each file left out.
+    record covers come first (``note_older_imports``). Returns the entries, the added log's
+    offset folded, and a line for each file left out.
     """
-    imports = recorded_imports(store, log)
-    recorded = {r["raw"] for r in imports}
-    older = [p for p in _kept_files(raw_dir)
-             if p.relative_to(store.raw_dir).as_posix() not in recorded]
-    names = older_names or {}
-    steps = []
-    for path in older:
-        name = path.name.split("-", 1)[-1]
-        steps.append((path, names.get(name, name), 0))
-        record_import(store, log, path, steps[-1][1], added_offset=0)
-    steps += [(store.raw_dir / r["raw"], r["source"], r.get("added_offset")) for r in imports]
+    note_older_imports(store, log, raw_dir=raw_dir, older_names=older_names)
+    steps = [(store.raw_dir / r["raw"], r["source"], r.get("added_offset"))
+             for r in recorded_imports(store, log)]
     entries: list = []
     problems: list[str] = []
     folded = 0

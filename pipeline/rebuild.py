@@ -29,6 +29,7 @@ from pipeline.config import Thresholds
 from pipeline.errors import DamagedStoreError, RunloadError
 from pipeline.ingest.run import ACTIVITY_LOG, ingest_paths
 from pipeline.ingest.sources import TopInput
+from pipeline.painlog.add import LOG as PAIN_LOG
 from pipeline.painlog.commands import fold_added_entries, import_names, rebuild_pain_log
 from pipeline.profile import profile_from_log, seed_profile_log, write_profile
 
@@ -70,16 +71,15 @@ def rebuild(store: st.Store, *, thresholds: Thresholds | None = None,
     thresholds = thresholds or Thresholds()
     summary = RebuildSummary(store.athlete)
     with st.locked(store):
-        old_names = _seed_logs(store)
-        pain_names = _pain_import_names(store)
+        _seed_logs(store)  # before anything is moved: a rebuild stopped half-way loses nothing
         as_of = as_of or _previous_as_of(store)
         aside = _move_aside(store)
-    summary.inputs = _replay_activities(store, thresholds, old_names, summary.left_out)
+    summary.inputs = _replay_activities(store, thresholds, summary.left_out)
     summary.profile = profile_from_log(store)
     if summary.profile:
         write_profile(store, summary.profile)
     with st.locked(store):
-        summary.pain_entries, problems = rebuild_pain_log(store, older_names=pain_names)
+        summary.pain_entries, problems = rebuild_pain_log(store)
     summary.left_out += problems
     summary.activities = len(st.read_activities(store, columns=["activity_id"]))
     summary.analysed_as_of = _analysed(store, thresholds, as_of)
@@ -90,13 +90,24 @@ def rebuild(store: st.Store, *, thresholds: Thresholds | None = None,
 # --- before: what the processed side alone still knows --------------------------------------
 
 
-def _seed_logs(store: st.Store) -> dict[str, str]:
+def _seed_logs(store: st.Store) -> None:
     """Copy to the raw logs what only the processed files hold (a store from before the logs),
-    when they can be read; the old ledger's names of raw files (raw path -> name given)."""
+    when they can be read: the profile, the command-line pain entries, and the names the old
+    ledger and pain log give the raw copies no import record covers."""
     with contextlib.suppress(DamagedStoreError, OSError):
         seed_profile_log(store, st.read_profile(store))
     with contextlib.suppress(DamagedStoreError, OSError, ValueError):
         fold_added_entries(store)  # seeds the added log from an older pain log's CLI entries
+    rawlog.note_older_imports(store, PAIN_LOG, raw_dir=store.raw_pain_dir,
+                              older_names=_pain_import_names(store))
+    older = _older_inputs(store, _ledger_names(store))
+    rawlog.record_imports(store, ACTIVITY_LOG, [
+        rawlog.import_record(store, ACTIVITY_LOG, top.path, top.source, sha256=top.sha256,
+                             older=True) for top in older])
+
+
+def _ledger_names(store: st.Store) -> dict[str, str]:
+    """The old ledger's name of each raw copy (absolute raw path -> name given)."""
     names: dict[str, str] = {}
     with contextlib.suppress(DamagedStoreError, OSError, ValueError):
         sources = st.read_sources(store)
@@ -133,25 +144,20 @@ def _move_aside(store: st.Store) -> Path:
 # --- activities --------------------------------------------------------------------------------
 
 
-def _replay_activities(store: st.Store, thresholds: Thresholds, old_names: dict[str, str],
-                       left_out: list[str]) -> int:
+def _replay_activities(store: st.Store, thresholds: Thresholds, left_out: list[str]) -> int:
     """Import every raw input again, in the order first imported, each batch with the profile
     that import saw; how many inputs were replayed."""
-    older = _older_inputs(store, old_names)
-    recorded = _recorded_inputs(store, left_out)
-    # the older inputs are noted in the log as they are replayed: the next rebuild has them
-    steps = [(offset, top, True) for offset, top in older]
-    steps += [(offset, top, False) for offset, top in recorded]
+    steps = _recorded_inputs(store, left_out)
     batch: list[TopInput] = []
-    batch_key = None
-    for offset, top, note in steps + [(None, None, None)]:
-        if batch and (top is None or (offset, note) != batch_key):
-            write_profile(store, profile_from_log(store, until=batch_key[0]))
-            ingest_paths([], store, thresholds=thresholds, inputs=batch, note_inputs=batch_key[1])
+    batch_offset = None
+    for offset, top in [*steps, (None, None)]:
+        if batch and (top is None or offset != batch_offset):
+            write_profile(store, profile_from_log(store, until=batch_offset))
+            ingest_paths([], store, thresholds=thresholds, inputs=batch, note_inputs=False)
             batch = []
         if top is not None:
             batch.append(top)
-            batch_key = (offset, note)
+            batch_offset = offset
     store.profile_path.unlink(missing_ok=True)  # rewritten from the whole log by the caller
     return len(steps)
 
@@ -170,8 +176,9 @@ def _recorded_inputs(store: st.Store, left_out: list[str]) -> list[tuple[int | N
     return steps
 
 
-def _older_inputs(store: st.Store, old_names: dict[str, str]) -> list[tuple[None, TopInput]]:
-    """Raw copies no import record covers (imported before the log existed), oldest first."""
+def _older_inputs(store: st.Store, old_names: dict[str, str]) -> list[TopInput]:
+    """Raw copies no import record covers (imported before the log existed), oldest first,
+    named as the old ledger says, else by their file name."""
     recorded = {r.get("sha256") for r in rawlog.recorded_imports(store, ACTIVITY_LOG)}
     found = []
     if store.raw_files_dir.is_dir():
@@ -179,10 +186,9 @@ def _older_inputs(store: st.Store, old_names: dict[str, str]) -> list[tuple[None
             sha = path.parent.name
             if path.is_file() and not path.name.startswith(".") and sha not in recorded:
                 source = old_names.get(str(path.absolute()), path.name)
-                found.append((path.stat().st_mtime_ns, TopInput(path=path, source=source,
-                                                                sha256=sha,
-                                                                size=path.stat().st_size)))
-    return [(None, top) for _, top in sorted(found, key=lambda f: (f[0], f[1].source))]
+                found.append((path.stat().st_mtime_ns, TopInput(
+                    path=path, source=source, sha256=sha, size=path.stat().st_size)))
+    return [top for _, top in sorted(found, key=lambda f: (f[0], f[1].source))]
 
 
 def _existing(*paths: Path) -> Path | None:

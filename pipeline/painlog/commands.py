@@ -151,8 +151,7 @@ def add_entry(store: st.Store, **values) -> MergeResult:
 # --- rebuilding pain_log.parquet from data/raw/ -----------------------------------------------
 
 
-def rebuild_pain_log(store: st.Store, *, older_names: dict[str, str] | None = None
-                     ) -> tuple[int, list[str]]:
+def rebuild_pain_log(store: st.Store) -> tuple[int, list[str]]:
     """Recreate ``pain_log.parquet`` from the raw logs (``rawlog.replayed_log``: the imported
     CSVs and the entries added on the command line, merged in the order they were made). The
     number of entries, and a line per raw file left out.
@@ -169,7 +168,7 @@ def rebuild_pain_log(store: st.Store, *, older_names: dict[str, str] | None = No
     log, folded, problems = rawlog.replayed_log(
         store, LOG, raw_dir=store.raw_pain_dir, file_entries=file_entries,
         added_entry=added_entry, merged=merged, cli_source=CLI_SOURCE,
-        errors=(InputError, PainLogError), older_names=older_names)
+        errors=(InputError, PainLogError))
     if log or folded:
         st.write_pain_log(store, pain_log_frame(log), folded_offset=folded)
     return len(log), problems
