@@ -175,3 +175,24 @@ def test_an_import_that_changes_nothing_is_not_noted_again(history):
     assert len(before) == 2
     assert history.run("pain", "import", str(history.inputs / "p2.csv"))[0] == 0
     assert rawlog.recorded_imports(history.store, "pain") == before
+
+
+def test_a_rebuild_stopped_half_way_is_finished_by_running_it_again(history, monkeypatch):
+    """Even for a store from before the logs: what only the old ledger and pain log knew (the
+    names given) is in the raw logs before anything is moved aside."""
+    from pipeline import rebuild as rebuild_module
+
+    before = history.snapshot()
+    shutil.rmtree(history.store.raw_log_dir)
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(rebuild_module, "ingest_paths", killed)
+    assert history.run("rebuild", "--as-of", AS_OF)[0] == 130
+    assert not history.store.activities_path.exists()  # moved aside, nothing rebuilt yet
+    monkeypatch.undo()
+    shutil.rmtree(history.store.processed_dir / ".before-rebuild")  # even that gone
+    assert history.run("rebuild", "--as-of", AS_OF)[0] == 0
+    for name in ("activities", "pain_log", "profile", "samples"):
+        assert_same({name: before[name]}, history.snapshot())
