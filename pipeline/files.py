@@ -188,11 +188,19 @@ def append_synced(path: Path, data: bytes) -> None:
 
 
 def _cut_unfinished_tail(fd: int, size: int) -> None:
-    tail = os.pread(fd, min(size, 64 * 1024), max(0, size - 64 * 1024))
-    if tail.endswith(b"\n"):
-        return
-    cut = tail.rfind(b"\n")
-    os.ftruncate(fd, max(0, size - len(tail)) + cut + 1 if cut >= 0 else 0)
+    """Truncate the file after its last newline (looking back a chunk at a time)."""
+    end = size
+    while end > 0:
+        start = max(0, end - 64 * 1024)
+        chunk = os.pread(fd, end - start, start)
+        if end == size and chunk.endswith(b"\n"):
+            return
+        cut = chunk.rfind(b"\n")
+        if cut >= 0:
+            os.ftruncate(fd, start + cut + 1)
+            return
+        end = start
+    os.ftruncate(fd, 0)  # not one finished record
 
 
 def read_log_bytes(path: Path, start: int = 0) -> tuple[bytes, int]:

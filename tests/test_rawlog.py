@@ -95,3 +95,14 @@ def test_the_added_log_holds_the_csv_columns_cells(store):
     assert json.loads(line)["cells"] == {
         "date": "2026-03-01", "context": "after_run", "pain": "6.5", "time": "07:05",
         "weakness": "yes", "rehab": "no", "compression": "no", "note": "=1+1"}
+
+
+def test_a_record_longer_than_a_read_chunk_is_kept_when_the_next_tail_is_cut(store):
+    note = "x" * 200_000  # a very long note: its record spans several 64 KiB chunks
+    rawlog.append_added(store, "pain", {"date": "2026-03-01", "pain": "1", "note": note})
+    with open(store.added_log_path("pain"), "ab") as f:
+        f.write(b'{"at": "unfinished' + b"y" * 100_000)
+    rawlog.append_added(store, "pain", {"date": "2026-03-02", "pain": "2"})
+    cells, _ = rawlog.added_since(store, "pain")
+    assert [c["date"] for c in cells] == ["2026-03-01", "2026-03-02"]
+    assert cells[0]["note"] == note
