@@ -115,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = _sub(commands, "rebuild", "Recreate data/processed/ from data/raw/ (after a damaged or "
              "deleted file).")
     p.add_argument("--as-of", type=_iso_date, help="for the analysis; default: the last one's")
+    p.add_argument("--all", action="store_true", help="every athlete")
     return parser
 
 
@@ -271,12 +272,14 @@ def cmd_profile(args, settings: Settings) -> int:
 
 def cmd_rebuild(args, settings: Settings) -> int:
     from pipeline.rebuild import rebuild
-    from pipeline.store import Store
+    from pipeline.store import Store, athletes
 
-    summary = rebuild(Store(settings.data_dir, args.athlete), thresholds=settings.thresholds,
-                      as_of=args.as_of)
-    _print(args, summary.as_dict(), summary.text())
-    return 1 if summary.left_out else 0
+    names = athletes(settings.data_dir) if args.all else [args.athlete]
+    summaries = [rebuild(Store(settings.data_dir, name), thresholds=settings.thresholds,
+                         as_of=args.as_of) for name in names]
+    _print(args, {"athletes": [s.as_dict() for s in summaries]},
+           "\n".join(s.text() for s in summaries) or f"no athlete in {settings.data_dir}")
+    return 1 if any(s.left_out for s in summaries) else 0
 
 
 COMMANDS = {

@@ -17,10 +17,10 @@ from pipeline.paths import Store
 
 def read_profile(store: Store) -> dict:
     """The athlete's settings (``timezone``, ``sex``, ``hr_rest_bpm``, ``hr_max_bpm``, ...); ``{}``
-    when none were set. A ``profile.json`` that is not a JSON object raises
-    ``DamagedStoreError``."""
+    when none were set. Without ``profile.json`` (a processed folder deleted), what the raw log
+    adds up to. A ``profile.json`` that is not a JSON object raises ``DamagedStoreError``."""
     if not store.profile_path.exists():
-        return {}
+        return profile_from_log(store)
     profile = read_json(store, store.profile_path)
     if not isinstance(profile, dict):
         raise damaged(store, store.profile_path, "not a JSON object")
