@@ -164,9 +164,11 @@ def _replay_activities(store: st.Store, thresholds: Thresholds, left_out: list[s
 
 def _recorded_inputs(store: st.Store, left_out: list[str]) -> list[tuple[int | None, TopInput]]:
     steps = []
+    quarantined = _quarantined_by_name(store)
     for record in rawlog.recorded_imports(store, ACTIVITY_LOG):
         sha, source = record.get("sha256") or "", record["source"]
-        path = _existing(store.raw_dir / record["raw"], store.quarantine_path(sha, source))
+        path = _existing(store.raw_dir / record["raw"], store.quarantine_path(sha, source),
+                         quarantined.get(source))
         if path is None:
             left_out.append(f"{source}: left out (its raw copy {record['raw']} is missing)")
             continue
@@ -191,8 +193,20 @@ def _older_inputs(store: st.Store, old_names: dict[str, str]) -> list[TopInput]:
     return [top for _, top in sorted(found, key=lambda f: (f[0], f[1].source))]
 
 
-def _existing(*paths: Path) -> Path | None:
-    return next((p for p in paths if p.is_file()), None)
+def _existing(*paths: Path | None) -> Path | None:
+    return next((p for p in paths if p is not None and p.is_file()), None)
+
+
+def _quarantined_by_name(store: st.Store) -> dict[str, Path]:
+    """Quarantined copies by the name given (the first line of their ``.reason.txt``): a
+    ``.gz`` input is kept under the hash of its decompressed bytes, not the one recorded."""
+    found = {}
+    if store.quarantine_dir.is_dir():
+        for reason in store.quarantine_dir.glob("*.reason.txt"):
+            with contextlib.suppress(OSError, UnicodeDecodeError, IndexError):
+                name = reason.read_text(errors="surrogateescape").splitlines()[0]
+                found.setdefault(name, reason.with_name(reason.name[:-len(".reason.txt")]))
+    return found
 
 
 # --- analysis ------------------------------------------------------------------------------------

@@ -196,3 +196,21 @@ def test_a_rebuild_stopped_half_way_is_finished_by_running_it_again(history, mon
     assert history.run("rebuild", "--as-of", AS_OF)[0] == 0
     for name in ("activities", "pain_log", "profile", "samples"):
         assert_same({name: before[name]}, history.snapshot())
+
+
+def test_quarantined_inputs_come_back_as_quarantined(tmp_path, capsys, monkeypatch):
+    """A plain file and a .gz nothing could read (the .gz kept under its content's hash)."""
+    import gzip
+
+    monkeypatch.chdir(tmp_path)
+    h = History(tmp_path, capsys)
+    good = h.write("good.fit", fit_run("2026-03-02T07:00:00Z"))
+    bad = h.write("bad.fit", b"not a FIT file")
+    bad_gz = h.write("bad.fit.gz", gzip.compress(b"not a FIT file either"))
+    assert h.run("ingest", str(good), str(bad), str(bad_gz))[0] == 1
+    ledger = st.read_sources(h.store).set_index("source_file")["status"].to_dict()
+    shutil.rmtree(h.data / "processed")
+    code, out, _ = h.run("rebuild")
+    assert code == 0, out
+    assert st.read_sources(h.store).set_index("source_file")["status"].to_dict() == ledger
+    assert ledger[str(bad_gz)] == "quarantined" and len(st.read_activities(h.store)) == 1
