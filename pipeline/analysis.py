@@ -9,6 +9,7 @@ import pandas as pd
 from pipeline import store as st
 from pipeline.config import Thresholds
 from pipeline.errors import RunloadError
+from pipeline.painlog.commands import pain_log as painlog_with_added
 from pipeline.features.daily import daily_features
 from pipeline.features.weekly import weekly_features
 from pipeline.plan import needs_older_advice, next_week_plan, plan_caps
@@ -25,7 +26,7 @@ def analyze(store: st.Store, *, as_of: date | None = None,
     recommendation. Raises ``RunloadError`` when there is nothing to analyse."""
     as_of = as_of or date.today()
     activities = st.read_activities(store)
-    pain_log = st.read_pain_log(store)
+    pain_log = painlog_with_added(store)  # entries added on the command line folded in
     if activities.empty and pain_log.empty:
         raise RunloadError(
             f"no activities or pain entries for athlete {store.athlete!r} in {store.data_dir}: "

@@ -26,6 +26,7 @@ import pandas as pd
 from pipeline import store as st
 from pipeline.config import Thresholds
 from pipeline.errors import RunloadError
+from pipeline.painlog.commands import pain_log
 from pipeline.relation.symptoms import (
     calm_baseline_0_10,
     morning_pain_source,
@@ -159,7 +160,7 @@ class Athlete:
     def pain_log(self) -> pd.DataFrame:
         """``schemas.PainLog``: every validated pain entry (empty when none was logged)."""
         self._ingested()
-        return st.read_pain_log(self.store)
+        return pain_log(self.store)  # entries added on the command line included
 
     @cached_property
     def rehab_log(self) -> pd.DataFrame:

@@ -36,6 +36,7 @@ EXAMPLES = {
     "demo": "runload demo --dir demo",
     "serve": "runload serve --interval-minutes 60",
     "profile": "runload profile --timezone America/Denver --sex female --hr-rest 52 --hr-max 188",
+    "rebuild": "runload rebuild --athlete me",
 }
 
 
@@ -168,6 +169,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sex", choices=["female", "male"], help="for Banister TRIMP")
     p.add_argument("--hr-rest", type=float, help="resting heart rate, bpm")
     p.add_argument("--hr-max", type=float, help="maximum heart rate, bpm")
+
+    p = _sub(commands, "rebuild", "Recreate data/processed/ from data/raw/ (after a damaged or "
+             "deleted file).")
+    p.add_argument("--as-of", type=_iso_date, help="for the analysis; default: the last one's")
+    p.add_argument("--all", action="store_true", help="every athlete")
     parser.set_defaults(help_parser=parser)
     return parser
 
@@ -237,14 +243,18 @@ def cmd_ingest(args, settings: Settings) -> int:
 
 
 def cmd_pain(args, settings: Settings) -> int:
-    from pipeline import painlog
-    from pipeline.store import Store
+    from pipeline.paths import Store
 
     store = Store(settings.data_dir, args.athlete)
     if args.pain_command == "add":
-        result = painlog.add_entry(
+        # plain Python only (no pandas): the entry is appended to the raw log and folded into
+        # pain_log.parquet by the next command that reads the pain log
+        from pipeline.painlog.add import (
+            local_today, record_entry, recorded_summary, recorded_text)
+
+        entry = record_entry(
             store,
-            date=args.date or painlog.local_today(store),
+            date=args.date or local_today(store),
             pain=args.pain,
             context=args.context,
             time=args.time,
@@ -254,9 +264,11 @@ def cmd_pain(args, settings: Settings) -> int:
             note=args.note,
             activity=args.activity,
         )
-    else:
-        result = painlog.import_csv(store, args.file,
-                                    max_bytes=settings.thresholds.max_input_bytes)
+        _print(args, recorded_summary(store, entry), recorded_text(entry))
+        return 0
+    from pipeline.painlog.commands import import_csv
+
+    result = import_csv(store, args.file, max_bytes=settings.thresholds.max_input_bytes)
     _print(args, result.as_dict(), result.text())
     return 0
 
@@ -326,13 +338,29 @@ def cmd_serve(args, settings: Settings) -> int:
 
 
 def cmd_profile(args, settings: Settings) -> int:
+    from pipeline.paths import Store
     from pipeline.profile import update_profile
-    from pipeline.store import Store
 
-    profile = update_profile(Store(settings.data_dir, args.athlete), timezone=args.timezone,
-                             sex=args.sex, hr_rest_bpm=args.hr_rest, hr_max_bpm=args.hr_max)
+    notes: list[str] = []
+    profile = update_profile(Store(settings.data_dir, args.athlete), notes=notes,
+                             timezone=args.timezone, sex=args.sex, hr_rest_bpm=args.hr_rest,
+                             hr_max_bpm=args.hr_max)
+    for note in notes:
+        print(f"runload: {note}", file=sys.stderr)
     _print(args, profile, "\n".join(f"{k}: {v}" for k, v in profile.items()) or "(no settings)")
     return 0
+
+
+def cmd_rebuild(args, settings: Settings) -> int:
+    from pipeline.rebuild import rebuild
+    from pipeline.store import Store, athletes
+
+    names = athletes(settings.data_dir) if args.all else [args.athlete]
+    summaries = [rebuild(Store(settings.data_dir, name), thresholds=settings.thresholds,
+                         as_of=args.as_of) for name in names]
+    _print(args, {"athletes": [s.as_dict() for s in summaries]},
+           "\n".join(s.text() for s in summaries) or f"no athlete in {settings.data_dir}")
+    return 1 if any(s.left_out for s in summaries) else 0
 
 
 COMMANDS = {
@@ -345,6 +373,7 @@ COMMANDS = {
     "demo": cmd_demo,
     "serve": cmd_serve,
     "profile": cmd_profile,
+    "rebuild": cmd_rebuild,
 }
 
 

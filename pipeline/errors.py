@@ -52,3 +52,16 @@ class RehabLogError(PainLogError):
 
 class StoreLockedError(RunloadError):
     """Another runload process is writing to the same athlete's store."""
+
+
+class DamagedStoreError(RunloadError):
+    """A processed file cannot be read back (truncated, garbled, a flipped bit): it names the file
+    and the command that recreates ``data/processed/`` from ``data/raw/``."""
+
+    def __init__(self, path, detail: str, *, rebuild: str = "runload rebuild"):
+        self.path = path
+        self.detail = detail
+        super().__init__(
+            f"{path} is damaged ({detail}); everything in data/processed/ can be recreated from "
+            f"data/raw/: run `{rebuild}`"
+        )

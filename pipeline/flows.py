@@ -188,7 +188,7 @@ def analyze_athlete(data_dir: Path, athlete: str, *, as_of: date | None,
                     thresholds: Thresholds) -> dict:
     """The athlete's recommendation (``analyze``), or None when there is nothing to analyse."""
     store = st.Store(Path(data_dir), athlete)
-    if st.read_activities(store).empty and st.read_pain_log(store).empty:
+    if st.read_activities(store).empty and painlog.pain_log(store).empty:
         return None
     return analyze(store, as_of=as_of, thresholds=thresholds)
 

@@ -36,24 +36,16 @@ import pandera.pandas as pa  # noqa: E402 - after the stub above
 from pandera import errors as pa_errors  # noqa: E402
 from pandera.typing import Series  # noqa: E402
 
-SPORTS = (
-    "running",
-    "trail_running",
-    "treadmill_running",
-    "cycling",
-    "swimming",
-    "water_running",
-    "walking",
-    "other",
+# re-exported: the vocabulary lives in a module without pandas (the one-line commands use it)
+from pipeline.vocabulary import (  # noqa: E402, F401
+    FORMATS,
+    LOCAL_DATE_SOURCES,
+    CROSS_CONTEXTS,
+    CROSS_SPORTS,
+    PAIN_CONTEXTS,
+    RUNNING_SPORTS,
+    SPORTS,
 )
-RUNNING_SPORTS = ("running", "trail_running", "treadmill_running")
-FORMATS = ("fit", "gpx", "tcx")
-LOCAL_DATE_SOURCES = ("fit_local_timestamp", "gps_timezone", "profile_timezone")
-PAIN_CONTEXTS = ("during_run", "after_run", "next_morning", "sitting", "daily",
-                 "during_cross_training", "after_cross_training")
-CROSS_CONTEXTS = ("during_cross_training", "after_cross_training")  # these name an ``activity``
-# Cross-training sports a pain entry can name (elliptical has no sport of its own in watch files)
-CROSS_SPORTS = ("cycling", "swimming", "water_running", "elliptical", "walking", "other")
 
 UTC = pd.DatetimeTZDtype(unit="us", tz="UTC")
 

@@ -1,29 +1,14 @@
-"""The only module that knows file names under ``data/``. Every write is atomic.
-
-Layout for one athlete::
-
-    data/raw/<athlete>/                  inputs, stored unchanged (never modified or deleted)
-        inbox/                           files dropped here are picked up by ``runload run``
-        files/<sha256[:2]>/<sha256>/<name>   content-addressed copies of ingested inputs
-        pain/<sha256[:12]>-<name>.csv    imported pain-log CSVs
-        rehab/<sha256[:12]>-<name>.csv   imported rehab-log CSVs
-        quarantine/<sha256[:12]>-<name>  inputs nothing could read, beside <name>.reason.txt
-    data/processed/<athlete>/
-        activities.parquet  sources.parquet  pain_log.parquet  rehab_log.parquet
-        daily.parquet  weekly.parquet
-        samples/<activity_id>.parquet    recommendation.json  profile.json
-"""
+"""The only module that reads and writes the files under ``data/`` (their names are in
+``pipeline.paths``, the plain file operations in ``pipeline.files``). Every write is atomic; a
+processed file that cannot be read back raises ``DamagedStoreError`` naming it and the rebuild."""
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import functools
 import itertools
-import json
 import os
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -31,149 +16,45 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline import schemas
-from pipeline.errors import RunloadError, StoreLockedError
+from pipeline.errors import DamagedStoreError, RunloadError
+
+# re-exported: callers use st.Store, st.atomic_write_bytes, ...
+from pipeline.files import (  # noqa: F401
+    atomic_write_bytes,
+    atomic_write_json,
+    checksummed,
+    damaged,
+    file_sha256,
+    locked,
+    read_json,
+    record_checksum,
+    remember_verified,
+    remove_stale_temp_files,
+    verify_checksum,
+)
+from pipeline.paths import Store, athletes, parse_cache_dir, safe_name  # noqa: F401
+from pipeline.profile import read_profile, write_profile  # noqa: F401
 
 DATE_COLUMNS = ("local_date", "date", "week_start")
-
-
-@dataclass(frozen=True)
-class Store:
-    """Paths of one athlete's data."""
-
-    data_dir: Path
-    athlete: str
-
-    @property
-    def raw_dir(self) -> Path:
-        return Path(self.data_dir) / "raw" / self.athlete
-
-    @property
-    def inbox_dir(self) -> Path:
-        return self.raw_dir / "inbox"
-
-    @property
-    def raw_files_dir(self) -> Path:
-        return self.raw_dir / "files"
-
-    @property
-    def raw_pain_dir(self) -> Path:
-        return self.raw_dir / "pain"
-
-    @property
-    def raw_rehab_dir(self) -> Path:
-        return self.raw_dir / "rehab"
-
-    @property
-    def quarantine_dir(self) -> Path:
-        return self.raw_dir / "quarantine"
-
-    @property
-    def processed_dir(self) -> Path:
-        return Path(self.data_dir) / "processed" / self.athlete
-
-    @property
-    def samples_dir(self) -> Path:
-        return self.processed_dir / "samples"
-
-    @property
-    def activities_path(self) -> Path:
-        return self.processed_dir / "activities.parquet"
-
-    @property
-    def sources_path(self) -> Path:
-        return self.processed_dir / "sources.parquet"
-
-    @property
-    def pain_log_path(self) -> Path:
-        return self.processed_dir / "pain_log.parquet"
-
-    @property
-    def rehab_log_path(self) -> Path:
-        return self.processed_dir / "rehab_log.parquet"
-
-    @property
-    def daily_path(self) -> Path:
-        return self.processed_dir / "daily.parquet"
-
-    @property
-    def weekly_path(self) -> Path:
-        return self.processed_dir / "weekly.parquet"
-
-    @property
-    def recommendation_path(self) -> Path:
-        return self.processed_dir / "recommendation.json"
-
-    @property
-    def profile_path(self) -> Path:
-        return self.processed_dir / "profile.json"
-
-    def samples_path(self, activity_id: str) -> Path:
-        return self.samples_dir / f"{activity_id}.parquet"
-
-    def raw_file_path(self, sha256: str, name: str) -> Path:
-        return self.raw_files_dir / sha256[:2] / sha256 / safe_name(name)
-
-    def raw_pain_path(self, sha256: str, name: str) -> Path:
-        """Where an imported pain-log CSV is kept unchanged (content hash + its own name)."""
-        return self.raw_pain_dir / f"{sha256[:12]}-{safe_name(name)}"
-
-    def raw_rehab_path(self, sha256: str, name: str) -> Path:
-        """Where an imported rehab-log CSV is kept unchanged (content hash + its own name)."""
-        return self.raw_rehab_dir / f"{sha256[:12]}-{safe_name(name)}"
-
-    def quarantine_path(self, sha256: str, name: str) -> Path:
-        return self.quarantine_dir / f"{sha256[:12]}-{safe_name(name)}"
-
-
-def parse_cache_dir(data_dir: Path) -> Path:
-    """Prefect's cache of parsed files, keyed on content (shared by athletes; safe to delete)."""
-    return Path(data_dir) / "processed" / ".cache" / "parse"
-
-
-def athletes(data_dir: Path) -> list[str]:
-    """Every athlete with raw or processed data under ``data_dir``, sorted."""
-    found = set()
-    for part in ("raw", "processed"):
-        base = Path(data_dir) / part
-        if base.is_dir():
-            found.update(p.name for p in base.iterdir() if p.is_dir() and not p.name.startswith("."))
-    return sorted(found)
-
-
-def safe_name(name: str) -> str:
-    """The last path component of ``name`` with anything unusual replaced by '_'."""
-    base = name.replace("\\", "/").rsplit("/", 1)[-1].replace("!", "_") or "input"
-    cleaned = "".join(c if c.isalnum() or c in "._-" else "_" for c in base)
-    return cleaned.lstrip(".")[:120] or "input"
 
 
 # --- atomic writes ---------------------------------------------------------------------------
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
-def atomic_write_parquet(df: pd.DataFrame, path: Path, *, use_dictionary: bool = True) -> None:
+def atomic_write_parquet(df: pd.DataFrame, path: Path, *, use_dictionary: bool = True,
+                         metadata: dict[str, str] | None = None) -> None:
     """Write ``df`` as Parquet atomically; naive date columns become ``date32``.
 
     ``use_dictionary=False`` for columns of measurements, which rarely repeat: the dictionary is
     then only work (about half of the write time of a samples file, for a 2 % larger file).
+    ``metadata`` is kept in the file's key-value metadata (written in the same rename).
     """
     # one thread: the frames are small and a bulk import already runs one process per core
     table = pa.Table.from_pandas(_dates_to_date32(df), preserve_index=False, nthreads=1)
+    if metadata:
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}),
+                                               **{k.encode(): v.encode()
+                                                  for k, v in metadata.items()}})
     atomic_write_table([table], path, schema=table.schema, use_dictionary=use_dictionary)
 
 
@@ -188,64 +69,68 @@ def atomic_write_table(parts, path: Path, *, schema: pa.Schema,
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:
-        with pq.ParquetWriter(tmp, schema, use_dictionary=use_dictionary) as writer:
+        # a CRC per page: a flipped bit in the stored values is found when read, not used
+        with pq.ParquetWriter(tmp, schema, use_dictionary=use_dictionary,
+                              write_page_checksum=True) as writer:
             for part in parts:
                 writer.write_table(part)
-        if durable:
-            with open(tmp, "rb+") as f:
-                os.fsync(f.fileno())
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
+        digest = file_sha256(tmp) if checksummed(path) else None
+        if digest:
+            record_checksum(path, digest)
         os.replace(tmp, path)
+        if digest:
+            remember_verified(path, digest)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
 
 
-def sync_writes(store: Store) -> None:
-    """Make every file written so far under the athlete's store durable (data and renames).
-
-    One ``syncfs`` of the store's file system: an import that writes hundreds of samples files
-    and raw copies calls it once before each write of the activities and the ledger that refer
-    to them, instead of an fsync per file (about 8 ms each, a third of a file's ingest). Where
-    there is no ``syncfs`` (not Linux), ``os.sync``.
-    """
-    folder = next((f for f in (store.processed_dir, store.raw_dir, Path(store.data_dir))
-                   if f.exists()), None)
-    if folder is None:  # nothing written yet
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        if _syncfs(fd) != 0:
-            os.sync()
-    finally:
-        os.close(fd)
-
-
-@functools.cache
-def _libc_syncfs():
-    import ctypes
-
-    return getattr(ctypes.CDLL(None, use_errno=True), "syncfs", None)
-
-
-def _syncfs(fd: int) -> int:
-    """``syncfs(fd)``: 0 when done, -1 when unavailable or failed (the caller falls back)."""
-    try:
-        call = _libc_syncfs()
-    except OSError:
-        return -1
-    return -1 if call is None else call(fd)
-
-
-def atomic_write_json(obj, path: Path) -> None:
-    atomic_write_bytes(path, (json.dumps(obj, indent=2, default=str) + "\n").encode())
-
-
 def read_parquet(path: Path, columns=None) -> pd.DataFrame:
     """Read a Parquet file written by this module (or only ``columns`` of it); ``date32`` columns
-    come back as datetime64."""
-    return _dates_to_datetime(pd.read_parquet(path, columns=None if columns is None
-                                              else list(columns)))
+    come back as datetime64. A file that cannot be read back raises ``DamagedStoreError``."""
+    with reading(path):
+        return _dates_to_datetime(pd.read_parquet(
+            path, columns=None if columns is None else list(columns),
+            page_checksum_verification=True))
+
+
+@contextlib.contextmanager
+def reading(path: Path):
+    """Turn a failure to read the stored file ``path`` (truncated, garbled, a page's checksum
+    wrong) into ``DamagedStoreError`` naming it; a missing file or a permission stays as it is."""
+    try:
+        if path.exists():
+            verify_checksum(_store_of(path), path)
+        yield
+    except DamagedStoreError:
+        raise
+    except (FileNotFoundError, PermissionError, MemoryError, KeyboardInterrupt):
+        raise
+    except (pa.ArrowException, OSError, ValueError, TypeError, KeyError, IndexError) as e:
+        raise damaged(_store_of(path), path, _detail(e)) from None
+
+
+def parquet_file(path: Path) -> pq.ParquetFile:
+    """``path`` opened for reading row groups, checking each page's checksum (use inside
+    ``reading(path)``)."""
+    return pq.ParquetFile(path, page_checksum_verification=True)
+
+
+def _detail(e: Exception) -> str:
+    text = " ".join(str(e).split())
+    return text[:160] or type(e).__name__
+
+
+def _store_of(path: Path) -> Store:
+    """The store a processed file belongs to (``<data>/processed/<athlete>/...``)."""
+    path = Path(path)
+    for parent in path.parents:
+        if parent.parent.name == "processed":
+            return Store(parent.parent.parent, parent.name)
+    return Store(path.parent, "me")
 
 
 def _dates_to_datetime(df: pd.DataFrame) -> pd.DataFrame:
@@ -326,7 +211,7 @@ def activity_row_groups(store: Store, columns: list[str] | None = None):
 def read_activity_row_group(store: Store, index: int) -> pd.DataFrame:
     """Row group ``index`` of ``activities.parquet`` as ``read_parquet`` returns rows, with every
     column of ``activities_schema`` (a file from an older version may lack some)."""
-    with pq.ParquetFile(store.activities_path) as f:
+    with reading(store.activities_path), parquet_file(store.activities_path) as f:
         table = _conformed(f.read_row_group(index), activities_schema())
     return _dates_to_datetime(table.to_pandas())
 
@@ -424,7 +309,7 @@ def _row_groups(path: Path, schema: pa.Schema, columns: list[str] | None = None)
     if not path.exists():
         return
     names = columns or schema.names
-    with pq.ParquetFile(path) as f:
+    with reading(path), parquet_file(path) as f:
         for i in range(f.num_row_groups):
             yield _conformed(f.read_row_group(i, columns=[n for n in names
                                                          if n in f.schema_arrow.names]),
@@ -437,9 +322,28 @@ def read_pain_log(store: Store) -> pd.DataFrame:
     return read_parquet(store.pain_log_path)
 
 
-def write_pain_log(store: Store, pain_log: pd.DataFrame) -> None:
+def write_pain_log(store: Store, pain_log: pd.DataFrame, *,
+                   folded_offset: int | None = None) -> None:
+    """Write the pain log; ``folded_offset``: how far the raw log of entries added on the command
+    line is folded into it (``rawlog``), kept in the same file so both change in one rename."""
     validated = schemas.PainLog.validate(pain_log)
-    atomic_write_parquet(validated.reset_index(drop=True), store.pain_log_path)
+    atomic_write_parquet(validated.reset_index(drop=True), store.pain_log_path,
+                         metadata=None if folded_offset is None
+                         else {FOLDED_OFFSET_KEY: str(folded_offset)})
+
+
+FOLDED_OFFSET_KEY = "runload.folded_offset"
+
+
+def folded_offset(path: Path) -> int | None:
+    """The byte offset of the added-entries log folded into the Parquet file ``path`` (None: the
+    file does not say, e.g. written before the log existed; 0: no file)."""
+    if not path.exists():
+        return 0
+    with reading(path):
+        metadata = pq.read_schema(path).metadata or {}
+    value = metadata.get(FOLDED_OFFSET_KEY.encode())
+    return None if value is None else int(value)
 
 
 def read_rehab_log(store: Store) -> pd.DataFrame:
@@ -470,60 +374,8 @@ def write_weekly(store: Store, weekly: pd.DataFrame) -> None:
 
 
 def read_recommendation(store: Store) -> dict:
-    return json.loads(store.recommendation_path.read_text())
+    return read_json(store, store.recommendation_path)
 
 
 def write_recommendation(store: Store, recommendation: dict) -> None:
     atomic_write_json(recommendation, store.recommendation_path)
-
-
-def read_profile(store: Store) -> dict:
-    """The athlete's settings (``timezone``, ``sex``, ``hr_rest_bpm``, ``hr_max_bpm``, ...)."""
-    if not store.profile_path.exists():
-        return {}
-    return json.loads(store.profile_path.read_text())
-
-
-def write_profile(store: Store, profile: dict) -> None:
-    atomic_write_json(profile, store.profile_path)
-
-
-def remove_stale_temp_files(store: Store) -> int:
-    """Delete the temporary files (``.<name>.<random>.tmp``) a killed writer left; how many.
-
-    Only call with the lock held: then no other writer can have a temporary file in progress.
-    The inbox is left alone (it holds the user's files, whatever their names).
-    """
-    removed = 0
-    for base in (store.processed_dir, store.raw_files_dir, store.raw_pain_dir,
-                 store.raw_rehab_dir, store.quarantine_dir):
-        for dirpath, _dirs, files in os.walk(base):
-            for name in files:
-                if name.startswith(".") and name.endswith(".tmp"):
-                    with contextlib.suppress(OSError):  # left behind, it is only clutter
-                        os.unlink(os.path.join(dirpath, name))
-                        removed += 1
-    return removed
-
-
-@contextlib.contextmanager
-def locked(store: Store):
-    """Hold the athlete's write lock; a second writer gets ``StoreLockedError`` at once.
-
-    Temporary files left by a writer that was killed are removed once the lock is held.
-    """
-    store.processed_dir.mkdir(parents=True, exist_ok=True)
-    path = store.processed_dir / ".lock"
-    with open(path, "a+") as f:
-        try:
-            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise StoreLockedError(
-                f"another runload process is writing to {store.processed_dir}; "
-                "wait for it to finish and run the command again"
-            ) from None
-        try:
-            remove_stale_temp_files(store)
-            yield
-        finally:
-            fcntl.flock(f.fileno(), fcntl.LOCK_UN)

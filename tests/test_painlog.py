@@ -380,9 +380,8 @@ def test_cli_pain_add_and_import(tmp_path, data_dir, capsys):
     base = ["--data-dir", str(data_dir)]
     assert cli.main(["pain", "add", *base, "--date", "2025-03-01", "--pain", "3",
                      "--context", "next_morning", "--rehab", "--note", "=2+2"]) == 0
-    # one entry is answered with the entry itself, not an import's counts
-    assert capsys.readouterr().out.startswith("added 2025-03-01 next morning: pain 3/10 (the"
-                                              " pain log holds 1 entry)")
+    # recorded without pandas; folded into pain_log.parquet by the import below (issue 20)
+    assert "recorded pain 3 for 2025-03-01 next_morning" in capsys.readouterr().out
     path = write(tmp_path, "date;pain;context\n2025-03-01;4;next_morning\n2025-03-02;1;\n")
     assert cli.main(["pain", "import", *base, "--json", str(path)]) == 0
     summary = __import__("json").loads(capsys.readouterr().out)

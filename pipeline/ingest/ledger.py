@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from pipeline import store as st
 from pipeline.ingest.keyindex import KeyIndex, ascii_keys, name_key
@@ -86,12 +85,14 @@ class Ledger:
         """The row group holding written row ``number`` and the row's place in it (the group
         read last is kept: lookups tend to come in ledger order)."""
         if self._ends is None:
-            with pq.ParquetFile(self._store.sources_path) as f:
+            path = self._store.sources_path
+            with st.reading(path), st.parquet_file(path) as f:
                 self._ends = np.cumsum([f.metadata.row_group(i).num_rows
                                         for i in range(f.num_row_groups)])
         index = int(np.searchsorted(self._ends, number, side="right"))
         if self._cached is None or self._cached[0] != index:
-            with pq.ParquetFile(self._store.sources_path) as f:
+            path = self._store.sources_path
+            with st.reading(path), st.parquet_file(path) as f:
                 group = f.read_row_group(index, columns=["source_file", "activity_ids"])
             self._cached = (index, group.to_pandas())
         start = int(self._ends[index - 1]) if index else 0

@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 from pandera.errors import SchemaError
 
+from pipeline import rawlog
 from pipeline import store as st
 from pipeline.config import Thresholds
 from pipeline.errors import InputError, NotAnActivity, UnsafeInput
@@ -41,6 +42,7 @@ BATCH_FILES = 64
 BATCH_BYTES = 64 * 2**20
 FLUSH_SECONDS = 5.0  # at most this much parsed work is redone when a killed import is re-run
 FLUSH_ROWS = 512  # and at most this many activities wait in memory for the next write
+ACTIVITY_LOG = "activity"  # data/raw/<athlete>/log/activity_imports.jsonl
 PARALLEL_MIN_FILES = 16  # below this, worker start-up costs more than it saves
 CRASHED = ("the decoder crashed on this file (its process died); the rest of the import went on. "
            "The file is kept in quarantine; please report it")
@@ -163,6 +165,18 @@ class _Import:
         self.changed = False
         self._raw_dir: Path | None = None  # resolved once (raw_copy runs for every input)
         self._made_dirs: set[Path] = set()
+        # every input taken, noted in data/raw/<athlete>/log/ at each flush so a rebuild can
+        # replay them in order under the names given (with the profile as it was then)
+        self.noted: list[dict] = []
+        self.profile_offset = _size(store.profile_log_path)
+
+    def note_input(self, top: TopInput) -> None:
+        """Record that ``top`` is being imported (written with the next flush)."""
+        within_raw = top.path.absolute().is_relative_to(self.store.raw_dir.absolute())
+        bytes_at = top.path if within_raw else self.store.raw_file_path(top.sha256, top.path.name)
+        self.noted.append(rawlog.import_record(
+            self.store, ACTIVITY_LOG, bytes_at, top.source, sha256=top.sha256,
+            profile_offset=self.profile_offset))
 
     # ledger -------------------------------------------------------------------------------
     def record(self, source: str, sha: str | None, status: str, *, reason=None, top=None,
@@ -286,6 +300,8 @@ class _Import:
 
     def flush(self) -> None:
         """Write activities and the ledger (activities first: a re-run re-parses, never loses)."""
+        rawlog.record_imports(self.store, ACTIVITY_LOG, self.noted)
+        self.noted = []
         if not self.changed:
             return
         # the samples and raw copies they refer to reach the disk first (written without an
@@ -296,6 +312,13 @@ class _Import:
         self.changed = False
 
 
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
 def _sha(data: bytes) -> str:
     from pipeline.ingest.sources import bytes_sha256
 
@@ -304,11 +327,13 @@ def _sha(data: bytes) -> str:
 
 def ingest_paths(paths: list[str], store: st.Store, *, thresholds: Thresholds,
                  progress: bool = False, workers: int | None = None,
-                 parse=None) -> IngestSummary:
+                 parse=None, inputs=None, note_inputs: bool = True) -> IngestSummary:
     """Import files, folders and archives into ``store``; see the module docstring.
 
     ``parse(leaves, *, profile_timezone, thresholds) -> list[ParseOutcome]`` replaces the
     built-in parallel parse (the Prefect flow passes one cached on each file's content hash).
+    ``inputs`` (``TopInput``s) replaces walking ``paths`` (a rebuild replays the raw copies under
+    the names first given); ``note_inputs=False`` leaves the raw import log as it is.
     """
     started = time.perf_counter()
     workers = workers or min(os.cpu_count() or 1, 8)
@@ -359,7 +384,7 @@ def ingest_paths(paths: list[str], store: st.Store, *, thresholds: Thresholds,
                 absorb(*previous)
 
         try:
-            for item in top_inputs(paths):
+            for item in top_inputs(paths) if inputs is None else inputs:
                 if isinstance(item, Refusal):
                     _refusal(job, item)
                     bar.advance(0 if item.skipped else 1)
@@ -369,6 +394,8 @@ def ingest_paths(paths: list[str], store: st.Store, *, thresholds: Thresholds,
                     continue  # this very input was imported before: nothing to do
                 if is_zip_name(item.path.name):
                     bar.reading(item.source)
+                if note_inputs:
+                    job.note_input(item)
                 for leaf in leaves(item, thresholds=thresholds):
                     if isinstance(leaf, Refusal):
                         _refusal(job, leaf, top=item)

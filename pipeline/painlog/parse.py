@@ -16,7 +16,7 @@ from datetime import date
 from functools import partial
 
 from pipeline.errors import InputError, PainLogError
-from pipeline.schemas import CROSS_CONTEXTS, CROSS_SPORTS, PAIN_CONTEXTS
+from pipeline.vocabulary import CROSS_CONTEXTS, CROSS_SPORTS, PAIN_CONTEXTS
 
 COLUMNS = ("date", "context", "pain", "time", "weakness", "rehab", "compression", "note",
            "activity")

@@ -11,6 +11,7 @@ import pandas as pd
 from pipeline import schemas
 from pipeline import store as st
 from pipeline.errors import RunloadError
+from pipeline.painlog.commands import pain_log
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ def read_report_inputs(store: st.Store, *, as_of: date | None = None,
         weekly=_until(weekly, "week_start", cut).sort_values("week_start").reset_index(drop=True),
         activities=activities,
         sources=st.read_sources(store),
-        pain_log=_until(st.read_pain_log(store), "date", cut),
+        pain_log=_until(pain_log(store), "date", cut),
         route=route,
     )
 
