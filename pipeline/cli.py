@@ -18,6 +18,7 @@ from pathlib import Path
 from pipeline.cli_text import recommendation_text, run_text
 from pipeline.config import Settings, Thresholds, valid_athlete_id
 from pipeline.errors import RunloadError, UsageError
+from pipeline.lifeline import sigterm_as_interrupt
 
 EXAMPLES = {
     "ingest": "runload ingest ~/Downloads/export_12345.zip activity.fit runs/",
@@ -275,6 +276,7 @@ def main(argv: list[str] | None = None) -> int:
     # imported, which the commands do later; a value the user set wins.
     os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
     args = build_parser().parse_args(argv)
+    restore_sigterm = sigterm_as_interrupt()  # a service manager's or `timeout`'s SIGTERM: as Ctrl-C
     try:
         settings = settings_from(args)
         return COMMANDS[args.command](args, settings)
@@ -298,6 +300,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"runload: internal error: {type(e).__name__}: {e}\n"
               "  (set RUNLOAD_DEBUG=1 for details and please report it)", file=sys.stderr)
         return 1
+    finally:
+        restore_sigterm()
 
 
 OS_ERROR_HINTS = {

@@ -15,7 +15,6 @@ Layout for one athlete::
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import functools
 import itertools
 import json
@@ -28,7 +27,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline import schemas
+from pipeline import lockfile, schemas
 from pipeline.errors import RunloadError, StoreLockedError
 
 DATE_COLUMNS = ("local_date", "date", "week_start")
@@ -442,20 +441,19 @@ def remove_stale_temp_files(store: Store) -> int:
 def locked(store: Store):
     """Hold the athlete's write lock; a second writer gets ``StoreLockedError`` at once.
 
-    Temporary files left by a writer that was killed are removed once the lock is held.
+    A lock whose holder has died is not held (``lockfile``: not even by the worker processes it
+    left). Temporary files left by a writer that was killed are removed once the lock is held.
     """
     store.processed_dir.mkdir(parents=True, exist_ok=True)
-    path = store.processed_dir / ".lock"
-    with open(path, "a+") as f:
-        try:
-            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise StoreLockedError(
-                f"another runload process is writing to {store.processed_dir}; "
-                "wait for it to finish and run the command again"
-            ) from None
-        try:
-            remove_stale_temp_files(store)
-            yield
-        finally:
-            fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+    try:
+        f = lockfile.acquire(store.processed_dir / ".lock")
+    except lockfile.LockBusy:
+        raise StoreLockedError(
+            f"another runload process is writing to {store.processed_dir}; "
+            "wait for it to finish and run the command again"
+        ) from None
+    try:
+        remove_stale_temp_files(store)
+        yield
+    finally:
+        lockfile.release(f)

@@ -368,6 +368,9 @@ def ingest_paths(paths: list[str], store: st.Store, *, thresholds: Thresholds,
                                raw_path=job.raw_copy(item))
             run_batch(settle=True)
             job.flush()
+        except BaseException:  # Ctrl-C, SIGTERM, an error: the workers end now, not at their
+            pool.stop()        # next file (what they parsed was not stored yet: a re-run does)
+            raise
         finally:
             pool.close()
             if bar is not None:
