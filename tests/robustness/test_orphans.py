@@ -181,3 +181,33 @@ def test_a_forked_worker_lets_go_of_the_inherited_lock(tmp_path, started):
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
         os.close(r)
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
+def test_killing_run_alone_stops_its_prefect_server_and_the_next_command_works(tmp_path, sig):
+    data, reports = tmp_path / "data", tmp_path / "reports"
+    many_runs(st.Store(data, "me").inbox_dir, 3)
+    common = ["--data-dir", str(data), "--reports-dir", str(reports)]
+    proc = runload("run", *common, cwd=tmp_path)
+    server = wait_until(
+        lambda: [p for p in children(proc.pid) if "uvicorn" in _cmdline(p)] or None,
+        timeout=300, what="Prefect's temporary server did not start")
+    everything = children(proc.pid)
+    assert set(server) <= everything
+    os.kill(proc.pid, sig)  # the main process alone
+    proc.communicate(timeout=120)
+    no_survivors(everything, timeout=30)  # the server, its watchdog, any worker
+
+    done = subprocess.run([sys.executable, "-m", "pipeline.cli", "ingest", *common,
+                           str(st.Store(data, "me").inbox_dir)],
+                          capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert len(store_state(data)) == 3
