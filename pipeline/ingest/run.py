@@ -12,6 +12,7 @@ the activities changed since the last write are held in memory.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
@@ -186,7 +187,7 @@ class _Import:
             if not target.exists():
                 st.atomic_write_bytes(target, data)
             st.atomic_write_bytes(target.with_name(target.name + ".reason.txt"),
-                                  f"{source}\n{reason}\n".encode())
+                                  f"{source}\n{reason}\n".encode("utf-8", "backslashreplace"))
         (self.summary.refused if unsafe else self.summary.quarantined).append((source, reason))
         self.record(source, sha, "refused" if unsafe else "quarantined", reason=reason,
                     top=top, raw_path=target)
@@ -206,6 +207,34 @@ class _Import:
 
     # activities ---------------------------------------------------------------------------
     def absorb(self, outcome: ParseOutcome, *, top: TopInput) -> None:
+        """Store one parsed input; an unexpected error storing it (a bug, or a value no store
+        accepts) costs only this input: it is quarantined with the reason, the rest goes on."""
+        lists = {name: len(v) for name, v in vars(self.summary).items() if isinstance(v, list)}
+        try:
+            self._absorb(outcome, top=top)
+        except (OSError, MemoryError):  # the machine, not the input: the import stops
+            raise
+        except Exception as e:
+            for activity_id in self.summary.new[lists["new"]:]:  # nothing stays half-stored
+                self._forget(activity_id)
+            for row, _ in outcome.activities:  # samples a worker wrote under the row's own id
+                if self.table.get(row["activity_id"]) is None:
+                    self.store.samples_path(row["activity_id"]).unlink(missing_ok=True)
+            for name, length in lists.items():
+                del getattr(self.summary, name)[length:]
+            leaf = outcome.leaf
+            data = leaf.data or (_read_bytes(top.path) if leaf.source == top.source else None)
+            self.quarantine(leaf.source, stored_error(e), data, sha=leaf.sha256, top=top)
+
+    def _forget(self, activity_id: str) -> None:
+        """Take an activity of this import back out (table, twin index, and its samples unless
+        an earlier import stored it)."""
+        stored_before = self.table.discard(activity_id)
+        self.index.discard(activity_id)
+        if not stored_before:
+            self.store.samples_path(activity_id).unlink(missing_ok=True)
+
+    def _absorb(self, outcome: ParseOutcome, *, top: TopInput) -> None:
         leaf = outcome.leaf
         if outcome.status in ("quarantined", "refused"):
             self.quarantine(leaf.source, outcome.reason, leaf.data, sha=leaf.sha256, top=top,
@@ -272,12 +301,49 @@ class _Import:
             os.replace(self.store.samples_path(staged), self.store.samples_path(activity_id))
 
     def flush(self) -> None:
-        """Write activities and the ledger (activities first: a re-run re-parses, never loses)."""
+        """Write activities and the ledger (activities first: a re-run re-parses, never loses).
+
+        A row the store refuses (a value out of any range, a bug) would fail every write and so
+        the whole import, on every re-run: the rows are then checked one by one, and the input
+        of each refused row is quarantined with the reason instead of stored."""
         if not self.changed:
             return
-        self.table.write()
+        try:
+            self.table.write()
+        except (OSError, MemoryError):
+            raise
+        except Exception:
+            self._drop_unstorable_rows()
+            self.table.write()
         self.ledger.write()
         self.changed = False
+
+    def _drop_unstorable_rows(self) -> None:
+        for activity_id, error in self.table.unstorable_rows():
+            reason = stored_error(error)
+            self._forget(activity_id)
+            with contextlib.suppress(ValueError):
+                self.summary.new.remove(activity_id)
+            for source in self.ledger.unwritten_sources_of(activity_id):
+                for name in ("partial", "warnings"):
+                    setattr(self.summary, name,
+                            [p for p in getattr(self.summary, name) if p[0] != source])
+                self.summary.quarantined.append((source, reason))
+                self.ledger.requalify(source, status="quarantined", reason=reason)
+
+
+def stored_error(error: Exception) -> str:
+    """The reason given for an input the store could not take (an unexpected error)."""
+    text = f"{type(error).__name__}: {error}".splitlines()[0][:300]
+    return (f"could not be stored ({text}); the rest of the import went on. The file is kept in "
+            "quarantine; please report it")
+
+
+def _read_bytes(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
 
 
 def _sha(data: bytes) -> str:
