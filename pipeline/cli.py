@@ -19,6 +19,7 @@ from pipeline.cli_text import recommendation_text, run_text
 from pipeline.config import Settings, Thresholds, valid_athlete_id
 from pipeline.errors import RunloadError, UsageError
 from pipeline.lifeline import sigterm_as_interrupt
+from pipeline.terminal import shown, shown_lines
 
 EXAMPLES = {
     "ingest": "runload ingest ~/Downloads/export_12345.zip activity.fit runs/",
@@ -152,10 +153,10 @@ def settings_from(args) -> Settings:
 
 
 def _print(args, summary: dict, text: str) -> None:
-    if args.json:
+    if args.json:  # JSON escapes control characters itself
         print(json.dumps(summary, indent=2, default=str))
     elif text:
-        print(text)
+        print(shown_lines(text))  # names from files never reach the terminal raw
 
 
 def cmd_ingest(args, settings: Settings) -> int:
@@ -281,10 +282,10 @@ def main(argv: list[str] | None = None) -> int:
         settings = settings_from(args)
         return COMMANDS[args.command](args, settings)
     except UsageError as e:
-        print(f"runload: error: {e}", file=sys.stderr)
+        print(shown_lines(f"runload: error: {e}"), file=sys.stderr)
         return 2
     except RunloadError as e:
-        print(f"runload: {e}", file=sys.stderr)
+        print(shown_lines(f"runload: {e}"), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("runload: interrupted; the store is unchanged by the unfinished step", file=sys.stderr)
@@ -292,13 +293,14 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as e:  # a full disk, a read-only or forbidden folder: say which and what to do
         if os.environ.get("RUNLOAD_DEBUG"):
             raise
-        print(f"runload: {os_error_text(e)}", file=sys.stderr)
+        print(shown_lines(f"runload: {os_error_text(e)}"), file=sys.stderr)
         return 1
     except Exception as e:  # last resort: a plain message, the traceback only on request
         if os.environ.get("RUNLOAD_DEBUG"):
             raise
-        print(f"runload: internal error: {type(e).__name__}: {e}\n"
-              "  (set RUNLOAD_DEBUG=1 for details and please report it)", file=sys.stderr)
+        print(shown_lines(f"runload: internal error: {type(e).__name__}: {shown(e)}\n"
+                          "  (set RUNLOAD_DEBUG=1 for details and please report it)"),
+              file=sys.stderr)
         return 1
     finally:
         restore_sigterm()
