@@ -121,6 +121,7 @@ LIMIT_VARIABLES = {
     "RUNLOAD_MAX_ARCHIVE_MB": ("max_archive_uncompressed_bytes", 2**20),
     "RUNLOAD_MAX_COMPRESSION_RATIO": ("max_compression_ratio", 1),
     "RUNLOAD_MAX_ARCHIVE_DEPTH": ("max_archive_depth", 1),
+    "RUNLOAD_MAX_RECORDS": ("max_records", 1),
 }
 
 

@@ -32,6 +32,7 @@ from pipeline.ingest.dedupe import TWIN_KEYS, TwinIndex, merged
 from pipeline.ingest.ledger import Ledger
 from pipeline.ingest.parse.localtime import local_start, on_utc_clock
 from pipeline.ingest.parse.model import ParsedActivity
+from pipeline.ingest.record_count import too_many_records
 from pipeline.ingest.sources import Leaf, Refusal, TopInput, leaves, top_inputs
 # re-exported: callers and tests import these from here
 from pipeline.ingest.summary import MAX_WARNING_LINES, IngestSummary, ParseOutcome  # noqa: F401
@@ -72,6 +73,9 @@ def parse_leaf(leaf: Leaf, *, profile_timezone: str | None, thresholds: Threshol
     the row's own id, and the outcome of a file read carries ``None`` instead of the frame
     (``_Import.absorb``) and no file bytes (a worker need not send them back).
     """
+    too_many = too_many_records(leaf.data, leaf.kind, thresholds)
+    if too_many:  # refused before decoding: a decoder holds every record in memory
+        return ParseOutcome(leaf, "refused", too_many)
     try:
         parsed = _read(leaf, thresholds)
     except NotAnActivity as e:
