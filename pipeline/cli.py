@@ -15,8 +15,9 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from pipeline.cli_environment import caches_in_data_folder
 from pipeline.cli_text import recommendation_text, run_text
-from pipeline.config import Settings, Thresholds, valid_athlete_id
+from pipeline.config import MAX_ATHLETE_ID, Settings, Thresholds, valid_athlete_id
 from pipeline.errors import RunloadError, UsageError
 from pipeline.lifeline import sigterm_as_interrupt
 from pipeline.terminal import shown, shown_lines
@@ -148,7 +149,11 @@ def thresholds_from_environment(environ=os.environ) -> Thresholds:
 
 def settings_from(args) -> Settings:
     if not valid_athlete_id(args.athlete):
-        raise UsageError(f"invalid athlete id {args.athlete!r}: use letters, digits, - and _")
+        raise UsageError(f"invalid athlete id {args.athlete!r}: use letters, digits, - and _ "
+                         f"(at most {MAX_ATHLETE_ID})")
+    for option, folder in (("--data-dir", args.data_dir), ("--reports-dir", args.reports_dir)):
+        if folder.exists() and not folder.is_dir():
+            raise UsageError(f"{option} {folder} is a file, not a folder")
     return Settings(data_dir=args.data_dir, reports_dir=args.reports_dir,
                     thresholds=thresholds_from_environment())
 
@@ -278,7 +283,8 @@ def main(argv: list[str] | None = None) -> int:
     # imported, which the commands do later; a value the user set wins.
     os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
     args = build_parser().parse_args(argv)
-    restore_sigterm = sigterm_as_interrupt()  # a service manager's or `timeout`'s SIGTERM: as Ctrl-C
+    restore_sigterm = sigterm_as_interrupt()  # systemd's or `timeout`'s SIGTERM: as Ctrl-C
+    restore_environment = caches_in_data_folder(args)
     try:
         settings = settings_from(args)
         return COMMANDS[args.command](args, settings)
@@ -294,7 +300,8 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as e:  # a full disk, a read-only or forbidden folder: say which and what to do
         if os.environ.get("RUNLOAD_DEBUG"):
             raise
-        print(shown_lines(f"runload: {os_error_text(e)}"), file=sys.stderr)
+        print(shown_lines(f"runload: {os_error_text(e, folder_option=_folder_option(e, args))}"),
+              file=sys.stderr)
         return 1
     except Exception as e:  # last resort: a plain message, the traceback only on request
         if os.environ.get("RUNLOAD_DEBUG"):
@@ -305,6 +312,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     finally:
         restore_sigterm()
+        restore_environment()
 
 
 OS_ERROR_HINTS = {
@@ -313,17 +321,31 @@ OS_ERROR_HINTS = {
     errno.EROFS: "use a writable --data-dir",
     errno.EACCES: "make the folder writable for this user or use another --data-dir",
     errno.EPERM: "make the folder writable for this user or use another --data-dir",
+    errno.ENOTDIR: "a part of the path is a file, not a folder: use another --data-dir",
+    errno.ENAMETOOLONG: "a name is too long for the file system: use a shorter --data-dir",
 }
 
 
-def os_error_text(e: OSError) -> str:
+def _folder_option(e: OSError, args) -> str:
+    """The option naming the folder where ``e`` happened: --reports-dir or --data-dir."""
+    filename = getattr(e, "filename", None)
+    try:
+        if filename and Path(os.path.abspath(filename)).is_relative_to(
+                os.path.abspath(args.reports_dir)):
+            return "--reports-dir"
+    except (TypeError, ValueError):
+        pass
+    return "--data-dir"
+
+
+def os_error_text(e: OSError, *, folder_option: str = "--data-dir") -> str:
     """One line for a file-system error: what failed, where, and what to do."""
     code = e.errno
     if code is None:  # pyarrow's errors carry the errno only in their text
         names = ((errno.ENOSPC, "No space left"), (errno.EROFS, "Read-only file system"),
                  (errno.EACCES, "Permission denied"))
         code = next((c for c, name in names if name in str(e)), None)
-    hint = OS_ERROR_HINTS.get(code, "the command stopped")
+    hint = OS_ERROR_HINTS.get(code, "the command stopped").replace("--data-dir", folder_option)
     where = f" ({e.filename})" if getattr(e, "filename", None) else ""
     what = os.strerror(code) if code in OS_ERROR_HINTS else (e.strerror or str(e)
                                                              or type(e).__name__)

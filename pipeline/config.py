@@ -135,6 +135,10 @@ class Settings:
     thresholds: Thresholds = field(default_factory=Thresholds)
 
 
+MAX_ATHLETE_ID = 64  # it names folders: far below any file system's 255-byte name limit
+
+
 def valid_athlete_id(athlete: str) -> bool:
-    """True when the id is letters, digits, '-' and '_' only (the contract's rule)."""
-    return bool(ATHLETE_ID.match(athlete))
+    """True when the id is letters, digits, '-' and '_' only (the contract's rule), at most
+    ``MAX_ATHLETE_ID`` of them."""
+    return len(athlete) <= MAX_ATHLETE_ID and bool(ATHLETE_ID.fullmatch(athlete))

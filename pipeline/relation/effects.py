@@ -108,7 +108,11 @@ def load_effects(daily: pd.DataFrame, *, thresholds: Thresholds = Thresholds(),
 
 
 def _pipeline(alpha: float):
-    return make_pipeline(SimpleImputer(strategy="median"), StandardScaler(), Ridge(alpha=alpha))
+    # keep_empty_features: a feature with no value in an early time fold (cadence from a watch
+    # bought later) is kept as zeros (a zero coefficient, the same predictions as dropping it)
+    # instead of dropped with a UserWarning that reached the user's terminal
+    return make_pipeline(SimpleImputer(strategy="median", keep_empty_features=True),
+                         StandardScaler(), Ridge(alpha=alpha))
 
 
 def _skill(X, y, alpha, cv) -> float | None:

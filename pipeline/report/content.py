@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import PurePath
 
 import numpy as np
 import pandas as pd
@@ -184,9 +185,19 @@ def _source_name(source_files) -> str:
     if source_files is None:
         return ""
     if isinstance(source_files, str):
-        return source_files
+        return report_file_name(source_files)
     names = [str(s) for s in list(source_files)]
-    return names[0] if names else ""
+    return report_file_name(names[0]) if names else ""
+
+
+def report_file_name(source: str) -> str:
+    """An input's name as a report shows it: as given when relative; for an absolute path only
+    the file's name (a report is shared with a coach: the path would show the home folder and
+    the user's name), with the member of an archive after ``!``."""
+    outer, bang, member = str(source).partition("!")
+    if PurePath(outer).is_absolute() or outer.startswith("~"):
+        outer = PurePath(outer).name
+    return outer + bang + member
 
 
 def _activity_rows(frame: pd.DataFrame, limit: int) -> list[dict]:
@@ -231,7 +242,7 @@ def data_quality(inputs: ReportInputs, *, limit: int = 12) -> dict:
     return {
         "n_sources": int(len(sources)),
         "source_counts": {str(k).replace("_", " "): int(v) for k, v in sorted(counts.items())},
-        "quarantined": [{"file": str(r["source_file"]), "reason": str(r.get("reason") or "")}
+        "quarantined": [{"file": report_file_name(r["source_file"]), "reason": str(r.get("reason") or "")}
                         for _, r in quarantined.head(limit).iterrows()],
         "n_quarantined": int(len(quarantined)),
         "n_days": int(len(daily)),
