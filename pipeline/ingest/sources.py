@@ -20,8 +20,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.ingest.names import stored_name
 from pipeline.config import Thresholds
+from pipeline.ingest.names import stored_name
 
 ACTIVITY_KINDS = ("fit", "gpx", "tcx")
 CHUNK = 1 << 20

@@ -242,7 +242,8 @@ def data_quality(inputs: ReportInputs, *, limit: int = 12) -> dict:
     return {
         "n_sources": int(len(sources)),
         "source_counts": {str(k).replace("_", " "): int(v) for k, v in sorted(counts.items())},
-        "quarantined": [{"file": report_file_name(r["source_file"]), "reason": str(r.get("reason") or "")}
+        "quarantined": [{"file": report_file_name(r["source_file"]),
+                         "reason": str(r.get("reason") or "")}
                         for _, r in quarantined.head(limit).iterrows()],
         "n_quarantined": int(len(quarantined)),
         "n_days": int(len(daily)),

@@ -122,7 +122,8 @@ def test_the_environment_points_prefect_and_matplotlib_at_the_data_folder(tmp_pa
 
 def test_reports_show_a_file_name_not_the_home_folder():
     assert report_file_name("/home/alice/Downloads/run.fit") == "run.fit"
-    assert report_file_name("/home/alice/export.zip!activities/1.fit") == "export.zip!activities/1.fit"
+    assert (report_file_name("/home/alice/export.zip!activities/1.fit")
+            == "export.zip!activities/1.fit")
     assert report_file_name("runs/2024/run.fit") == "runs/2024/run.fit"  # as the user gave it
 
 
