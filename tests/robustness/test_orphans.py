@@ -211,3 +211,31 @@ def test_killing_run_alone_stops_its_prefect_server_and_the_next_command_works(t
                           capture_output=True, text=True, timeout=600, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert len(store_state(data)) == 3
+
+
+@pytest.mark.slow
+def test_the_private_server_of_serve_stops_when_its_parent_is_killed(tmp_path):
+    """``runload serve``'s ``prefect server start`` (a session of its own, so no group kill from
+    a terminal reaches it) stops when the process that started it is killed with -9."""
+    import urllib.request
+
+    code = textwrap.dedent("""
+        import time
+        from pipeline.prefect_server import local_prefect_server
+        with local_prefect_server() as url:
+            print(url, flush=True)
+            time.sleep(600)
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                            start_new_session=True, cwd=tmp_path,
+                            env={**os.environ, "PYTHONPATH": os.getcwd(),
+                                 "PREFECT_HOME": str(tmp_path / "prefect")})
+    url = proc.stdout.readline().strip()
+    assert url.startswith("http://127.0.0.1:"), url
+    everything = children(proc.pid)
+    assert len(everything) >= 2  # the server and the watchdog
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=60)
+    no_survivors(everything, timeout=30)
+    with pytest.raises(OSError):
+        urllib.request.urlopen(f"{url}/health", timeout=5)
