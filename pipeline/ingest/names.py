@@ -28,6 +28,13 @@ def stored_name(name: str) -> str:
     return _SURROGATE.sub(lambda m: f"\\x{ord(m.group()) - 0xDC00:02x}", doubled)
 
 
+def storable_text(text: str) -> str:
+    """Prose (a reason quoting a name or an error) with any byte that is not UTF-8 as ``\\xNN``;
+    backslashes are left as they are (unlike ``stored_name``, this is for reading, not for
+    recovering a name)."""
+    return _SURROGATE.sub(lambda m: f"\\x{ord(m.group()) - 0xDC00:02x}", text)
+
+
 def name_of(stored: str) -> str:
     """The exact name ``stored_name`` was given (usable with ``open`` and ``os.fsencode``)."""
     if "\\" not in stored:

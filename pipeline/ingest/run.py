@@ -30,6 +30,7 @@ from pipeline.errors import InputError, NotAnActivity, UnsafeInput
 from pipeline.ingest.activity_table import ActivityTable
 from pipeline.ingest.dedupe import TWIN_KEYS, TwinIndex, merged
 from pipeline.ingest.ledger import Ledger
+from pipeline.ingest.names import storable_text, stored_name
 from pipeline.ingest.parse.localtime import local_start, on_utc_clock
 from pipeline.ingest.parse.model import ParsedActivity
 from pipeline.ingest.record_count import too_many_records
@@ -172,11 +173,12 @@ class _Import:
                raw_path=None, activity_ids=()) -> None:
         self.ledger.record({
             "sha256": sha or "",
-            "source_file": source,
+            "source_file": source,  # already stored_name'd where it was found (``sources``)
             "top_sha256": top.sha256 if top else None,
-            "raw_path": str(raw_path) if raw_path else None,
+            # an inbox file is its own raw copy: its path may hold bytes that are not UTF-8
+            "raw_path": stored_name(str(raw_path)) if raw_path else None,
             "status": status,
-            "reason": reason,
+            "reason": storable_text(reason) if reason else reason,
             "activity_ids": list(activity_ids),
             "ingested_at_utc": pd.Timestamp.now(tz="UTC"),
         })

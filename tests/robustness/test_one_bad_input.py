@@ -169,3 +169,45 @@ def test_ordinary_names_are_stored_unchanged():
     for name in ["run.fit", "Läufe/2024 Mai/run.fit", "a\\b.fit", "C:\\exports\\run.fit",
                  "export.zip!activities/12.fit.gz"]:
         assert stored_name(name) == name
+
+
+def bad_inbox(data: Path) -> Path:
+    """An inbox of three valid runs, a GPX dated 2300 and a run whose name is not UTF-8."""
+    inbox = st.Store(data, "me").inbox_dir
+    valid_runs(inbox, 3)
+    (inbox / "future.gpx").write_bytes(future_gpx())
+    with open(os.fsencode(inbox) + b"/caf\xe9.fit", "wb") as f:
+        f.write(fit_run("2025-04-09T06:00:00Z"))
+    return inbox
+
+
+def test_an_inbox_file_whose_name_is_not_utf8_is_stored(tmp_path):
+    """An inbox file is its own raw copy: its path, not UTF-8, goes into the ledger too."""
+    data = tmp_path / "data"
+    inbox = bad_inbox(data)
+    paths = [os.path.join(inbox, name) for name in sorted(os.listdir(inbox))]
+    summary = ingest_run.ingest_paths(paths, st.Store(data, "me"), thresholds=Thresholds(),
+                                      workers=1)
+    assert len(summary.new) == 4
+    assert [Path(s).name for s, _ in summary.rejected + summary.not_activity] == ["future.gpx"]
+    ledger = st.read_sources(st.Store(data, "me"))
+    odd = ledger[ledger["source_file"].str.contains("caf")]
+    assert name_bytes(odd["raw_path"].iloc[0]) == os.fsencode(inbox) + b"/caf\xe9.fit"
+
+
+@pytest.mark.slow
+def test_runload_run_on_an_inbox_with_bad_inputs_stores_the_valid_ones_every_time(tmp_path):
+    import subprocess
+    import sys
+
+    data = tmp_path / "data"
+    bad_inbox(data)
+    command = [sys.executable, "-m", "pipeline.cli", "run", "--data-dir", str(data),
+               "--reports-dir", str(tmp_path / "reports")]
+    first = subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=tmp_path)
+    assert "internal error" not in first.stderr and "Traceback" not in first.stderr
+    assert first.returncode == 1, first.stderr  # the GPX rejected, listed
+    assert "future.gpx" in first.stdout
+    assert stored_sources(data) == {"run_00.fit", "run_01.fit", "run_02.fit", "caf\\xe9.fit"}
+    second = subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=tmp_path)
+    assert second.returncode == 0, second.stderr  # the inbox is not blocked
