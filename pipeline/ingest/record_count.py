@@ -18,12 +18,16 @@ _POINT_TAGS = {
     "tcx": re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?Trackpoint[\s/>]"),
 }
 
+_SHORTEST_POINT = {"gpx": len(b"<trkpt/>"), "tcx": len(b"<Trackpoint/>")}
+
 
 def fit_messages_over(data: bytes, limit: int) -> int | None:
     """The number of data messages in a FIT file when it is above ``limit`` (counting stops
     there), else None. Messages are walked by their headers and definitions only; where the walk
     loses its way (a damaged file) it stops: the decoders read no further either."""
     if len(data) < 12 or data[8:12] != b".FIT" or data[0] < 12:
+        return None
+    if len(data) <= limit:  # every message takes a byte at least: the usual file needs no walk
         return None
     sizes: dict[int, int] = {}  # local message type -> data message size
     pos, n = data[0], 0
@@ -65,6 +69,8 @@ def fit_messages_over(data: bytes, limit: int) -> int | None:
 
 def points_over(data: bytes, kind: str, limit: int) -> int | None:
     """The number of track points of a GPX/TCX file when above ``limit`` (counting stops)."""
+    if len(data) < limit * _SHORTEST_POINT[kind]:  # cannot hold more: no scan needed
+        return None
     n = 0
     for _ in _POINT_TAGS[kind].finditer(data):
         n += 1
