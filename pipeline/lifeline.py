@@ -11,7 +11,7 @@ servers live on for good (reparented to init), holding memory, a port and the st
   session of its own, reads from a pipe only this process writes; when the pipe reaches end of
   file (this process ended, however) it stops every process it was told about.
 * ``sigterm_as_interrupt``: SIGTERM unwinds like Ctrl-C, so ``finally`` blocks stop what they
-  started and the store's lock is released.
+  started and the store's lock is released; within a bounded time, else the process exits.
 """
 
 from __future__ import annotations
@@ -47,17 +47,60 @@ def die_with_parent() -> None:
     threading.Thread(target=watch_parent, name="runload-parent-watch", daemon=True).start()
 
 
+TERMINATED_EXIT_S = 30.0  # after SIGTERM, at most this long to unwind in order
+_deferred = {"depth": 0, "pending": False}  # SIGTERM held back during ``critical`` (main thread)
+
+
 def sigterm_as_interrupt():
     """SIGTERM raises ``KeyboardInterrupt`` in the main thread, as Ctrl-C does; returns the
-    function that puts the previous handler back."""
+    function that puts the previous handler back.
+
+    SIGTERM means "stop now", so the stop is bounded: if unwinding takes longer than
+    ``TERMINATED_EXIT_S`` (an interrupt landing where a library cannot unwind), or a second
+    SIGTERM comes, the process exits at once; its children still end (``die_with_parent``,
+    the watchdog)."""
     if threading.current_thread() is not threading.main_thread():
         return lambda: None
 
     def interrupt(signum, frame):
+        if _deferred.get("terminated"):
+            os._exit(128 + signum)
+        _deferred["terminated"] = True
+        threading.Thread(target=_exit_later, args=(128 + signum,), daemon=True).start()
+        if _deferred["depth"]:
+            _deferred["pending"] = True  # raised when the critical section ends
+            return
         raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGTERM, interrupt)
-    return lambda: signal.signal(signal.SIGTERM, previous)
+
+    def restore():
+        signal.signal(signal.SIGTERM, previous)
+        _deferred.pop("terminated", None)
+
+    return restore
+
+
+def _exit_later(status: int) -> None:
+    time.sleep(TERMINATED_EXIT_S)
+    os._exit(status)
+
+
+@contextlib.contextmanager
+def critical():
+    """A block SIGTERM does not interrupt (it takes effect when the block ends): starting a
+    child process and registering it with the watchdog must not be torn apart."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    _deferred["depth"] += 1
+    try:
+        yield
+    finally:
+        _deferred["depth"] -= 1
+        if not _deferred["depth"] and _deferred["pending"]:
+            _deferred["pending"] = False
+            raise KeyboardInterrupt
 
 
 # --- the watchdog -------------------------------------------------------------------------------
@@ -111,22 +154,35 @@ def _start_time(pid: int) -> str:
         return "-"
 
 
-def _send(line: str) -> None:
+def start_watchdog() -> None:
+    """Start the watchdog now (``watch`` starts it when first needed), so that registering a
+    server later is one write."""
+    with critical(), _watchdog_lock:
+        _started_watchdog()
+
+
+def _started_watchdog() -> subprocess.Popen:
     global _watchdog
-    with _watchdog_lock:
-        if _watchdog is None or _watchdog.poll() is not None:
-            _watchdog = subprocess.Popen(
-                [sys.executable, "-I", "-c", WATCHDOG, str(GRACE_S)],
-                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                start_new_session=True,  # not stopped by the terminal's Ctrl-C or a group kill
-                text=True,
-            )
-        _watchdog.stdin.write(line + "\n")
-        _watchdog.stdin.flush()
+    if _watchdog is None or _watchdog.poll() is not None:
+        _watchdog = subprocess.Popen(
+            [sys.executable, "-I", "-c", WATCHDOG, str(GRACE_S)],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True,  # not stopped by the terminal's Ctrl-C or a group kill
+            text=True,
+        )
+    return _watchdog
+
+
+def _send(line: str) -> None:
+    with critical(), _watchdog_lock:
+        watchdog = _started_watchdog()
+        watchdog.stdin.write(line + "\n")
+        watchdog.stdin.flush()
 
 
 def watch(proc: subprocess.Popen, *, group: bool = False) -> None:
-    """Stop ``proc`` (its whole process group with ``group``) when this process ends."""
+    """Stop ``proc`` (its whole process group with ``group``) when this process ends. Start
+    ``proc`` and call this inside ``critical()``, so no SIGTERM falls between the two."""
     _send(f"{proc.pid} {_start_time(proc.pid)} {int(group)}")
 
 

@@ -25,12 +25,14 @@ def local_prefect_server(*, timeout_s: float = 120.0):
         port = s.getsockname()[1]
     prefect_cli = Path(sys.executable).with_name("prefect")
     command = [str(prefect_cli)] if prefect_cli.exists() else [sys.executable, "-m", "prefect"]
-    proc = subprocess.Popen(
-        [*command, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True,  # Ctrl-C reaches us; we stop it in order
-    )
-    lifeline.watch(proc, group=True)  # and if we are killed, the watchdog stops it
+    lifeline.start_watchdog()
+    with lifeline.critical():  # no SIGTERM between starting it and registering it
+        proc = subprocess.Popen(
+            [*command, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True,  # Ctrl-C reaches us; we stop it in order
+        )
+        lifeline.watch(proc, group=True)  # and if we are killed, the watchdog stops it
     url = f"http://127.0.0.1:{port}/api"
     try:
         deadline = time.monotonic() + timeout_s
@@ -74,10 +76,12 @@ def temporary_server_stops_with_runload() -> None:
     start = server.SubprocessASGIServer._run_uvicorn_command
     if getattr(start, "watched_by_runload", False):
         return
+    lifeline.start_watchdog()
 
     def run_uvicorn_command(self):
-        proc = start(self)
-        lifeline.watch(proc)
+        with lifeline.critical():  # no SIGTERM between starting it and registering it
+            proc = start(self)
+            lifeline.watch(proc)
         return proc
 
     run_uvicorn_command.watched_by_runload = True

@@ -203,7 +203,10 @@ def test_killing_run_alone_stops_its_prefect_server_and_the_next_command_works(t
     everything = children(proc.pid)
     assert set(server) <= everything
     os.kill(proc.pid, sig)  # the main process alone
-    proc.communicate(timeout=120)
+    _, err = proc.communicate(timeout=120)
+    if sig == signal.SIGTERM:  # as Ctrl-C: one line, no traceback
+        assert proc.returncode == 130, err.decode()
+        assert "Traceback" not in err.decode()
     no_survivors(everything, timeout=30)  # the server, its watchdog, any worker
 
     done = subprocess.run([sys.executable, "-m", "pipeline.cli", "ingest", *common,
@@ -239,3 +242,47 @@ def test_the_private_server_of_serve_stops_when_its_parent_is_killed(tmp_path):
     no_survivors(everything, timeout=30)
     with pytest.raises(OSError):
         urllib.request.urlopen(f"{url}/health", timeout=5)
+
+
+def _python(code: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
+                          text=True, timeout=timeout, env={**os.environ, "PYTHONPATH": os.getcwd()})
+
+
+def test_sigterm_waits_for_a_critical_section_then_interrupts():
+    done = _python("""
+        import os, signal
+        from pipeline import lifeline
+        lifeline.sigterm_as_interrupt()
+        steps = []
+        try:
+            with lifeline.critical():
+                os.kill(os.getpid(), signal.SIGTERM)
+                steps.append("started")  # not torn apart by the signal
+                steps.append("registered")
+        except KeyboardInterrupt:
+            steps.append("interrupted")
+        print(",".join(steps))
+    """)
+    assert done.stdout.strip() == "started,registered,interrupted", done.stderr
+
+
+def test_a_sigterm_that_cannot_unwind_still_ends_the_process_in_bounded_time():
+    started = time.monotonic()
+    done = _python("""
+        import os, signal, time
+        from pipeline import lifeline
+        lifeline.TERMINATED_EXIT_S = 1.0
+        lifeline.sigterm_as_interrupt()
+        sent = False
+        while True:  # a library swallowing the interrupt
+            try:
+                if not sent:
+                    sent = True
+                    os.kill(os.getpid(), signal.SIGTERM)
+                time.sleep(0.1)
+            except KeyboardInterrupt:
+                pass
+    """)
+    assert done.returncode == 128 + signal.SIGTERM, done.stderr
+    assert time.monotonic() - started < 30
