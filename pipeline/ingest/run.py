@@ -74,6 +74,20 @@ def parse_leaf(leaf: Leaf, *, profile_timezone: str | None, thresholds: Threshol
     the row's own id, and the outcome of a file read carries ``None`` instead of the frame
     (``_Import.absorb``) and no file bytes (a worker need not send them back).
     """
+    try:
+        return _parse_leaf(leaf, profile_timezone=profile_timezone, thresholds=thresholds,
+                           store=store)
+    except (OSError, MemoryError):  # the machine (a full disk in a worker): the import stops
+        raise
+    except Exception as e:  # anything else costs only this file
+        if store is not None:  # samples of its earlier sessions, written already: not kept
+            for path in store.samples_dir.glob(f"{leaf.sha256[:16]}-*.parquet"):
+                path.unlink(missing_ok=True)
+        return ParseOutcome(leaf, "quarantined", stored_error(e, doing="read"))
+
+
+def _parse_leaf(leaf: Leaf, *, profile_timezone: str | None, thresholds: Thresholds,
+                store: st.Store | None) -> ParseOutcome:
     too_many = too_many_records(leaf.data, leaf.kind, thresholds)
     if too_many:  # refused before decoding: a decoder holds every record in memory
         return ParseOutcome(leaf, "refused", too_many)
@@ -338,11 +352,11 @@ class _Import:
                 self.ledger.requalify(source, status="quarantined", reason=reason)
 
 
-def stored_error(error: Exception) -> str:
-    """The reason given for an input the store could not take (an unexpected error)."""
+def stored_error(error: Exception, *, doing: str = "stored") -> str:
+    """The reason given for an input that could not be read or stored (an unexpected error)."""
     text = f"{type(error).__name__}: {error}".splitlines()[0][:300]
-    return (f"could not be stored ({text}); the rest of the import went on. The file is kept in "
-            "quarantine; please report it")
+    return (f"could not be {doing} ({text}); the rest of the import went on. The file is kept "
+            "in quarantine; please report it")
 
 
 def _read_bytes(path: Path) -> bytes | None:

@@ -72,6 +72,29 @@ def test_a_parser_raising_an_unexpected_error_costs_only_its_file(tmp_path, monk
 
 
 @pytest.mark.parametrize("n, workers", SIZES)
+def test_an_error_writing_one_files_samples_costs_only_that_file(tmp_path, monkeypatch, n,
+                                                                 workers):
+    """In the workers, samples are written where they were parsed: an unexpected error there
+    (not an OS error, which stops the import) quarantines the file."""
+    folder, data = tmp_path / "in", tmp_path / "data"
+    valid_runs(folder, n)
+    (folder / "bad.fit").write_bytes(fit_run("2025-04-01T06:00:00Z"))
+    bad_sha = ingest_run._sha((folder / "bad.fit").read_bytes())
+    write_samples = st.write_samples
+
+    def planted(store, activity_id, samples):
+        if activity_id.startswith(bad_sha[:16]):
+            raise OverflowError("planted: value out of range")
+        return write_samples(store, activity_id, samples)
+
+    monkeypatch.setattr(st, "write_samples", planted)
+    summary = ingest(folder, data, workers=workers)
+    assert stored_sources(data) == {f"run_{i:02d}.fit" for i in range(n)}
+    assert [Path(s).name for s, _ in summary.quarantined] == ["bad.fit"]
+    assert "OverflowError" in summary.quarantined[0][1]
+
+
+@pytest.mark.parametrize("n, workers", SIZES)
 def test_an_error_while_storing_one_input_costs_only_that_input(tmp_path, monkeypatch, n,
                                                                 workers):
     """The twin lookup (where a date past 2262 overflowed) raises for one file's activity."""
