@@ -12,6 +12,7 @@ import errno
 import json
 import os
 import sys
+import warnings
 from datetime import date
 from pathlib import Path
 
@@ -287,7 +288,11 @@ def main(argv: list[str] | None = None) -> int:
     restore_environment = caches_in_data_folder(args)
     try:
         settings = settings_from(args)
-        return COMMANDS[args.command](args, settings)
+        with warnings.catch_warnings():
+            # scikit-learn's notes to developers (UserWarnings) are not for the user's terminal
+            if not os.environ.get("RUNLOAD_DEBUG"):
+                warnings.filterwarnings("ignore", module=r"sklearn(\.|$)")
+            return COMMANDS[args.command](args, settings)
     except UsageError as e:
         print(shown_lines(f"runload: error: {e}"), file=sys.stderr)
         return 2
