@@ -14,12 +14,16 @@ import json
 import os
 import re
 import sys
+import warnings
 from datetime import date
 from pathlib import Path
 
+from pipeline.cli_environment import caches_in_data_folder
 from pipeline.cli_text import recommendation_text, run_text
-from pipeline.config import Settings, Thresholds, valid_athlete_id
+from pipeline.config import MAX_ATHLETE_ID, Settings, Thresholds, valid_athlete_id
 from pipeline.errors import RunloadError, UsageError
+from pipeline.lifeline import sigterm_as_interrupt
+from pipeline.terminal import shown, shown_lines
 
 EXAMPLES = {
     "ingest": "runload ingest ~/Downloads/export_12345.zip activity.fit runs/",
@@ -184,6 +188,7 @@ LIMIT_VARIABLES = {
     "RUNLOAD_MAX_ARCHIVE_MB": ("max_archive_uncompressed_bytes", 2**20),
     "RUNLOAD_MAX_COMPRESSION_RATIO": ("max_compression_ratio", 1),
     "RUNLOAD_MAX_ARCHIVE_DEPTH": ("max_archive_depth", 1),
+    "RUNLOAD_MAX_RECORDS": ("max_records", 1),
 }
 
 
@@ -210,16 +215,20 @@ def thresholds_from_environment(environ=os.environ) -> Thresholds:
 
 def settings_from(args) -> Settings:
     if not valid_athlete_id(args.athlete):
-        raise UsageError(f"invalid athlete id {args.athlete!r}: use letters, digits, - and _")
+        raise UsageError(f"invalid athlete id {args.athlete!r}: use letters, digits, - and _ "
+                         f"(at most {MAX_ATHLETE_ID})")
+    for option, folder in (("--data-dir", args.data_dir), ("--reports-dir", args.reports_dir)):
+        if folder.exists() and not folder.is_dir():
+            raise UsageError(f"{option} {folder} is a file, not a folder")
     return Settings(data_dir=args.data_dir, reports_dir=args.reports_dir,
                     thresholds=thresholds_from_environment())
 
 
 def _print(args, summary: dict, text: str) -> None:
-    if args.json:
+    if args.json:  # JSON escapes control characters itself
         print(json.dumps(summary, indent=2, default=str))
     elif text:
-        print(text)
+        print(shown_lines(text))  # names from files never reach the terminal raw
 
 
 def cmd_ingest(args, settings: Settings) -> int:
@@ -392,14 +401,20 @@ def main(argv: list[str] | None = None) -> int:
             or (args.command == "rehab" and args.rehab_command is None):
         args.help_parser.print_help()  # what a first try needs, not an error line
         return 2
+    restore_sigterm = sigterm_as_interrupt()  # systemd's or `timeout`'s SIGTERM: as Ctrl-C
+    restore_environment = caches_in_data_folder(args)
     try:
         settings = settings_from(args)
-        return COMMANDS[args.command](args, settings)
+        with warnings.catch_warnings():
+            # scikit-learn's notes to developers (UserWarnings) are not for the user's terminal
+            if not os.environ.get("RUNLOAD_DEBUG"):
+                warnings.filterwarnings("ignore", module=r"sklearn(\.|$)")
+            return COMMANDS[args.command](args, settings)
     except UsageError as e:
-        print(f"runload: error: {e}", file=sys.stderr)
+        print(shown_lines(f"runload: error: {e}"), file=sys.stderr)
         return 2
     except RunloadError as e:
-        print(f"runload: {e}", file=sys.stderr)
+        print(shown_lines(f"runload: {e}"), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("runload: interrupted; the store is unchanged by the unfinished step", file=sys.stderr)
@@ -407,14 +422,19 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as e:  # a full disk, a read-only or forbidden folder: say which and what to do
         if os.environ.get("RUNLOAD_DEBUG"):
             raise
-        print(f"runload: {os_error_text(e)}", file=sys.stderr)
+        print(shown_lines(f"runload: {os_error_text(e, folder_option=_folder_option(e, args))}"),
+              file=sys.stderr)
         return 1
     except Exception as e:  # last resort: a plain message, the traceback only on request
         if os.environ.get("RUNLOAD_DEBUG"):
             raise
-        print(f"runload: internal error: {type(e).__name__}: {e}\n"
-              "  (set RUNLOAD_DEBUG=1 for details and please report it)", file=sys.stderr)
+        print(shown_lines(f"runload: internal error: {type(e).__name__}: {shown(e)}\n"
+                          "  (set RUNLOAD_DEBUG=1 for details and please report it)"),
+              file=sys.stderr)
         return 1
+    finally:
+        restore_sigterm()
+        restore_environment()
 
 
 OS_ERROR_HINTS = {
@@ -423,17 +443,31 @@ OS_ERROR_HINTS = {
     errno.EROFS: "use a writable --data-dir",
     errno.EACCES: "make the folder writable for this user or use another --data-dir",
     errno.EPERM: "make the folder writable for this user or use another --data-dir",
+    errno.ENOTDIR: "a part of the path is a file, not a folder: use another --data-dir",
+    errno.ENAMETOOLONG: "a name is too long for the file system: use a shorter --data-dir",
 }
 
 
-def os_error_text(e: OSError) -> str:
+def _folder_option(e: OSError, args) -> str:
+    """The option naming the folder where ``e`` happened: --reports-dir or --data-dir."""
+    filename = getattr(e, "filename", None)
+    try:
+        if filename and Path(os.path.abspath(filename)).is_relative_to(
+                os.path.abspath(args.reports_dir)):
+            return "--reports-dir"
+    except (TypeError, ValueError):
+        pass
+    return "--data-dir"
+
+
+def os_error_text(e: OSError, *, folder_option: str = "--data-dir") -> str:
     """One line for a file-system error: what failed, where, and what to do."""
     code = e.errno
     if code is None:  # pyarrow's errors carry the errno only in their text
         names = ((errno.ENOSPC, "No space left"), (errno.EROFS, "Read-only file system"),
                  (errno.EACCES, "Permission denied"))
         code = next((c for c, name in names if name in str(e)), None)
-    hint = OS_ERROR_HINTS.get(code, "the command stopped")
+    hint = OS_ERROR_HINTS.get(code, "the command stopped").replace("--data-dir", folder_option)
     where = f" ({e.filename})" if getattr(e, "filename", None) else ""
     what = os.strerror(code) if code in OS_ERROR_HINTS else (e.strerror or str(e)
                                                              or type(e).__name__)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pipeline.terminal import shown
+
 
 def runs_text(n) -> str:
     """``"1 run"``, ``"4 runs"``."""
@@ -105,7 +107,7 @@ def run_text(result: dict) -> str:
         else:
             lines.append("  nothing to analyse yet")
         for item in r.get("rejected", []):
-            lines.append(f"  rejected {item['source']}: {item['reason']}")
+            lines.append(f"  rejected {shown(item['source'])}: {shown(item['reason'])}")
     reports = [p for p in result.get("reports", []) if p.endswith(".html")]
     if reports:
         main = next((p for p in reports if p.endswith("index.html")), reports[0])

@@ -69,6 +69,11 @@ class Thresholds:
     max_archive_uncompressed_bytes: int = 8 * 1024**3  # zip-bomb guard: total expanded size
     max_compression_ratio: float = 200.0  # zip-bomb guard: per member
     max_archive_depth: int = 3  # nested zips (Garmin exports nest one level)
+    # records (FIT messages, GPX/TCX track points) in one activity file: decoding holds all of
+    # them (~0.7 KB each with the fast FIT decoder, ~2 KB with fitparse or gpxpy), so this bounds
+    # one file's memory (~1 GB at worst). 500,000 is 5.8 days of 1 s recording; a 24 h ultra at
+    # 1 s with beat-to-beat HRV logging has ~220,000
+    max_records: int = 500_000
 
     # --- load (Foster 1998/2001; Banister; Williams 2017) ---------------------------------------
     acute_days: int = 7
@@ -164,6 +169,10 @@ class Settings:
     thresholds: Thresholds = field(default_factory=Thresholds)
 
 
+MAX_ATHLETE_ID = 64  # it names folders: far below any file system's 255-byte name limit
+
+
 def valid_athlete_id(athlete: str) -> bool:
-    """True when the id is letters, digits, '-' and '_' only (the contract's rule)."""
-    return bool(ATHLETE_ID.match(athlete))
+    """True when the id is letters, digits, '-' and '_' only (the contract's rule), at most
+    ``MAX_ATHLETE_ID`` of them."""
+    return len(athlete) <= MAX_ATHLETE_ID and bool(ATHLETE_ID.fullmatch(athlete))

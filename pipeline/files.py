@@ -13,6 +13,7 @@ import shlex
 import tempfile
 from pathlib import Path
 
+from pipeline import lockfile
 from pipeline.errors import DamagedStoreError, StoreLockedError
 from pipeline.paths import Store
 
@@ -268,20 +269,19 @@ def remove_stale_temp_files(store: Store) -> int:
 def locked(store: Store):
     """Hold the athlete's write lock; a second writer gets ``StoreLockedError`` at once.
 
-    Temporary files left by a writer that was killed are removed once the lock is held.
+    A lock whose holder has died is not held (``lockfile``: not even by the worker processes it
+    left). Temporary files left by a writer that was killed are removed once the lock is held.
     """
     store.processed_dir.mkdir(parents=True, exist_ok=True)
-    path = store.processed_dir / ".lock"
-    with open(path, "a+") as f:
-        try:
-            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise StoreLockedError(
-                f"another runload process is writing to {store.processed_dir}; "
-                "wait for it to finish and run the command again"
-            ) from None
-        try:
-            remove_stale_temp_files(store)
-            yield
-        finally:
-            fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+    try:
+        f = lockfile.acquire(store.processed_dir / ".lock")
+    except lockfile.LockBusy:
+        raise StoreLockedError(
+            f"another runload process is writing to {store.processed_dir}; "
+            "wait for it to finish and run the command again"
+        ) from None
+    try:
+        remove_stale_temp_files(store)
+        yield
+    finally:
+        lockfile.release(f)

@@ -45,7 +45,7 @@ from pipeline.errors import (
 from pipeline.ingest import run as ingest_run
 from pipeline.ingest.run import ParseOutcome, parse_leaf
 from pipeline.ingest.sources import Leaf
-from pipeline.prefect_server import local_prefect_server
+from pipeline.prefect_server import local_prefect_server, temporary_server_stops_with_runload
 from pipeline.rehab.parse import is_rehab_csv
 from pipeline.report import write_reports
 
@@ -331,6 +331,15 @@ def dask_runner(address: str):
 # --- command-line hooks --------------------------------------------------------------------------
 
 
+def _server_stops_with_runload() -> None:
+    """Prefect's temporary API server (started when no ``PREFECT_API_URL`` is set) ends with
+    this process, even when it is killed (``prefect_server``)."""
+    from prefect.settings import PREFECT_API_URL
+
+    if not PREFECT_API_URL.value():
+        temporary_server_stops_with_runload()
+
+
 def run_cli(settings: Settings, *, athlete: str | None, as_of: date | None,
             dask_address: str | None) -> dict:
     """``runload run [--all]``: the flow for one athlete, or for every athlete."""
@@ -343,6 +352,7 @@ def run_cli(settings: Settings, *, athlete: str | None, as_of: date | None,
         kwargs = dict(data_dir=data_dir, reports_dir=reports_dir, athlete=athlete, as_of=as_of)
     if dask_address:
         f = f.with_options(task_runner=dask_runner(dask_address))
+    _server_stops_with_runload()
     return f(**kwargs)
 
 
@@ -352,6 +362,7 @@ def demo_cli(settings: Settings, *, demo_dir: Path, athlete: str) -> dict:
     from pipeline.demo.folder import demo_folder
 
     folder = demo_folder(settings, demo_dir=demo_dir, athlete=athlete)
+    _server_stops_with_runload()
     result = athlete_pipeline(data_dir=str(folder.data_dir), reports_dir=str(folder.reports_dir),
                               athlete=athlete, inputs=folder.inputs)
     return {**result, "demo_dir": str(folder.demo_dir), "files": str(folder.files_dir),

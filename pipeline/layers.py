@@ -7,7 +7,8 @@ test ``tests/test_architecture.py`` holds every module to it. A new module is pl
 STAGES: list[tuple[str, tuple[str, ...]]] = [
     ("foundation", ("pipeline.config", "pipeline.errors", "pipeline.schemas",
                     "pipeline.code_version", "pipeline.layers", "pipeline.vocabulary",
-                    "pipeline.paths")),
+                    "pipeline.paths", "pipeline.lockfile", "pipeline.lifeline",
+                    "pipeline.terminal")),
     ("parse", ("pipeline.ingest.parse",)),
     ("store", ("pipeline.store", "pipeline.files", "pipeline.rawlog", "pipeline.profile")),
     ("ingest", ("pipeline.ingest", "pipeline.painlog", "pipeline.rehab")),
@@ -19,7 +20,7 @@ STAGES: list[tuple[str, tuple[str, ...]]] = [
     ("demo", ("pipeline.demo",)),
     ("flows", ("pipeline.flows", "pipeline.prefect_defaults", "pipeline.prefect_server",
                "pipeline.cli_text")),
-    ("cli", ("pipeline.cli",)),
+    ("cli", ("pipeline.cli", "pipeline.cli_environment")),
 ]
 
 

@@ -55,6 +55,24 @@ class ActivityTable:
         """Add ``row``, or replace the row with its ``activity_id``."""
         self._changed[row["activity_id"]] = row
 
+    def discard(self, activity_id: str) -> bool:
+        """Drop the unwritten change of ``activity_id``; whether the store's file holds it."""
+        self._changed.pop(activity_id, None)
+        return activity_id in self._group_of
+
+    def unstorable_rows(self) -> list[tuple[str, Exception]]:
+        """The changed rows the store would refuse, each with the error (checked one by one:
+        only after a write failed)."""
+        refused = []
+        for activity_id, row in self._changed.items():
+            try:
+                _start_us(st.activities_table(pd.DataFrame([row])))
+            except (OSError, MemoryError):
+                raise
+            except Exception as e:
+                refused.append((activity_id, e))
+        return refused
+
     def write(self) -> None:
         """Write every activity to the store; the changed rows are then part of the file."""
         if not self._changed:

@@ -103,12 +103,16 @@ class TwinIndex:
             self._fold()
 
     def replace(self, activity_id: str, row: dict) -> None:
+        self.discard(activity_id)
+        self.add(row)
+
+    def discard(self, activity_id: str) -> None:
+        """Forget ``activity_id`` (if it is here)."""
         recent = [(t, r) for t, r in self._recent if r["activity_id"] != activity_id]
         if len(recent) == len(self._recent):
             gone = self._arrays["activity_id"] == activity_id.encode()
             self._arrays = {k: v[~gone] for k, v in self._arrays.items()}
         self._recent = recent
-        self.add(row)
 
     def twin_of(self, row: dict, *, thresholds: Thresholds) -> dict | None:
         """The ``TWIN_KEYS`` of the stored activity ``row`` twins, if any (the closest start

@@ -74,6 +74,18 @@ class Ledger:
             self._files.add(row["sha256"], number)
         self._names.add(name_key(row["source_file"]))
 
+    def unwritten_sources_of(self, activity_id: str) -> list[str]:
+        """The inputs recorded since the last write that produced ``activity_id``."""
+        return [row["source_file"] for row in self._pending
+                if activity_id in list(row["activity_ids"] or ())]
+
+    def requalify(self, source: str, *, status: str, reason: str) -> None:
+        """Change what became of ``source`` (recorded since the last write): ``status``, no
+        activities."""
+        for row in self._pending:
+            if row["source_file"] == source:
+                row.update(status=status, reason=reason, activity_ids=[])
+
     def write(self) -> None:
         """Append the rows recorded since the last write to ``sources.parquet``."""
         if self._pending:

@@ -12,6 +12,7 @@ the activities changed since the last write are held in memory.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import time
@@ -29,9 +30,11 @@ from pipeline.errors import InputError, NotAnActivity, UnsafeInput
 from pipeline.ingest.activity_table import ActivityTable
 from pipeline.ingest.dedupe import TWIN_KEYS, TwinIndex, merged
 from pipeline.ingest.ledger import Ledger
+from pipeline.ingest.names import storable_text, stored_name
 from pipeline.ingest.parse.localtime import local_start, on_utc_clock
 from pipeline.ingest.parse.model import ParsedActivity
 from pipeline.ingest.progress import Progress, file_count
+from pipeline.ingest.record_count import too_many_records
 from pipeline.ingest.sources import Leaf, Refusal, TopInput, is_zip_name, leaves, top_inputs
 # re-exported: callers and tests import these from here
 from pipeline.ingest.summary import MAX_WARNING_LINES, IngestSummary, ParseOutcome  # noqa: F401
@@ -73,6 +76,23 @@ def parse_leaf(leaf: Leaf, *, profile_timezone: str | None, thresholds: Threshol
     the row's own id, and the outcome of a file read carries ``None`` instead of the frame
     (``_Import.absorb``) and no file bytes (a worker need not send them back).
     """
+    try:
+        return _parse_leaf(leaf, profile_timezone=profile_timezone, thresholds=thresholds,
+                           store=store)
+    except (OSError, MemoryError):  # the machine (a full disk in a worker): the import stops
+        raise
+    except Exception as e:  # anything else costs only this file
+        if store is not None:  # samples of its earlier sessions, written already: not kept
+            for path in store.samples_dir.glob(f"{leaf.sha256[:16]}-*.parquet"):
+                path.unlink(missing_ok=True)
+        return ParseOutcome(leaf, "quarantined", stored_error(e, doing="read"))
+
+
+def _parse_leaf(leaf: Leaf, *, profile_timezone: str | None, thresholds: Thresholds,
+                store: st.Store | None) -> ParseOutcome:
+    too_many = too_many_records(leaf.data, leaf.kind, thresholds)
+    if too_many:  # refused before decoding: a decoder holds every record in memory
+        return ParseOutcome(leaf, "refused", too_many)
     try:
         parsed = _read(leaf, thresholds)
     except NotAnActivity as e:
@@ -183,11 +203,12 @@ class _Import:
                raw_path=None, activity_ids=()) -> None:
         self.ledger.record({
             "sha256": sha or "",
-            "source_file": source,
+            "source_file": source,  # already stored_name'd where it was found (``sources``)
             "top_sha256": top.sha256 if top else None,
-            "raw_path": str(raw_path) if raw_path else None,
+            # an inbox file is its own raw copy: its path may hold bytes that are not UTF-8
+            "raw_path": stored_name(str(raw_path)) if raw_path else None,
             "status": status,
-            "reason": reason,
+            "reason": storable_text(reason) if reason else reason,
             "activity_ids": list(activity_ids),
             "ingested_at_utc": pd.Timestamp.now(tz="UTC"),
         })
@@ -202,7 +223,7 @@ class _Import:
             if not target.exists():
                 st.atomic_write_bytes(target, data)
             st.atomic_write_bytes(target.with_name(target.name + ".reason.txt"),
-                                  f"{source}\n{reason}\n".encode())
+                                  f"{source}\n{reason}\n".encode("utf-8", "backslashreplace"))
         (self.summary.refused if unsafe else self.summary.quarantined).append((source, reason))
         self.record(source, sha, "refused" if unsafe else "quarantined", reason=reason,
                     top=top, raw_path=target)
@@ -233,6 +254,34 @@ class _Import:
 
     # activities ---------------------------------------------------------------------------
     def absorb(self, outcome: ParseOutcome, *, top: TopInput) -> None:
+        """Store one parsed input; an unexpected error storing it (a bug, or a value no store
+        accepts) costs only this input: it is quarantined with the reason, the rest goes on."""
+        lists = {name: len(v) for name, v in vars(self.summary).items() if isinstance(v, list)}
+        try:
+            self._absorb(outcome, top=top)
+        except (OSError, MemoryError):  # the machine, not the input: the import stops
+            raise
+        except Exception as e:
+            for activity_id in self.summary.new[lists["new"]:]:  # nothing stays half-stored
+                self._forget(activity_id)
+            for row, _ in outcome.activities:  # samples a worker wrote under the row's own id
+                if self.table.get(row["activity_id"]) is None:
+                    self.store.samples_path(row["activity_id"]).unlink(missing_ok=True)
+            for name, length in lists.items():
+                del getattr(self.summary, name)[length:]
+            leaf = outcome.leaf
+            data = leaf.data or (_read_bytes(top.path) if leaf.source == top.source else None)
+            self.quarantine(leaf.source, stored_error(e), data, sha=leaf.sha256, top=top)
+
+    def _forget(self, activity_id: str) -> None:
+        """Take an activity of this import back out (table, twin index, and its samples unless
+        an earlier import stored it)."""
+        stored_before = self.table.discard(activity_id)
+        self.index.discard(activity_id)
+        if not stored_before:
+            self.store.samples_path(activity_id).unlink(missing_ok=True)
+
+    def _absorb(self, outcome: ParseOutcome, *, top: TopInput) -> None:
         leaf = outcome.leaf
         if outcome.status in ("quarantined", "refused"):
             self.quarantine(leaf.source, outcome.reason, leaf.data, sha=leaf.sha256, top=top,
@@ -299,7 +348,11 @@ class _Import:
             os.replace(self.store.samples_path(staged), self.store.samples_path(activity_id))
 
     def flush(self) -> None:
-        """Write activities and the ledger (activities first: a re-run re-parses, never loses)."""
+        """Write activities and the ledger (activities first: a re-run re-parses, never loses).
+
+        A row the store refuses (a value out of any range, a bug) would fail every write and so
+        the whole import, on every re-run: the rows are then checked one by one, and the input
+        of each refused row is quarantined with the reason instead of stored."""
         rawlog.record_imports(self.store, ACTIVITY_LOG, self.noted)
         self.noted = []
         if not self.changed:
@@ -307,9 +360,42 @@ class _Import:
         # the samples and raw copies they refer to reach the disk first (written without an
         # fsync each: one syncfs here costs what a single fsync does)
         st.sync_writes(self.store)
-        self.table.write()
+        try:
+            self.table.write()
+        except (OSError, MemoryError):
+            raise
+        except Exception:
+            self._drop_unstorable_rows()
+            self.table.write()
         self.ledger.write()
         self.changed = False
+
+    def _drop_unstorable_rows(self) -> None:
+        for activity_id, error in self.table.unstorable_rows():
+            reason = stored_error(error)
+            self._forget(activity_id)
+            with contextlib.suppress(ValueError):
+                self.summary.new.remove(activity_id)
+            for source in self.ledger.unwritten_sources_of(activity_id):
+                for name in ("partial", "warnings"):
+                    setattr(self.summary, name,
+                            [p for p in getattr(self.summary, name) if p[0] != source])
+                self.summary.quarantined.append((source, reason))
+                self.ledger.requalify(source, status="quarantined", reason=reason)
+
+
+def stored_error(error: Exception, *, doing: str = "stored") -> str:
+    """The reason given for an input that could not be read or stored (an unexpected error)."""
+    text = f"{type(error).__name__}: {error}".splitlines()[0][:300]
+    return (f"could not be {doing} ({text}); the rest of the import went on. The file is kept "
+            "in quarantine; please report it")
+
+
+def _read_bytes(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
 
 
 def _size(path: Path) -> int:
@@ -416,6 +502,9 @@ def ingest_paths(paths: list[str], store: st.Store, *, thresholds: Thresholds,
                                raw_path=job.raw_copy(item))
             run_batch(settle=True)
             job.flush()
+        except BaseException:  # Ctrl-C, SIGTERM, an error: the workers end now, not at their
+            pool.stop()        # next file (what they parsed was not stored yet: a re-run does)
+            raise
         finally:
             pool.close()
             bar.close()

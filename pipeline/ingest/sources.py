@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.config import Thresholds
+from pipeline.ingest.names import stored_name
 
 ACTIVITY_KINDS = ("fit", "gpx", "tcx")
 CHUNK = 1 << 20
@@ -103,16 +104,17 @@ def top_inputs(paths: list[str]) -> Iterator[TopInput | Refusal]:
     """Every file the user named, directly or inside named folders (symlinks out not followed)."""
     for given in paths:
         path = Path(given)
+        shown = stored_name(given)  # a name that is not UTF-8 is stored escaped (``names``)
         if path.is_symlink() and not path.exists():
-            yield Refusal(given, "broken symbolic link")
+            yield Refusal(shown, "broken symbolic link")
         elif path.is_dir():
             yield from _walk(path, given)
         elif path.is_file():
-            yield _top_file(path, given)
+            yield _top_file(path, shown)
         elif not path.exists():
-            yield Refusal(given, "no such file or folder")
+            yield Refusal(shown, "no such file or folder")
         else:
-            yield Refusal(given, "not a regular file")
+            yield Refusal(shown, "not a regular file")
 
 
 def _walk(root: Path, given: str) -> Iterator[TopInput | Refusal]:
@@ -143,7 +145,7 @@ def _walk(root: Path, given: str) -> Iterator[TopInput | Refusal]:
 
 
 def _shown(given: str, root: Path, full: Path) -> str:
-    return str(Path(given) / full.relative_to(root))
+    return stored_name(str(Path(given) / full.relative_to(root)))
 
 
 def _top_file(path: Path, shown: str) -> TopInput | Refusal:

@@ -9,6 +9,7 @@ import pandas as pd
 
 from pipeline.ingest.counts import counts_text
 from pipeline.ingest.sources import Leaf
+from pipeline.terminal import shown
 
 MAX_WARNING_LINES = 20
 
@@ -90,10 +91,11 @@ class IngestSummary:
         ):
             if items:
                 lines.append(f"{title}:")
-                lines += [f"  {source}: {reason}" for source, reason in items]
+                lines += [f"  {shown(source)}: {shown(reason)}" for source, reason in items]
         if self.warnings:  # a bulk import can have thousands: the first ones, the rest in --json
             lines.append("Warnings (values cleaned or assumed):")
-            lines += [f"  {source}: {w}" for source, w in self.warnings[:MAX_WARNING_LINES]]
+            lines += [f"  {shown(source)}: {shown(w)}"
+                      for source, w in self.warnings[:MAX_WARNING_LINES]]
             if len(self.warnings) > MAX_WARNING_LINES:
                 lines.append(f"  ... and {len(self.warnings) - MAX_WARNING_LINES} more (--json "
                              "lists them all)")

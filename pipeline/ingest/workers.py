@@ -9,6 +9,7 @@ through ``crashed``, the others get their results, and the next batch gets a new
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import threading
 from collections.abc import Callable, Sequence
@@ -17,8 +18,19 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import TypeVar
 
+from pipeline import lifeline
+from pipeline.lockfile import release_inherited_locks
+
 Item = TypeVar("Item")
 Result = TypeVar("Result")
+
+
+def worker_started() -> None:
+    """First thing in every worker: end with the parent (a ``kill -9`` of ``runload`` must not
+    leave workers running for good), and let go of the store's lock a forked worker inherited
+    (only the parent holds it: a worker left behind must never keep the store locked)."""
+    lifeline.die_with_parent()
+    release_inherited_locks()
 
 
 def process_pool(workers: int) -> ProcessPoolExecutor:
@@ -27,12 +39,12 @@ def process_pool(workers: int) -> ProcessPoolExecutor:
     if threading.active_count() == 1:  # the CLI: fork inherits the imports (~2 s of start-up)
         import pipeline.ingest.parse.fit  # noqa: F401 - imported once here, not in every worker
 
-        return ProcessPoolExecutor(max_workers=workers,
+        return ProcessPoolExecutor(max_workers=workers, initializer=worker_started,
                                    mp_context=multiprocessing.get_context("fork"))
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["pipeline.ingest.run", "pipeline.ingest.parse.fit",
                                 "pipeline.ingest.parse.gpx", "pipeline.ingest.parse.tcx"])
-    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    return ProcessPoolExecutor(max_workers=workers, initializer=worker_started, mp_context=ctx)
 
 
 @dataclass
@@ -97,12 +109,34 @@ class Workers:
             self.pool.shutdown(cancel_futures=True)
             self.pool = None
 
+    def stop(self) -> None:
+        """End the workers now, mid-file (Ctrl-C, SIGTERM, an error): nothing they hold is
+        stored yet, and ``close`` would wait for each to finish its file."""
+        if self.pool is not None:
+            stop_pool(self.pool)
+            self.pool = None
+
+
+def stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Kill a pool's processes and shut it down without waiting for their work."""
+    # ProcessPoolExecutor has no public way to end running work before Python 3.14
+    # (terminate_workers); its process table is the one handle on the workers
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        with contextlib.suppress(Exception):
+            process.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
+
 
 def alone(fn: Callable[[Item], Result], item: Item, *,
           crashed: Callable[[Item], Result]) -> Result:
     """``fn(item)`` in a fresh process of its own; ``crashed(item)`` when that process dies."""
-    with process_pool(1) as pool:
-        try:
-            return pool.submit(fn, item).result()
-        except BrokenProcessPool:
-            return crashed(item)
+    pool = process_pool(1)
+    try:
+        result = pool.submit(fn, item).result()
+    except BrokenProcessPool:
+        result = crashed(item)
+    except BaseException:
+        stop_pool(pool)
+        raise
+    pool.shutdown()
+    return result

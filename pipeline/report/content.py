@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from pathlib import PurePath
 
 import numpy as np
 import pandas as pd
@@ -233,9 +234,19 @@ def _source_name(source_files) -> str:
     if source_files is None:
         return ""
     if isinstance(source_files, str):
-        return source_files
+        return report_file_name(source_files)
     names = [str(s) for s in list(source_files)]
-    return names[0] if names else ""
+    return report_file_name(names[0]) if names else ""
+
+
+def report_file_name(source: str) -> str:
+    """An input's name as a report shows it: as given when relative; for an absolute path only
+    the file's name (a report is shared with a coach: the path would show the home folder and
+    the user's name), with the member of an archive after ``!``."""
+    outer, bang, member = str(source).partition("!")
+    if PurePath(outer).is_absolute() or outer.startswith("~"):
+        outer = PurePath(outer).name
+    return outer + bang + member
 
 
 def _activity_rows(frame: pd.DataFrame, limit: int) -> list[dict]:
@@ -284,10 +295,12 @@ def data_quality(inputs: ReportInputs, *, limit: int = 12) -> dict:
     return {
         "counts": ledger_counts(sources),
         "counts_text": counts_text(ledger_counts(sources)),
-        "quarantined": [{"file": str(r["source_file"]), "reason": str(r.get("reason") or "")}
+        "quarantined": [{"file": report_file_name(r["source_file"]),
+                         "reason": str(r.get("reason") or "")}
                         for _, r in quarantined.head(limit).iterrows()],
         "n_quarantined": int(len(quarantined)),
-        "partial_files": [{"file": str(r["source_file"]), "reason": str(r.get("reason") or "")}
+        "partial_files": [{"file": report_file_name(r["source_file"]),
+                           "reason": str(r.get("reason") or "")}
                           for _, r in partial_files.head(limit).iterrows()],
         "n_days": n_days,
         "n_days_without_pain": no_pain_days,

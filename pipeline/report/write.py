@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from datetime import date
 from pathlib import Path
 from urllib.parse import quote
@@ -34,9 +36,30 @@ def write_athlete_report(settings: Settings, athlete: str, *, as_of: date | None
     html = report_html(content, report_figures(inputs, thresholds=settings.thresholds))
     folder = Path(settings.reports_dir) / athlete
     html_path, pdf_path = folder / REPORT_HTML, folder / REPORT_PDF
-    st.atomic_write_bytes(html_path, html.encode("utf-8"))
-    st.atomic_write_bytes(pdf_path, pdf_bytes(html))
+    # both are written in full before either replaces its old version: a kill while the PDF
+    # renders (seconds) leaves the old pair, never a new HTML beside an old PDF
+    swap_in({html_path: html.encode("utf-8"), pdf_path: pdf_bytes(html)})
     return [html_path, pdf_path], content
+
+
+def swap_in(files: dict[Path, bytes]) -> None:
+    """Write every file to a temporary name, then rename them all into place."""
+    staged: dict[Path, Path] = {}
+    try:
+        for path, data in files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            staged[path] = Path(tmp)
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+        for path, tmp in staged.items():
+            os.replace(tmp, path)
+        staged = {}
+    finally:
+        for tmp in staged.values():
+            tmp.unlink(missing_ok=True)
 
 
 def _not_analysed_row(athlete: str, last_upload: str | None) -> dict:
