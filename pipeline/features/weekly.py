@@ -26,10 +26,14 @@ MEAN_COLUMNS = ("cadence_spm", "step_length_m", "cadence_at_ref_spm", "step_leng
 LAST_COLUMNS = ("monotony_7d", "strain_7d", "acwr_ewma", "run_km_28d")
 
 
-def week_start(dates: pd.Series) -> pd.Series:
-    """The Monday (naive midnight) of each date's ISO week."""
-    dates = pd.to_datetime(dates).dt.normalize()
-    return dates - pd.to_timedelta(dates.dt.weekday, unit="D")
+def week_start(dates: pd.Series | pd.DatetimeIndex) -> pd.Series | pd.DatetimeIndex:
+    """The Monday (naive midnight) of each date's ISO week, as a Series or an index like
+    ``dates``."""
+    if isinstance(dates, pd.DatetimeIndex):
+        days = dates.normalize()
+        return days - pd.to_timedelta(days.weekday, unit="D")
+    days = pd.to_datetime(dates).dt.normalize()
+    return days - pd.to_timedelta(days.dt.weekday, unit="D")
 
 
 def _kind(kinds: pd.Series) -> str | None:

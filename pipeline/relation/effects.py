@@ -6,7 +6,7 @@ Daily: each rated morning ``d`` against the loads of the days before it (the 7 d
 ``d-7 .. d-1`` for sums and means, day ``d-1`` for the last run's length, spike and the rest
 streak). Ridge regression on standardised features (missing values imputed by the median of
 the training rows), its penalty chosen by generalised cross-validation inside every fit
-(``ridge_by_gcv``); skill from expanding-window validation (``TimeSeriesSplit``).
+(``ridge_by_gcv``); skill from expanding-window validation (``validation``).
 Weekly: the change in mean next-morning pain from one week to the next against the change in the
 km run in the 7 days before those ratings.
 """
@@ -16,10 +16,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from sklearn.linear_model import LinearRegression
-from sklearn.model_selection import TimeSeriesSplit
 
 from pipeline.config import Thresholds
+from pipeline.features.volume import CROSS_TRAINING_TOTAL_COLUMNS
+from pipeline.features.weekly import week_start
 from pipeline.relation.symptoms import by_date, morning_pain_0_10
+from pipeline.relation.validation import time_ordered_skill
 
 # feature -> (label, unit)
 FEATURES = {
@@ -35,7 +37,6 @@ FEATURES = {
     "rehab_days_7d": ("rehab days in 7 days", "days"),
     "compression_days_7d": ("compression days in 7 days", "days"),
 }
-CROSS = ("cross_cycling_min", "cross_swimming_min", "cross_water_running_min", "cross_other_min")
 
 
 def lagged_features(daily: pd.DataFrame) -> pd.DataFrame:
@@ -53,7 +54,7 @@ def lagged_features(daily: pd.DataFrame) -> pd.DataFrame:
     mean7 = lambda s: s.rolling(7, min_periods=1).mean().shift(1)  # noqa: E731
     out = pd.DataFrame(index=d.index)
     out["pain_0_10"] = morning_pain_0_10(daily)
-    out["week_start"] = out.index - pd.to_timedelta(out.index.day_of_week, unit="D")
+    out["week_start"] = week_start(out.index)
     out["run_km_7d"] = past7(col("run_km").fillna(0))
     out["longest_run_km_1d"] = col("longest_run_km").fillna(0).shift(1)
     spike = col("spike_ratio").replace([np.inf, -np.inf], np.nan)  # no earlier run: no spike
@@ -62,7 +63,7 @@ def lagged_features(daily: pd.DataFrame) -> pd.DataFrame:
     out["fast_min_7d"] = past7(col("fast_min"))
     out["cadence_at_ref_spm_7d"] = mean7(col("cadence_at_ref_spm"))
     out["step_length_at_ref_m_7d"] = mean7(col("step_length_at_ref_m"))
-    out["cross_min_7d"] = past7(sum(col(c).fillna(0) for c in CROSS))
+    out["cross_min_7d"] = past7(sum(col(c).fillna(0) for c in CROSS_TRAINING_TOTAL_COLUMNS))
     out["rest_streak_days_1d"] = col("rest_streak_days").shift(1)
     out["rehab_days_7d"] = past7(flag_days("rehab"))
     out["compression_days_7d"] = past7(flag_days("compression"))
@@ -97,7 +98,7 @@ def load_effects(daily: pd.DataFrame, *, thresholds: Thresholds = Thresholds(),
               and frame[f].std(skipna=True) > 1e-9]
     X, y = frame[usable].to_numpy(dtype=float), frame["pain_0_10"].to_numpy(dtype=float)
     coef, alpha = ridge_by_gcv(X, y)
-    skill = _skill(X, y, TimeSeriesSplit(n_splits=4))
+    skill = _skill(X, y)
     sd = np.nanstd(X, axis=0, ddof=1)
     boots = _boot_coefs(frame, usable, n=thresholds.bootstrap_resamples // 2, seed=seed)
     at_top = alpha >= ALPHAS[-1]
@@ -159,18 +160,11 @@ def _predict(model: dict, X: np.ndarray) -> np.ndarray:
     return np.clip(model["intercept"] + ((Xi - model["mu"]) / model["sd"]) @ model["coef"], 0, 10)
 
 
-def _skill(X, y, cv) -> float | None:
-    """1 - MAE(model) / MAE(training mean) over expanding time-ordered folds, the penalty chosen
-    inside each fold and the predictions clipped to the 0-10 scale."""
-    if len(y) < 5 * (cv.get_n_splits() + 1):
-        return None
-    err, err_flat = [], []
-    for train, test in cv.split(X):
-        pred = _predict(_fitted(X[train], y[train]), X[test])
-        err.append(np.abs(pred - y[test]))
-        err_flat.append(np.abs(y[train].mean() - y[test]))
-    flat = np.concatenate(err_flat).mean()
-    return float(1 - np.concatenate(err).mean() / flat) if flat > 0 else None
+def _skill(X: np.ndarray, y: np.ndarray) -> float | None:
+    """Skill over time-ordered folds (``validation.time_ordered_skill``), the penalty chosen
+    inside each fold."""
+    return time_ordered_skill(
+        lambda train, test: _predict(_fitted(X[train], y[train]), X[test]), y)
 
 
 def _boot_coefs(frame, usable, *, n, seed) -> np.ndarray:
@@ -199,7 +193,7 @@ def weekly_relation(daily: pd.DataFrame, *, seed: int = 0, n: int = 200) -> dict
     pain = morning_pain_0_10(daily)
     before = d["run_km"].rolling(7, min_periods=7).sum().shift(1)
     rated = pain.notna() & before.notna()
-    week = d.index - pd.to_timedelta(d.index.day_of_week, unit="D")
+    week = week_start(d.index)
     w = pd.DataFrame({"km": before[rated].groupby(week[rated]).mean(),
                       "pain": pain[rated].groupby(week[rated]).mean()})
     days = pd.Series(1, index=d.index).groupby(week).size()

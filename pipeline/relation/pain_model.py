@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy.signal import lfilter
 
+from pipeline.features.weekly import week_start
 from pipeline.relation.symptoms import by_date, morning_pain_0_10
 
 PAIRINGS = {
@@ -91,7 +92,7 @@ def pairing_loads(daily: pd.DataFrame) -> pd.DataFrame:
              else pd.Series(np.nan, index=d.index))
     out = pd.DataFrame(index=d.index)
     out["pain_0_10"] = morning_pain_0_10(daily)
-    out["week_start"] = out.index - pd.to_timedelta(out.index.day_of_week, unit="D")
+    out["week_start"] = week_start(out.index)
     out["7_days_before"] = km.rolling(7, min_periods=1).sum().shift(1).fillna(0.0)
     weekly = km.groupby(out["week_start"]).sum().shift(1, freq="7D")
     out["previous_calendar_week"] = out["week_start"].map(weekly).fillna(0.0).to_numpy()

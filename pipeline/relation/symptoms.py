@@ -21,6 +21,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from pipeline.features.weekly import week_start
 from pipeline.config import Thresholds
 
 LIGHTS = ("green", "amber", "red")
@@ -78,7 +79,7 @@ def calm_baseline_0_10(daily: pd.DataFrame, *, thresholds: Thresholds) -> float 
     pain = morning_pain_0_10(daily).dropna()
     if len(pain) < 3:
         return None
-    week = pain.index - pd.to_timedelta(pain.index.day_of_week, unit="D")
+    week = week_start(pain.index)
     groups = pain.groupby(week)
     means = groups.mean()[groups.count() >= 2]
     if len(means) < 2:

@@ -28,7 +28,6 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import TimeSeriesSplit
 
 from pipeline.config import Thresholds
 from pipeline.relation.hinge import HingeRegression
@@ -44,6 +43,7 @@ from pipeline.relation.pain_model import (
     profile_sse,
 )
 from pipeline.relation.symptoms import by_date, morning_pain_source
+from pipeline.relation.validation import time_ordered_skill as skill_over_time
 
 __all__ = ["PAIRINGS", "Estimate", "HingeRegression", "lagged_load_frame", "time_ordered_skill",
            "tolerated_weekly_km", "week_shift_p_value", "what_if"]
@@ -291,22 +291,14 @@ def _week_weights(designs: Designs, *, n: int, seed: int):
 
 
 def time_ordered_skill_of(designs: Designs, fit, *, n_splits: int = 4) -> float | None:
-    """1 - MAE(model) / MAE(training mean) over expanding time-ordered folds of the rated rows,
-    the whole search (pairing, carry-over, breakpoint, jump) run inside each fold and the
-    predictions clipped to 0-10. None with too few rows."""
-    y = designs.y
-    if len(y) < 5 * (n_splits + 1):
-        return None
-    err_model, err_flat = [], []
-    for train, test in TimeSeriesSplit(n_splits=n_splits).split(y):
-        w = np.zeros(len(y))
+    """``validation.time_ordered_skill`` of the search over the rated rows: the whole search
+    (pairing, carry-over, breakpoint, jump) run inside each fold."""
+    def predicted(train, test):
+        w = np.zeros(len(designs.y))
         w[train] = 1.0
-        pred = fitted_pain(fit(designs, w), designs)[test]
-        err_model.append(np.abs(pred - y[test]))
-        err_flat.append(np.abs(y[train].mean() - y[test]))
-    flat = np.concatenate(err_flat).mean()
-    skill = 1 - np.concatenate(err_model).mean() / flat if flat > 0 else np.nan
-    return float(skill) if np.isfinite(skill) else None
+        return fitted_pain(fit(designs, w), designs)[test]
+
+    return skill_over_time(predicted, designs.y, n_splits=n_splits)
 
 
 def _fit_share(frame: pd.DataFrame, pain: np.ndarray, fit) -> float:
@@ -346,21 +338,14 @@ def week_shift_p_value(frame: pd.DataFrame, *, fit) -> float | None:
 
 
 def time_ordered_skill(X: np.ndarray, y: np.ndarray, *, n_splits: int = 4) -> float | None:
-    """1 - MAE(hinge) / MAE(training mean) over expanding time-ordered folds for a plain
-    ``[load, nuisance]`` matrix (None if too few); predictions clipped to the 0-10 scale."""
-    if len(y) < 5 * (n_splits + 1):
-        return None
-    err_model, err_flat = [], []
-    for train, test in TimeSeriesSplit(n_splits=n_splits).split(X):
+    """``validation.time_ordered_skill`` of a hinge on a plain ``[load, nuisance]`` matrix."""
+    def predicted(train, test):
         if np.ptp(X[train, 0]) == 0:
-            continue
-        pred = HingeRegression(min_side=3).fit(X[train], y[train]).predict(X[test])
-        err_model.append(np.abs(np.clip(pred, 0, 10) - y[test]))
-        err_flat.append(np.abs(y[train].mean() - y[test]))
-    if not err_model:
-        return None
-    flat = np.concatenate(err_flat).mean()
-    return float(1 - np.concatenate(err_model).mean() / flat) if flat > 0 else None
+            return None
+        return HingeRegression(min_side=3).fit(X[train], y[train]).predict(X[test])
+
+    return skill_over_time(predicted, y, n_splits=n_splits)
+
 
 
 def what_if(

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.config import Thresholds
+from pipeline.features.weekly import week_start
 from pipeline.ingest.counts import counts_text, ledger_counts, recorded_inputs
 from pipeline.report.evidence import DISCLAIMER, EVIDENCE, RED_FLAG_ADVICE
 from pipeline.report.inputs import ReportInputs
@@ -168,8 +169,7 @@ def weekly_view(daily: pd.DataFrame, weekly: pd.DataFrame) -> pd.DataFrame:
                              "pain_next_morning_mean_0_10": pd.Series(dtype=float)})
     by_week = pd.DataFrame()
     if not daily.empty:
-        d = daily.assign(week_start=pd.to_datetime(daily["date"]).dt.to_period("W-SUN")
-                         .dt.start_time)
+        d = daily.assign(week_start=week_start(daily["date"]))
         pain = (pd.to_numeric(d["pain_next_morning_0_10"], errors="coerce")
                 if "pain_next_morning_0_10" in d.columns else pd.Series(np.nan, index=d.index))
         by_week = (d.assign(_pain=pain.astype(float))

@@ -75,3 +75,14 @@ def test_a_daily_frame_without_the_optional_walking_column_still_aggregates():
     Weekly.validate(again)
     assert "cross_walking_min" not in again.columns
     assert again["run_km"].tolist() == pytest.approx(weekly["run_km"].tolist())
+
+
+def test_week_start_of_an_index_is_the_monday_like_that_of_a_series():
+    from pipeline.features.weekly import week_start
+
+    days = pd.date_range("2026-11-15", "2026-11-24", freq="D")  # Sunday .. Tuesday
+    mondays = week_start(days)
+    assert isinstance(mondays, pd.DatetimeIndex)
+    assert list(mondays.strftime("%Y-%m-%d")) == (
+        ["2026-11-09"] + ["2026-11-16"] * 7 + ["2026-11-23"] * 2)
+    assert list(week_start(pd.Series(days))) == list(mondays)
