@@ -352,9 +352,14 @@ def read_rehab_log(store: Store) -> pd.DataFrame:
     return read_parquet(store.rehab_log_path)
 
 
-def write_rehab_log(store: Store, rehab_log: pd.DataFrame) -> None:
+def write_rehab_log(store: Store, rehab_log: pd.DataFrame, *,
+                    folded_offset: int | None = None) -> None:
+    """Write the rehab log; ``folded_offset`` as for ``write_pain_log`` (the raw log of
+    ``rehab add`` entries folded into it so far)."""
     validated = schemas.RehabLog.validate(rehab_log)
-    atomic_write_parquet(validated.reset_index(drop=True), store.rehab_log_path)
+    atomic_write_parquet(validated.reset_index(drop=True), store.rehab_log_path,
+                         metadata=None if folded_offset is None
+                         else {FOLDED_OFFSET_KEY: str(folded_offset)})
 
 
 def read_daily(store: Store) -> pd.DataFrame:
