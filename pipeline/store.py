@@ -88,6 +88,42 @@ def atomic_write_table(parts, path: Path, *, schema: pa.Schema,
         raise
 
 
+def sync_writes(store: Store) -> None:
+    """Make every file written so far under the athlete's store durable (data and renames).
+
+    One ``syncfs`` of the store's file system: an import that writes hundreds of samples files
+    and raw copies calls it once before each write of the activities and the ledger that refer
+    to them, instead of an fsync per file (about 8 ms each, a third of a file's ingest). Where
+    there is no ``syncfs`` (not Linux), ``os.sync``.
+    """
+    folder = next((f for f in (store.processed_dir, store.raw_dir, Path(store.data_dir))
+                   if f.exists()), None)
+    if folder is None:  # nothing written yet
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        if _syncfs(fd) != 0:
+            os.sync()
+    finally:
+        os.close(fd)
+
+
+@functools.cache
+def _libc_syncfs():
+    import ctypes
+
+    return getattr(ctypes.CDLL(None, use_errno=True), "syncfs", None)
+
+
+def _syncfs(fd: int) -> int:
+    """``syncfs(fd)``: 0 when done, -1 when unavailable or failed (the caller falls back)."""
+    try:
+        call = _libc_syncfs()
+    except OSError:
+        return -1
+    return -1 if call is None else call(fd)
+
+
 def read_parquet(path: Path, columns=None) -> pd.DataFrame:
     """Read a Parquet file written by this module (or only ``columns`` of it); ``date32`` columns
     come back as datetime64. A file that cannot be read back raises ``DamagedStoreError``."""
