@@ -1,6 +1,6 @@
 """``runload rehab add`` without pandas: validate one entry and append it to the raw log of added
-entries (``rawlog``, ``log/rehab_added.jsonl``); ``commands`` folds it into
-``rehab_log.parquet`` (at once for ``rehab add``, else on the next read).
+entries (``rawlog``, ``log/rehab_added.jsonl``); the next command that reads the rehab log folds
+it into ``rehab_log.parquet`` (``commands``).
 
 Stored as the cells a CSV row would hold, normalised (``12``, ``0.5``), so a rebuild reads them
 back through the same validation to the same entry, as ``pipeline.painlog.add`` does.
@@ -15,6 +15,7 @@ from pipeline.errors import UsageError
 from pipeline.files import locked
 from pipeline.painlog.add import cell_text, local_today
 from pipeline.paths import Store
+from pipeline.rehab.catalogue import is_known
 from pipeline.rehab.parse import CLI_SOURCE, COLUMNS, Entry, entry_from_cells
 
 LOG = "rehab"  # the raw logs' name: log/rehab_added.jsonl, log/rehab_imports.jsonl
@@ -54,3 +55,21 @@ def record_entry(store: Store, *, date: date | str | None, exercise: str,
     with locked(store):
         rawlog.append_added(store, LOG, entry_cells(entry))
     return entry
+
+
+def recorded_text(entry: Entry) -> str:
+    """``rehab add``'s lines: what was recorded, what it replaces, and an exercise the catalogue
+    does not know (kept with stage unknown)."""
+    line = (f"recorded rehab {entry.label()} (it replaces any earlier entry of that exercise "
+            "and day)")
+    if not is_known(entry.exercise):
+        line += (f"\n  kept with stage unknown (not in the built-in catalogue): "
+                 f"{entry.exercise}")
+    return line
+
+
+def recorded_summary(store: Store, entry: Entry) -> dict:
+    """``rehab add --json``: the entry recorded, the raw log holding it, and whether the
+    catalogue knows the exercise (``unknown_exercises`` as an import reports them)."""
+    return {"recorded": entry_cells(entry), "log": str(store.added_log_path(LOG)),
+            "unknown_exercises": [] if is_known(entry.exercise) else [entry.exercise]}
