@@ -10,6 +10,7 @@ from pipeline import store as st
 from pipeline.config import Thresholds
 from pipeline.errors import RunloadError
 from pipeline.painlog.commands import pain_log as painlog_with_added
+from pipeline.rehab.commands import rehab_log as rehablog_with_added
 from pipeline.features.daily import daily_features
 from pipeline.features.weekly import weekly_features
 from pipeline.plan import needs_older_advice, next_week_plan, plan_caps
@@ -43,7 +44,7 @@ def analyze(store: st.Store, *, as_of: date | None = None,
     weekly = weekly_features(daily)
     rec = recommendation(daily, weekly, athlete=store.athlete, as_of=as_of, thresholds=thresholds,
                          effects=load_effects(daily, thresholds=thresholds))
-    rehab_log = st.read_rehab_log(store)
+    rehab_log = rehablog_with_added(store)  # `rehab add` entries not folded yet included
     past = past_advice(activities, pain_log, profile=profile, as_of=as_of,
                        athlete=store.athlete, first_day=daily["date"].min(),
                        thresholds=thresholds, rec=rec, daily=daily)

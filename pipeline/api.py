@@ -27,6 +27,7 @@ from pipeline import store as st
 from pipeline.config import Thresholds
 from pipeline.errors import RunloadError
 from pipeline.painlog.commands import pain_log
+from pipeline.rehab.commands import rehab_log
 from pipeline.relation.symptoms import (
     calm_baseline_0_10,
     morning_pain_source,
@@ -166,7 +167,7 @@ class Athlete:
     def rehab_log(self) -> pd.DataFrame:
         """``schemas.RehabLog``: every validated rehab entry with its catalogue stage (empty
         when none was logged)."""
-        return st.read_rehab_log(self.store)
+        return rehab_log(self.store)  # entries added on the command line included
 
     @cached_property
     def daily(self) -> pd.DataFrame:

@@ -283,16 +283,22 @@ def cmd_pain(args, settings: Settings) -> int:
 
 
 def cmd_rehab(args, settings: Settings) -> int:
-    from pipeline import rehab
-    from pipeline.store import Store
+    from pipeline.paths import Store
 
     store = Store(settings.data_dir, args.athlete)
     if args.rehab_command == "add":
-        result = rehab.add_entry(store, date=args.date, exercise=args.exercise, sets=args.sets,
-                                 reps=args.reps, load_kg=args.load_kg, hold_s=args.hold_s,
-                                 pain=args.pain, note=args.note)
-    else:
-        result = rehab.import_csv(store, args.file, max_bytes=settings.thresholds.max_input_bytes)
+        # plain Python only (no pandas), as `pain add`: the entry is appended to the raw log and
+        # folded into rehab_log.parquet by the next command that reads the rehab log
+        from pipeline.rehab.add import record_entry, recorded_summary, recorded_text
+
+        entry = record_entry(store, date=args.date, exercise=args.exercise, sets=args.sets,
+                             reps=args.reps, load_kg=args.load_kg, hold_s=args.hold_s,
+                             pain=args.pain, note=args.note)
+        _print(args, recorded_summary(store, entry), recorded_text(entry))
+        return 0
+    from pipeline.rehab.commands import import_csv
+
+    result = import_csv(store, args.file, max_bytes=settings.thresholds.max_input_bytes)
     _print(args, result.as_dict(), result.text())
     return 0
 

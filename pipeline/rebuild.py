@@ -2,14 +2,14 @@
 
 What ``data/raw/`` holds is enough: the raw copy of every input with the name it was given and
 the profile as it was when it was imported (``log/activity_imports.jsonl``), the imported
-pain-log CSVs and the entries added on the command line, in order (``log/pain_*``), and every
-profile change (``log/profile.jsonl``). The rebuild replays them in that order through the same
+pain-log and rehab-log CSVs and the entries added on the command line, in order
+(``log/pain_*``, ``log/rehab_*``), and every profile change (``log/profile.jsonl``). The rebuild replays them in that order through the same
 code an import uses, then recomputes the analysis. The processed files there before are moved
 to ``.before-rebuild/`` first and deleted once the rebuild has finished (kept if it fails).
 
 Stores from before the logs existed: the raw copies no record covers are replayed first, under
 the names the old ledger gives them (if it can still be read) or their own file names; the
-profile and the command-line pain entries are copied from the processed files to the logs
+profile and the command-line pain and rehab entries are copied from the processed files to the logs
 first, when those can still be read.
 """
 
@@ -32,6 +32,10 @@ from pipeline.ingest.sources import TopInput
 from pipeline.painlog.add import LOG as PAIN_LOG
 from pipeline.painlog.commands import fold_added_entries, import_names, rebuild_pain_log
 from pipeline.profile import profile_from_log, seed_profile_log, write_profile
+from pipeline.rehab.add import LOG as REHAB_LOG
+from pipeline.rehab.commands import fold_added_entries as fold_added_rehab_entries
+from pipeline.rehab.commands import import_names as rehab_import_names
+from pipeline.rehab.commands import rebuild_rehab_log
 
 ASIDE = ".before-rebuild"
 
@@ -44,6 +48,7 @@ class RebuildSummary:
     inputs: int = 0
     activities: int = 0
     pain_entries: int = 0
+    rehab_entries: int = 0
     profile: dict = field(default_factory=dict)
     left_out: list[str] = field(default_factory=list)
     analysed_as_of: str | None = None
@@ -54,6 +59,7 @@ class RebuildSummary:
     def text(self) -> str:
         lines = [f"{self.athlete}: rebuilt data/processed/ from data/raw/: {self.activities} "
                  f"activities from {self.inputs} inputs, {self.pain_entries} pain entries, "
+                 f"{self.rehab_entries} rehab entries, "
                  f"profile with {len(self.profile)} settings"
                  + (f", analysed as of {self.analysed_as_of}" if self.analysed_as_of else "")]
         lines += [f"  {line}" for line in self.left_out]
@@ -80,7 +86,8 @@ def rebuild(store: st.Store, *, thresholds: Thresholds | None = None,
         write_profile(store, summary.profile)
     with st.locked(store):
         summary.pain_entries, problems = rebuild_pain_log(store)
-    summary.left_out += problems
+        summary.rehab_entries, rehab_problems = rebuild_rehab_log(store)
+    summary.left_out += problems + rehab_problems
     summary.activities = len(st.read_activities(store, columns=["activity_id"]))
     summary.analysed_as_of = _analysed(store, thresholds, as_of)
     shutil.rmtree(aside, ignore_errors=True)
@@ -93,13 +100,17 @@ def rebuild(store: st.Store, *, thresholds: Thresholds | None = None,
 def _seed_logs(store: st.Store) -> None:
     """Copy to the raw logs what only the processed files hold (a store from before the logs),
     when they can be read: the profile, the command-line pain entries, and the names the old
-    ledger and pain log give the raw copies no import record covers."""
+    ledger, pain log and rehab log give the raw copies no import record covers."""
     with contextlib.suppress(DamagedStoreError, OSError):
         seed_profile_log(store, st.read_profile(store))
     with contextlib.suppress(DamagedStoreError, OSError, ValueError):
         fold_added_entries(store)  # seeds the added log from an older pain log's CLI entries
+    with contextlib.suppress(DamagedStoreError, OSError, ValueError):
+        fold_added_rehab_entries(store)  # the same for the rehab log
     rawlog.note_older_imports(store, PAIN_LOG, raw_dir=store.raw_pain_dir,
                               older_names=_pain_import_names(store))
+    rawlog.note_older_imports(store, REHAB_LOG, raw_dir=store.raw_rehab_dir,
+                              older_names=_rehab_import_names(store))
     older = _older_inputs(store, _ledger_names(store))
     rawlog.record_imports(store, ACTIVITY_LOG, [
         rawlog.import_record(store, ACTIVITY_LOG, top.path, top.source, sha256=top.sha256,
@@ -120,6 +131,12 @@ def _ledger_names(store: st.Store) -> dict[str, str]:
 def _pain_import_names(store: st.Store) -> dict[str, str]:
     with contextlib.suppress(DamagedStoreError, OSError, ValueError):
         return import_names(st.read_pain_log(store))
+    return {}
+
+
+def _rehab_import_names(store: st.Store) -> dict[str, str]:
+    with contextlib.suppress(DamagedStoreError, OSError, ValueError):
+        return rehab_import_names(st.read_rehab_log(store))
     return {}
 
 

@@ -88,6 +88,42 @@ def atomic_write_table(parts, path: Path, *, schema: pa.Schema,
         raise
 
 
+def sync_writes(store: Store) -> None:
+    """Make every file written so far under the athlete's store durable (data and renames).
+
+    One ``syncfs`` of the store's file system: an import that writes hundreds of samples files
+    and raw copies calls it once before each write of the activities and the ledger that refer
+    to them, instead of an fsync per file (about 8 ms each, a third of a file's ingest). Where
+    there is no ``syncfs`` (not Linux), ``os.sync``.
+    """
+    folder = next((f for f in (store.processed_dir, store.raw_dir, Path(store.data_dir))
+                   if f.exists()), None)
+    if folder is None:  # nothing written yet
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        if _syncfs(fd) != 0:
+            os.sync()
+    finally:
+        os.close(fd)
+
+
+@functools.cache
+def _libc_syncfs():
+    import ctypes
+
+    return getattr(ctypes.CDLL(None, use_errno=True), "syncfs", None)
+
+
+def _syncfs(fd: int) -> int:
+    """``syncfs(fd)``: 0 when done, -1 when unavailable or failed (the caller falls back)."""
+    try:
+        call = _libc_syncfs()
+    except OSError:
+        return -1
+    return -1 if call is None else call(fd)
+
+
 def read_parquet(path: Path, columns=None) -> pd.DataFrame:
     """Read a Parquet file written by this module (or only ``columns`` of it); ``date32`` columns
     come back as datetime64. A file that cannot be read back raises ``DamagedStoreError``."""
@@ -352,9 +388,14 @@ def read_rehab_log(store: Store) -> pd.DataFrame:
     return read_parquet(store.rehab_log_path)
 
 
-def write_rehab_log(store: Store, rehab_log: pd.DataFrame) -> None:
+def write_rehab_log(store: Store, rehab_log: pd.DataFrame, *,
+                    folded_offset: int | None = None) -> None:
+    """Write the rehab log; ``folded_offset`` as for ``write_pain_log`` (the raw log of
+    ``rehab add`` entries folded into it so far)."""
     validated = schemas.RehabLog.validate(rehab_log)
-    atomic_write_parquet(validated.reset_index(drop=True), store.rehab_log_path)
+    atomic_write_parquet(validated.reset_index(drop=True), store.rehab_log_path,
+                         metadata=None if folded_offset is None
+                         else {FOLDED_OFFSET_KEY: str(folded_offset)})
 
 
 def read_daily(store: Store) -> pd.DataFrame:

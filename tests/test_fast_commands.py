@@ -1,4 +1,4 @@
-"""The one-line commands (``pain add``, ``profile``, ``--help``) start in well under a second:
+"""The one-line commands (``pain add``, ``rehab add``, ``profile``, ``--help``) start in well under a second:
 nothing on their path imports pandas, Arrow, pandera, Prefect or matplotlib (issue 20)."""
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ def commands(data_dir: Path) -> dict[str, list[str]]:
     d = ["--data-dir", str(data_dir)]
     return {
         "pain add": ["pain", "add", *d, "--date", "2026-03-02", "--pain", "3", "--rehab"],
+        "rehab add": ["rehab", "add", *d, "--date", "2026-03-02", "--exercise", "bridge",
+                      "--sets", "3"],
         "profile set": ["profile", *d, "--timezone", "Europe/Berlin", "--hr-max", "188"],
         "profile show": ["profile", *d],
         "--help": ["--help"],

@@ -46,6 +46,7 @@ class History:
             "sources": st.read_sources(s).drop(columns=["ingested_at_utc"])
                          .sort_values(["source_file", "sha256"]).reset_index(drop=True),
             "pain_log": st.read_pain_log(s),
+            "rehab_log": st.read_rehab_log(s),
             "profile": st.read_profile(s),
             "daily": st.read_daily(s),
             "recommendation": st.read_recommendation(s),
@@ -63,9 +64,9 @@ def assert_same(before: dict, after: dict) -> None:
 
 @pytest.fixture
 def history(tmp_path, capsys, monkeypatch) -> History:
-    """Profile set, a folder and a zip ingested (a twin by bytes, an unreadable file), pain
-    imported and added in turns (each replacing an earlier entry), the profile changed, one more
-    run, then analysed."""
+    """Profile set, a folder and a zip ingested (a twin by bytes, an unreadable file), pain and
+    rehab imported and added in turns (each replacing an earlier entry), the profile changed, one
+    more run, then analysed."""
     monkeypatch.chdir(tmp_path)
     h = History(tmp_path, capsys)
     assert h.run("profile", "--timezone", "Europe/Berlin")[0] == 0
@@ -83,6 +84,17 @@ def history(tmp_path, capsys, monkeypatch) -> History:
     h.write("p2.csv", "date,pain\n2026-03-04,3\n")
     assert h.run("pain", "import", str(h.inputs / "p2.csv"))[0] == 0
     assert h.run("pain", "add", "--date", "2026-03-05", "--pain", "1", "--weakness")[0] == 0
+    h.write("r1.csv", "date,exercise,sets,reps\n2026-03-02,clamshells,3,15\n"
+                      "2026-03-03,isometric bridge hold,5,\n")
+    assert h.run("rehab", "import", str(h.inputs / "r1.csv"))[0] == 0
+    assert h.run("rehab", "add", "--date", "2026-03-02", "--exercise", "Clamshells", "--sets",
+                 "4", "--reps", "12", "--note", "=1+1")[0] == 0
+    assert h.run("rehab", "add", "--date", "2026-03-04", "--exercise", "single-leg RDL",
+                 "--sets", "3", "--load-kg", "12.5", "--pain", "1.5")[0] == 0
+    h.write("r2.csv", "date,exercise,sets\n2026-03-04,Single-leg  rdl,2\n")
+    assert h.run("rehab", "import", str(h.inputs / "r2.csv"))[0] == 0
+    assert h.run("rehab", "add", "--date", "2026-03-05", "--exercise", "foam roll", "--hold-s",
+                 "0.1")[0] == 0
     assert h.run("profile", "--hr-max", "190")[0] == 0
     h.write("late.fit", fit_run("2026-03-10T07:00:00Z"))
     assert h.run("ingest", str(h.inputs / "late.fit"))[0] == 0
@@ -98,12 +110,20 @@ def test_deleting_everything_processed_and_rebuilding_gives_the_same_store(histo
     assert log.loc["2026-03-02", "pain_0_10"] == 4 and log.loc["2026-03-04", "pain_0_10"] == 3
     assert (before["pain_log"]["source"] == "cli").sum() == 2
     assert len(before["activities"]) == 5 and before["profile"]["hr_max_bpm"] == 190
+    # the same for the rehab log: a CLI entry replaced an import's (same exercise and day, any
+    # case), the second import replaced a CLI entry; a decimal cell keeps its exact value
+    rehab = before["rehab_log"].set_index("date")
+    assert rehab.loc["2026-03-02", "sets"] == 4 and rehab.loc["2026-03-02", "note"] == "=1+1"
+    assert rehab.loc["2026-03-04", "sets"] == 2 and pd.isna(rehab.loc["2026-03-04", "load_kg"])
+    assert rehab.loc["2026-03-05", "hold_s"] == 0.1
+    assert before["rehab_log"]["source"].tolist().count("cli") == 2
     assert any(len(s) == 2 for s in before["activities"]["source_files"])
 
     shutil.rmtree(history.data / "processed")
     code, out, _ = history.run("rebuild", "--as-of", AS_OF)
     assert code == 0, out
     assert "5 activities" in out and "5 pain entries" not in out and "4 pain entries" in out
+    assert "4 rehab entries" in out
     assert_same(before, history.snapshot())
     assert not (history.store.processed_dir / ".before-rebuild").exists()
 
@@ -130,12 +150,12 @@ def test_a_store_from_before_the_raw_logs_keeps_names_cli_entries_and_profile(hi
     shutil.rmtree(history.store.raw_log_dir)
     assert history.run("rebuild", "--as-of", AS_OF)[0] == 0
     after = history.snapshot()
-    for name in ("activities", "pain_log", "profile", "samples"):
+    for name in ("activities", "pain_log", "rehab_log", "profile", "samples"):
         assert_same({name: before[name]}, after)
     # and now the logs hold it: deleting processed/ no longer loses anything
     shutil.rmtree(history.data / "processed")
     assert history.run("rebuild", "--as-of", AS_OF)[0] == 0
-    for name in ("activities", "pain_log", "profile"):
+    for name in ("activities", "pain_log", "rehab_log", "profile"):
         assert_same({name: before[name]}, history.snapshot())
 
 
@@ -171,10 +191,11 @@ def test_import_and_profile_logs_are_json_lines_in_order(history):
 
 def test_an_import_that_changes_nothing_is_not_noted_again(history):
     """`runload run` imports the inbox's CSVs on every run: the log grows only with changes."""
-    before = rawlog.recorded_imports(history.store, "pain")
-    assert len(before) == 2
-    assert history.run("pain", "import", str(history.inputs / "p2.csv"))[0] == 0
-    assert rawlog.recorded_imports(history.store, "pain") == before
+    for log, name in (("pain", "p2.csv"), ("rehab", "r2.csv")):
+        before = rawlog.recorded_imports(history.store, log)
+        assert len(before) == 2
+        assert history.run(log, "import", str(history.inputs / name))[0] == 0
+        assert rawlog.recorded_imports(history.store, log) == before
 
 
 def test_a_rebuild_stopped_half_way_is_finished_by_running_it_again(history, monkeypatch):
@@ -194,7 +215,7 @@ def test_a_rebuild_stopped_half_way_is_finished_by_running_it_again(history, mon
     monkeypatch.undo()
     shutil.rmtree(history.store.processed_dir / ".before-rebuild")  # even that gone
     assert history.run("rebuild", "--as-of", AS_OF)[0] == 0
-    for name in ("activities", "pain_log", "profile", "samples"):
+    for name in ("activities", "pain_log", "rehab_log", "profile", "samples"):
         assert_same({name: before[name]}, history.snapshot())
 
 

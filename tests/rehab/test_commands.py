@@ -1,4 +1,5 @@
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -77,3 +78,64 @@ def test_cli_rehab_add_and_import(tmp_path, capsys):
     assert "line 2" in err and "Traceback" not in err
     assert cli.main(["rehab", "add", "--data-dir", str(data), "--exercise", "x",
                      "--pain", "12"]) == 2
+
+
+def test_rehab_add_appends_to_the_raw_log_and_the_next_read_folds_it(tmp_path, capsys):
+    """``rehab add`` writes only the raw log (normalised cells a rebuild reads back); the next
+    read folds it into rehab_log.parquet, noting how far, and folds nothing twice."""
+    import json
+
+    data = tmp_path / "data"
+    store = st.Store(data, "me")
+    assert cli.main(["rehab", "add", "--data-dir", str(data), "--date", "2026-06-01",
+                     "--exercise", "single-leg  RDL", "--sets", "3", "--load-kg", "12.5",
+                     "--hold-s", "0.1", "--note", "=1+1"]) == 0
+    assert "recorded rehab 2026-06-01 single-leg RDL" in capsys.readouterr().out
+    log = store.added_log_path("rehab")
+    assert log == data / "raw" / "me" / "log" / "rehab_added.jsonl"
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [r["cells"] for r in records] == [{
+        "date": "2026-06-01", "exercise": "single-leg RDL", "sets": "3", "reps": "",
+        "load_kg": "12.5", "hold_s": format(Decimal(0.1), "f"),
+        "pain": "", "note": "=1+1"}]
+    assert not store.rehab_log_path.exists()  # folded on the next read, not by the command
+
+    frame = rehab.rehab_log(store)
+    assert frame["exercise"].tolist() == ["single-leg RDL"] and frame["hold_s"].tolist() == [0.1]
+    assert frame["note"].tolist() == ["=1+1"] and frame["source"].tolist() == ["cli"]
+    assert st.folded_offset(store.rehab_log_path) == log.stat().st_size
+    written = store.rehab_log_path.stat().st_mtime_ns
+    rehab.rehab_log(store)
+    assert store.rehab_log_path.stat().st_mtime_ns == written  # nothing pending: not rewritten
+
+
+def test_an_invalid_rehab_add_writes_nothing(tmp_path):
+    data = tmp_path / "data"
+    assert cli.main(["rehab", "add", "--data-dir", str(data), "--exercise", "bridge",
+                     "--sets", "300"]) == 2
+    assert not st.Store(data, "me").added_log_path("rehab").exists()
+
+
+def test_entries_added_then_imported_fold_in_the_order_made(tmp_path):
+    """An import folds the entries added before it first: the import's row replaces the added
+    one of the same exercise and day, and the import is noted (with the added log's size then)."""
+    from pipeline import rawlog
+
+    store = st.Store(tmp_path / "data", "me")
+    rehab.record_entry(store, date=date(2026, 6, 1), exercise="Clamshells", sets=4, today=TODAY)
+    rehab.import_csv(store, write(tmp_path, "date,exercise,sets\n2026-06-01,clamshells,2\n"),
+                     today=TODAY)
+    assert rehab.rehab_log(store)["sets"].tolist() == [2]
+    (record,) = rawlog.recorded_imports(store, "rehab")
+    assert record["added_offset"] == store.added_log_path("rehab").stat().st_size
+    assert record["raw"].startswith("rehab/")
+
+
+def test_rehab_add_after_an_import_replaces_its_entry(tmp_path):
+    store = st.Store(tmp_path / "data", "me")
+    rehab.import_csv(store, write(tmp_path, "date,exercise,sets\n2026-06-01,clamshells,2\n"),
+                     today=TODAY)
+    result = rehab.add_entry(store, date=date(2026, 6, 1), exercise="Clamshells", sets=4,
+                             today=TODAY)
+    assert len(result.replaced) == 1 and result.total == 1
+    assert rehab.rehab_log(store)["sets"].tolist() == [4]
