@@ -74,8 +74,9 @@ def atomic_write_table(parts, path: Path, *, schema: pa.Schema,
                               write_page_checksum=True) as writer:
             for part in parts:
                 writer.write_table(part)
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
+        if durable:
+            with open(tmp, "rb+") as f:
+                os.fsync(f.fileno())
         digest = file_sha256(tmp) if checksummed(path) else None
         if digest:
             record_checksum(path, digest)

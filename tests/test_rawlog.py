@@ -94,7 +94,16 @@ def test_the_added_log_holds_the_csv_columns_cells(store):
     [line] = store.added_log_path("pain").read_text().splitlines()
     assert json.loads(line)["cells"] == {
         "date": "2026-03-01", "context": "after_run", "pain": "6.5", "time": "07:05",
-        "weakness": "yes", "rehab": "no", "compression": "no", "note": "=1+1"}
+        "weakness": "yes", "rehab": "no", "compression": "no", "note": "=1+1", "activity": ""}
+
+
+def test_a_cross_training_entry_keeps_its_activity_through_the_fold(store):
+    painlog.record_entry(store, date="2026-03-01", pain="6", context="after_cross_training",
+                         activity="cycling", today=date(2026, 3, 9))
+    [line] = store.added_log_path("pain").read_text().splitlines()
+    assert json.loads(line)["cells"]["activity"] == "cycling"
+    log = painlog.pain_log(store)
+    assert log[["context", "activity"]].values.tolist() == [["after_cross_training", "cycling"]]
 
 
 def test_a_record_longer_than_a_read_chunk_is_kept_when_the_next_tail_is_cut(store):
