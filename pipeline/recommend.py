@@ -226,9 +226,9 @@ def plan_reasons(plan: WeekPlan, th: Thresholds) -> list[str]:
                    f"{_rule_name(lb.rule)} rule: {lb.arithmetic}; {plan.runs_per_week} run"
                    f"{'' if plan.runs_per_week == 1 else 's'} a week.")
     if plan.cross_training_min > 0:
-        out.append(f"Cross-train about {plan.cross_training_min} min (cycling, swimming or water "
-                   "running) to keep your aerobic minutes up; note in the pain log whether it "
-                   "provokes symptoms.")
+        out.append(f"Cross-train about {plan.cross_training_min} min to keep your aerobic "
+                   "minutes up (the plan names the sports that stayed calm for you); note in the "
+                   "pain log whether it provokes symptoms.")
     return out
 
 
