@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from pipeline.paths import DEMO_CACHE_DIR
+
+
 
 def caches_in_data_folder(args):
     """Prefect's home (its database of runs) and matplotlib's font cache go under the data
@@ -12,8 +15,9 @@ def caches_in_data_folder(args):
     set wins, and a data folder that cannot be written leaves them where they were. Returns the
     function that puts the environment back (``main`` runs in-process in tests)."""
     data = args.data_dir
-    if args.command == "demo" and data == Path("data"):  # the demo keeps its data in --dir
-        data = args.dir / "data"
+    if args.command == "demo" and data == Path("data"):
+        # the demo keeps everything in --dir, its caches beside the data it replaces on a re-run
+        data = args.dir / DEMO_CACHE_DIR
     data = Path(os.path.abspath(data))
     existing = next((p for p in (data, *data.parents) if p.exists()), None)
     if existing is None or not existing.is_dir() or not os.access(existing, os.W_OK):

@@ -27,6 +27,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
+# under `runload demo --dir`: Prefect's home and matplotlib's cache, kept when the demo is re-run
+DEMO_CACHE_DIR = ".runload-cache"
+
+
 @dataclass(frozen=True)
 class Store:
     """Paths of one athlete's data."""

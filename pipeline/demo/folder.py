@@ -12,6 +12,7 @@ from pipeline.config import Settings
 from pipeline.demo.athlete import demo_athlete
 from pipeline.demo.generate import write_demo
 from pipeline.errors import UsageError
+from pipeline.paths import DEMO_CACHE_DIR
 from pipeline.profile import update_profile
 
 DEMO_MARKER = ".runload-demo"
@@ -33,7 +34,9 @@ def demo_folder(settings: Settings, *, demo_dir: Path, athlete: str) -> DemoFold
     its profile into the store. Data and reports go to ``demo_dir/data`` and
     ``demo_dir/reports`` unless ``settings`` names other folders."""
     demo_dir = Path(demo_dir)
-    if demo_dir.exists() and any(demo_dir.iterdir()) and not (demo_dir / DEMO_MARKER).exists():
+    foreign = [p for p in demo_dir.iterdir() if p.name != DEMO_CACHE_DIR] \
+        if demo_dir.is_dir() else []
+    if foreign and not (demo_dir / DEMO_MARKER).exists():
         raise UsageError(f"{demo_dir} exists and is not a runload demo folder: choose another"
                          " --dir (the demo replaces its own folder's contents)")
     default = Settings()

@@ -1,5 +1,7 @@
+import os
 from dataclasses import replace
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -94,3 +96,29 @@ def test_ingest_merges_the_twins_and_imports_the_pain_log(small, files, tmp_path
     assert result.total == len(small.pain_log)
     log = st.read_pain_log(store)
     assert pd.Timestamp(small.spike_date) in set(log["date"])
+
+
+def test_the_demo_folder_may_hold_runloads_own_caches_but_nothing_foreign(tmp_path):
+    from argparse import Namespace
+
+    from pipeline.cli_environment import caches_in_data_folder
+    from pipeline.config import Settings
+    from pipeline.demo.folder import demo_folder
+    from pipeline.errors import UsageError
+    from pipeline.paths import DEMO_CACHE_DIR
+
+    demo_dir = tmp_path / "demo"
+    args = Namespace(command="demo", data_dir=Path("data"), dir=demo_dir)
+    restore = caches_in_data_folder(args)
+    try:
+        assert os.environ["MPLCONFIGDIR"].startswith(str((demo_dir / DEMO_CACHE_DIR).resolve()))
+    finally:
+        restore()
+    (demo_dir / DEMO_CACHE_DIR / ".cache").mkdir(parents=True)  # what matplotlib makes first
+    folder = demo_folder(Settings(), demo_dir=demo_dir, athlete="me")
+    assert folder.data_dir == demo_dir / "data" and (demo_dir / DEMO_CACHE_DIR).is_dir()
+    other = tmp_path / "mine"
+    (other / DEMO_CACHE_DIR).mkdir(parents=True)
+    (other / "notes.txt").write_text("mine")
+    with pytest.raises(UsageError, match="not a runload demo folder"):
+        demo_folder(Settings(), demo_dir=other, athlete="me")
