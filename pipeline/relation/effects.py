@@ -13,6 +13,8 @@ km run in the 7 days before those ratings.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from sklearn.linear_model import LinearRegression
@@ -132,7 +134,9 @@ def ridge_by_gcv(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
 
 
 def _fitted(X: np.ndarray, y: np.ndarray) -> dict:
-    med = np.nanmedian(X, axis=0)
+    with warnings.catch_warnings():  # a feature with no value yet (a later watch): median 0
+        warnings.simplefilter("ignore", RuntimeWarning)
+        med = np.nanmedian(X, axis=0)
     med = np.where(np.isnan(med), 0.0, med)
     Xi = np.where(np.isnan(X), med, X)
     mu, sd = Xi.mean(axis=0), Xi.std(axis=0)

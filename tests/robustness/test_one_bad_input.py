@@ -82,10 +82,10 @@ def test_an_error_writing_one_files_samples_costs_only_that_file(tmp_path, monke
     bad_sha = ingest_run._sha((folder / "bad.fit").read_bytes())
     write_samples = st.write_samples
 
-    def planted(store, activity_id, samples):
+    def planted(store, activity_id, samples, **kwargs):
         if activity_id.startswith(bad_sha[:16]):
             raise OverflowError("planted: value out of range")
-        return write_samples(store, activity_id, samples)
+        return write_samples(store, activity_id, samples, **kwargs)
 
     monkeypatch.setattr(st, "write_samples", planted)
     summary = ingest(folder, data, workers=workers)
