@@ -364,14 +364,39 @@ def _checked_sample_columns(df: pd.DataFrame) -> tuple[dict[str, pd.Series], lis
         else:  # timestamps: no range checks; to_numpy would build one Timestamp per row
             values = series.to_numpy() if checks else None
             null = series.isna().to_numpy()
-        if not nullable and null.any():
-            raise pa_errors.SchemaError(
-                Samples.to_schema(), df, f"non-nullable column {name!r} contains null values")
-        for check_name, bound, test in checks:
-            with np.errstate(invalid="ignore"):
-                failed = ~test(values, bound) & ~null
-            if failed.any():
-                raise pa_errors.SchemaError(
-                    Samples.to_schema(), df, f"column {name!r} failed {check_name}({bound}): "
-                    f"{int(failed.sum())} values, e.g. {values[failed][:3].tolist()}")
+        _check_column(name, values, null, nullable, checks, df)
     return columns, coerced
+
+
+def check_sample_arrays(arrays: dict[str, np.ndarray]) -> None:
+    """Checks one activity's samples held as NumPy arrays (``timestamp_utc`` as datetime64 in
+    UTC, every other ``Samples`` column as float64) against the ``Samples`` rules, as
+    ``validate_samples`` checks a frame; raises pandera's ``SchemaError`` on failure."""
+    for name, _, dtype_name, nullable, checks in _sample_rules():
+        values = arrays.get(name)
+        if values is None:
+            raise pa_errors.SchemaError(
+                Samples.to_schema(), None, f"column {name!r} not in dataframe. "
+                f"Columns in dataframe: {list(arrays)}")
+        if values.dtype.kind == "M":
+            null = np.isnat(values)
+        elif values.dtype is _FLOAT64 or values.dtype == _FLOAT64:
+            null = np.isnan(values)
+        else:
+            raise pa_errors.SchemaError(
+                Samples.to_schema(), None, f"column {name!r}: {values.dtype} is not {dtype_name}")
+        _check_column(name, values, null, nullable, checks, None)
+
+
+def _check_column(name: str, values, null: np.ndarray, nullable: bool, checks: list,
+                  data) -> None:
+    if not nullable and null.any():
+        raise pa_errors.SchemaError(
+            Samples.to_schema(), data, f"non-nullable column {name!r} contains null values")
+    for check_name, bound, test in checks:
+        with np.errstate(invalid="ignore"):
+            failed = ~test(values, bound) & ~null
+        if failed.any():
+            raise pa_errors.SchemaError(
+                Samples.to_schema(), data, f"column {name!r} failed {check_name}({bound}): "
+                f"{int(failed.sum())} values, e.g. {values[failed][:3].tolist()}")

@@ -11,12 +11,14 @@ import os
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline import schemas
 from pipeline.errors import DamagedStoreError, RunloadError
+from pipeline.ingest.parse.model import SampleColumns
 
 # re-exported: callers use st.Store, st.atomic_write_bytes, ...
 from pipeline.files import (  # noqa: F401
@@ -274,13 +276,28 @@ def read_samples(store: Store, activity_id: str) -> pd.DataFrame:
     return read_parquet(path)
 
 
-def write_samples(store: Store, activity_id: str, samples: pd.DataFrame, *,
+def write_samples(store: Store, activity_id: str, samples: SampleColumns | pd.DataFrame, *,
                   durable: bool = True) -> None:
     """Validate and write one activity's samples; ``durable=False``: see ``atomic_write_table``."""
-    # validate_samples: the Samples rules in NumPy (pandera took longer than decoding the file)
-    table = _samples_table(schemas.validated_sample_columns(samples))
+    if isinstance(samples, SampleColumns):  # an import's: no frame in the per-file work
+        table = _samples_table_of_columns(samples)
+    else:  # the Samples rules in NumPy (pandera took longer than decoding the file)
+        table = _samples_table(schemas.validated_sample_columns(samples))
     atomic_write_table([table], store.samples_path(activity_id), schema=table.schema,
                        use_dictionary=False, durable=durable)
+
+
+_SAMPLE_TIME = pa.timestamp("us", tz="UTC")
+
+
+def _samples_table_of_columns(samples: SampleColumns) -> pa.Table:
+    """The Arrow table of checked ``SampleColumns``, as ``_samples_table`` makes it of the same
+    samples as a frame (the test compares them)."""
+    schemas.check_sample_arrays({"timestamp_utc": samples.timestamp, **samples.floats})
+    time = pa.array(samples.timestamp.astype("datetime64[us]").astype(np.int64),
+                    type=_SAMPLE_TIME)
+    return pa.table({"timestamp_utc": time, **{
+        name: pa.array(values, from_pandas=True) for name, values in samples.floats.items()}})
 
 
 def _samples_table(columns: dict[str, pd.Series]) -> pa.Table:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 from pandera.errors import SchemaError
 
@@ -46,6 +47,40 @@ def test_write_samples_refuses_an_invalid_frame_and_writes_nothing(tmp_path):
     with pytest.raises(SchemaError):
         st.write_samples(store, "x-0", df)
     assert not store.samples_path("x-0").exists()
+
+
+def test_samples_written_from_columns_are_the_file_written_from_the_frame(tmp_path):
+    """An import writes ``SampleColumns`` without a frame: the file must be the same, column for
+    column and type for type, as the frame's (dev fields, nulls and all)."""
+    from pipeline.ingest.parse.fit import read_fit
+
+    store = st.Store(tmp_path, "a")
+    frame = run_samples("2024-05-01T07:00Z")
+    frame.loc[5:9, "heart_rate_bpm"] = np.nan
+    parsed = read_fit(activity_fit_bytes(frame), source="run.fit")[0]
+    st.write_samples(store, "cols-0", parsed.columns)
+    st.write_samples(store, "frame-0", parsed.samples)
+    from_columns = pq.read_table(store.samples_path("cols-0"))
+    from_frame = pq.read_table(store.samples_path("frame-0"))
+    assert from_columns.schema.remove_metadata() == from_frame.schema.remove_metadata()
+    assert from_columns.equals(from_frame)
+    assert from_columns["heart_rate_bpm"].null_count == 5
+
+
+def test_samples_columns_are_checked_as_a_frame_is(tmp_path):
+    from pipeline.ingest.parse.model import sample_columns
+
+    store = st.Store(tmp_path, "a")
+    for column, value in (("heart_rate_bpm", 300.0), ("distance_m", -1.0),
+                          ("timestamp_utc", pd.NaT)):
+        df = samples_frame()
+        df.loc[2, column] = value
+        with pytest.raises(SchemaError, match=column):
+            st.write_samples(store, "x-0", sample_columns(df))
+        assert not store.samples_path("x-0").exists()
+    missing = sample_columns(samples_frame().drop(columns="speed_mps"))
+    with pytest.raises(SchemaError, match="speed_mps"):
+        st.write_samples(store, "x-0", missing)
 
 
 def test_files_left_to_fitparse_are_counted(tmp_path, monkeypatch):

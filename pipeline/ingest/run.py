@@ -32,7 +32,7 @@ from pipeline.ingest.dedupe import TWIN_KEYS, TwinIndex, merged
 from pipeline.ingest.ledger import Ledger
 from pipeline.ingest.names import storable_text, stored_name
 from pipeline.ingest.parse.localtime import local_start, on_utc_clock
-from pipeline.ingest.parse.model import ParsedActivity
+from pipeline.ingest.parse.model import ParsedActivity, SampleColumns
 from pipeline.ingest.progress import Progress, file_count
 from pipeline.ingest.record_count import too_many_records
 from pipeline.ingest.sources import Leaf, Refusal, TopInput, is_zip_name, leaves, top_inputs
@@ -132,7 +132,7 @@ def _parse_leaf(leaf: Leaf, *, profile_timezone: str | None, thresholds: Thresho
 
 
 def activity_row(parsed: ParsedActivity, *, leaf: Leaf, profile_timezone: str | None,
-                 thresholds: Thresholds) -> tuple[dict, pd.DataFrame]:
+                 thresholds: Thresholds) -> tuple[dict, SampleColumns]:
     """One ``schemas.Activities`` row (``fast_time_fraction`` filled later) and its samples."""
     meta = leaf.metadata or {}
     if meta.get("sport"):  # the type the athlete gave on Strava outranks the file's guess
@@ -160,7 +160,7 @@ def activity_row(parsed: ParsedActivity, *, leaf: Leaf, profile_timezone: str | 
         "partial_reason": parsed.partial_reason,
         "content_sha256": leaf.sha256,
     }
-    return row, parsed.samples
+    return row, parsed.columns
 
 
 def crashed_outcome(leaf: Leaf) -> ParseOutcome:
@@ -338,7 +338,7 @@ class _Import:
         self.record(leaf.source, leaf.sha256, "duplicate",
                     reason=f"same content as {previous_source}", activity_ids=previous_ids)
 
-    def _write_samples(self, activity_id: str, samples: pd.DataFrame | None, *,
+    def _write_samples(self, activity_id: str, samples: SampleColumns | None, *,
                        staged: str | None = None) -> None:
         """Samples stored under ``activity_id``; ``None``: the worker wrote them under ``staged``
         (the row's own id), moved here when a twin keeps its older id."""

@@ -226,14 +226,14 @@ def test_samples_decades_apart_are_summarised_in_bounded_time_and_memory():
     code = (
         "import numpy as np, pandas as pd\n"
         "from pipeline.config import Thresholds\n"
-        "from pipeline.ingest.parse.model import ParsedActivity\n"
+        "from pipeline.ingest.parse.model import ParsedActivity, sample_columns\n"
         "from pipeline.ingest.parse.values import activity_values\n"
         "from tests.factories import run_samples\n"
         "s = run_samples('2026-02-01T07:00:00Z', minutes=2)\n"
         "s.loc[119, 'timestamp_utc'] = pd.Timestamp('2055-02-01T07:00:00Z')\n"
         "s['elapsed_s'] = (s['timestamp_utc'] - s['timestamp_utc'].iloc[0]).dt.total_seconds()\n"
         "p = ParsedActivity(format='gpx', sport='running', start_time_utc=s['timestamp_utc'][0],"
-        " samples=s)\n"
+        " columns=sample_columns(s))\n"
         "print(activity_values(p, thresholds=Thresholds())['distance_m'])\n"
     )
     started = time.perf_counter()

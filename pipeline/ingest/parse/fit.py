@@ -22,7 +22,7 @@ from pipeline.ingest.parse.fit_clock import clock as _clock
 from pipeline.ingest.parse.fit_clock import fit_utc as _utc
 from pipeline.ingest.parse.fit_fast import decode_fit_fast
 from pipeline.ingest.parse.fit_recover import WANTED, Decoded, decoded_fit
-from pipeline.ingest.parse.model import ParsedActivity
+from pipeline.ingest.parse.model import ParsedActivity, SampleColumns
 from pipeline.ingest.parse.plausible import (
     EARLIEST_UTC,
     ImplausibleDate,
@@ -37,7 +37,7 @@ from pipeline.ingest.parse.sample_dates import (
     near_session,
     without_strays,
 )
-from pipeline.schemas import Samples
+from pipeline.schemas import SAMPLE_CHANNELS
 
 SEMICIRCLE_DEG = 180.0 / 2**31
 STRIDE_SPORTS = ("running", "walking", "hiking")  # FIT cadence in strides/min
@@ -48,7 +48,6 @@ EARLIEST = EARLIEST_UTC  # earlier dates come from an unset clock (plausible.py:
 # Activities recorded in a virtual world: their positions are a game map, not a time zone.
 VIRTUAL_MANUFACTURERS = ("zwift",)
 VIRTUAL_SUB_SPORTS = ("virtual_activity",)
-SAMPLE_COLUMNS = list(Samples.to_schema().columns)
 FILE_TYPE_NAMES = {
     "settings": "device settings",
     "workout": "workout",
@@ -241,8 +240,9 @@ def record_columns(
     )
     _clean(cols, "distance_m", cols["distance_m"] < 0, "negative distances", warnings)
     _clean(cols, "speed_mps", cols["speed_mps"] < 0, "negative speeds", warnings)
-    when = pd.DatetimeIndex(ts).tz_localize("UTC")
-    keep = np.asarray((when >= EARLIEST) & (when <= _latest()))
+    earliest, latest = (t.tz_convert("UTC").tz_localize(None).to_datetime64()
+                        for t in (EARLIEST, _latest()))
+    keep = (ts >= earliest) & (ts <= latest)  # NaT compares False: dropped
     if (~keep).any():
         warnings.append(f"{int((~keep).sum()):,} records with missing or implausible dates dropped")
         cols = {k: v[keep] for k, v in cols.items()}
@@ -293,34 +293,33 @@ def _clean(cols: dict, name: str, bad: np.ndarray, what: str, warnings: list[str
         cols[name] = np.where(bad, np.nan, cols[name])
 
 
-def samples_frame(
+def session_columns(
     cols: dict[str, np.ndarray], sport_fit: str | None, sport: str, warnings: list[str]
-) -> pd.DataFrame:
-    """The ``schemas.Samples`` frame for one activity's slice of the record columns."""
+) -> SampleColumns:
+    """The ``schemas.Samples`` columns for one activity's slice of the record columns."""
     n = len(cols["timestamp"])
-    frame = {c: np.full(n, np.nan) for c in SAMPLE_COLUMNS}
-    ts = pd.DatetimeIndex(cols["timestamp"]).tz_localize("UTC").as_unit("us")
-    frame["timestamp_utc"] = ts
-    frame["elapsed_s"] = ((ts - ts[0]).total_seconds().to_numpy()) if n else np.array([], float)
-    for key, values in cols.items():
-        if key in frame and key not in ("timestamp_utc", "elapsed_s"):
-            frame[key] = values
+    ts = cols["timestamp"].astype("datetime64[us]")
+    us = ts.astype(np.int64)
+    # (as pandas' total_seconds: microseconds over 1e6)
+    floats = {"elapsed_s": (us - us[0]) / 1e6 if n else np.array([], float)}
+    for name in SAMPLE_CHANNELS[1:]:
+        values = cols.get(name)
+        floats[name] = values if values is not None else np.full(n, np.nan)
     if sport_fit in STRIDE_SPORTS or sport in FOOT_SPORTS:
-        frame["cadence_spm"] = 2.0 * cols["cadence_raw"]
+        floats["cadence_spm"] = 2.0 * cols["cadence_raw"]
     else:  # crank rpm for rides; strokes or cycles per minute for other sports
-        frame["cadence_rpm"] = cols["cadence_raw"]
-    frame["altitude_m"] = altitude_without_spikes(frame["elapsed_s"], frame["altitude_m"],
-                                                  warnings)
+        floats["cadence_rpm"] = cols["cadence_raw"]
+    floats["altitude_m"] = altitude_without_spikes(floats["elapsed_s"], floats["altitude_m"],
+                                                   warnings)
     limit = MAX_SPEED_FOOT_MPS if sport in FOOT_SPORTS else MAX_SPEED_OTHER_MPS
-    speed = frame["speed_mps"]
+    speed = floats["speed_mps"]
     if (speed > limit).any():
         warnings.append(f"{int((speed > limit).sum()):,} speeds above {limit:.0f} m/s set to null")
-        frame["speed_mps"] = np.where(speed > limit, np.nan, speed)
-    extra = [k for k in cols if k.startswith("dev_")]
-    out = pd.DataFrame(frame, columns=SAMPLE_COLUMNS)
-    for key in extra:
-        out[key] = cols[key]
-    return out
+        floats["speed_mps"] = np.where(speed > limit, np.nan, speed)
+    for key in cols:
+        if key.startswith("dev_"):
+            floats[key] = cols[key]
+    return SampleColumns(ts, floats)
 
 
 def session_totals(session: dict, sport_fit: str | None, sport: str, has_altitude: bool) -> dict:
@@ -468,17 +467,17 @@ def activities_from_messages(decoded: Decoded, *, source: str) -> list[ParsedAct
         sport = activity_sport(sport_fit, sub_fit)
         local_warnings = list(warnings)
         part = _near_session(part, session, starts[index], shift, local_warnings)
-        samples = samples_frame(part, sport_fit, sport, local_warnings)
+        samples = session_columns(part, sport_fit, sport, local_warnings)
         start = (
             pd.Timestamp(starts[index]).tz_localize("UTC") if not np.isnat(starts[index]) else None
         )
         if start is None or not (EARLIEST <= start <= _latest()):
             implausible = implausible or (date_problem(start) if start is not None else None)
-            if samples.empty:  # cannot be dated: the other sessions still count
+            if not len(samples):  # cannot be dated: the other sessions still count
                 warnings.append(f"session {index} skipped: no plausible date")
                 continue
-            start = samples["timestamp_utc"].iloc[0]
-        has_alt = bool(samples["altitude_m"].notna().any())
+            start = pd.Timestamp(samples.timestamp[0]).tz_localize("UTC")
+        has_alt = bool(np.isfinite(samples.floats["altitude_m"]).any())
         totals = (
             {} if session.get("_no_session") else session_totals(session, sport_fit, sport, has_alt)
         )
@@ -488,12 +487,12 @@ def activities_from_messages(decoded: Decoded, *, source: str) -> list[ParsedAct
                 format="fit",
                 sport=sport,
                 start_time_utc=start.as_unit("us"),
-                samples=samples,
+                columns=samples,
                 session=totals,
                 sub_sport=_sub_sport(sport, sport_fit, sub_fit),
                 device=device,
                 utc_offset_min=offset,
-                summary_only=samples.empty,
+                summary_only=not len(samples),
                 partial_reason=decoded.problem,
                 warnings=local_warnings,
                 decoder=decoded.decoder,
@@ -514,13 +513,13 @@ def activities_from_messages(decoded: Decoded, *, source: str) -> list[ParsedAct
     return out
 
 
-def _elapsed_from_samples(totals: dict, samples: pd.DataFrame, warnings: list[str]) -> None:
+def _elapsed_from_samples(totals: dict, samples: SampleColumns, warnings: list[str]) -> None:
     """The session's elapsed time from the records kept (in place) when it reaches more than a
     day beyond them: the device summed it up to a damaged record dated weeks late."""
     elapsed = totals.get("elapsed_time_s")
     if elapsed is None or len(samples) < 2:
         return
-    span = float(samples["elapsed_s"].iloc[-1])
+    span = float(samples.floats["elapsed_s"][-1])
     if elapsed > span + Thresholds.far_sample_gap_s:
         warnings.append(f"the session's elapsed time ({elapsed / 86_400:.1f} days) reaches far "
                         f"beyond its records: elapsed time taken from the records ({span:.0f} s)")

@@ -22,7 +22,7 @@ import numpy as np
 from pipeline.config import Thresholds
 from pipeline.errors import InputError, NotAnActivity, UnreadableInput
 from pipeline.ingest.parse.localtime import virtual_app
-from pipeline.ingest.parse.model import ParsedActivity
+from pipeline.ingest.parse.model import ParsedActivity, sample_columns
 from pipeline.ingest.parse.plausible import ImplausibleDate, time_us_problem
 from pipeline.ingest.parse.sample_dates import day_stretches, in_main_stretch
 from pipeline.ingest.parse.trackpoints import samples_frame, sport_from_words
@@ -283,7 +283,7 @@ def _outing_activity(outing: list, gpx: gpxpy.gpx.GPX, *, source: str,
         format="gpx",
         sport=sport,
         start_time_utc=samples["timestamp_utc"].iloc[0],
-        samples=samples,
+        columns=sample_columns(samples),
         device=(gpx.creator or "").strip() or None,
         name=name or gpx.name,
         # an offset other than Z states the local time; Z says nothing about it

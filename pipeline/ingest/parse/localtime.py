@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.errors import UsageError
-from pipeline.ingest.parse.model import ParsedActivity
+from pipeline.ingest.parse.model import ParsedActivity, SampleColumns, sample_columns
 
 DEVICE_RELATIVE = "device-relative times"  # the FIT reader's warning for power-on clocks
 # Apps that ride and run in virtual worlds (their GPS positions are a game map), as they name
@@ -53,7 +53,7 @@ def local_start(
     if parsed.utc_offset_min is not None and np.isfinite(parsed.utc_offset_min):
         offset = float(parsed.utc_offset_min)
         return offset, _midnight(start + pd.Timedelta(minutes=offset)), "fit_local_timestamp"
-    zone_name = None if parsed.virtual else gps_timezone(parsed.samples)
+    zone_name = None if parsed.virtual else gps_timezone(parsed.columns)
     source = "gps_timezone"
     if zone_name is None:
         zone_name, source = profile_timezone or "UTC", "profile_timezone"
@@ -81,7 +81,7 @@ def on_utc_clock(parsed: ParsedActivity, *, profile_timezone: str | None) -> Par
         w.startswith(DEVICE_RELATIVE) for w in parsed.warnings
     ):
         return parsed
-    zone_name = (None if parsed.virtual else gps_timezone(parsed.samples)) or profile_timezone \
+    zone_name = (None if parsed.virtual else gps_timezone(parsed.columns)) or profile_timezone \
         or "UTC"
     try:
         zone = ZoneInfo(zone_name)
@@ -90,20 +90,19 @@ def on_utc_clock(parsed: ParsedActivity, *, profile_timezone: str | None) -> Par
     local_start_naive = _utc(parsed.start_time_utc).tz_localize(None)
     offset = zone.utcoffset(local_start_naive.to_pydatetime()).total_seconds() / 60.0
     shift = pd.Timedelta(minutes=offset)
-    samples = parsed.samples
-    if "timestamp_utc" in samples and len(samples):
-        samples = samples.assign(timestamp_utc=samples["timestamp_utc"] - shift)
-    return replace(parsed, start_time_utc=_utc(parsed.start_time_utc) - shift, samples=samples,
-                   utc_offset_min=offset)
+    return replace(parsed, start_time_utc=_utc(parsed.start_time_utc) - shift,
+                   columns=parsed.columns.shifted(-shift), utc_offset_min=offset)
 
 
-def gps_timezone(samples: pd.DataFrame | None) -> str | None:
+def gps_timezone(samples: SampleColumns | pd.DataFrame | None) -> str | None:
     """IANA time-zone name at the first valid GPS point (e.g. ``America/Denver``); None without
     one. Over open sea the lookup gives an ``Etc/GMT±N`` nautical zone."""
-    if samples is None or samples.empty or not {"latitude_deg", "longitude_deg"} <= set(samples):
+    if isinstance(samples, pd.DataFrame):
+        samples = sample_columns(samples)
+    if samples is None or not len(samples) or not {"latitude_deg", "longitude_deg"} <= set(
+            samples.floats):
         return None
-    lat = pd.to_numeric(samples["latitude_deg"], errors="coerce").to_numpy(float, na_value=np.nan)
-    lon = pd.to_numeric(samples["longitude_deg"], errors="coerce").to_numpy(float, na_value=np.nan)
+    lat, lon = samples.floats["latitude_deg"], samples.floats["longitude_deg"]
     # (0, 0) is what some devices write before a fix; it is not a place anyone runs.
     valid = (
         np.isfinite(lat) & np.isfinite(lon) & (np.abs(lat) <= 90) & (np.abs(lon) <= 180)

@@ -3,24 +3,77 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
+import numpy as np
 import pandas as pd
+
+
+@dataclass(frozen=True)
+class SampleColumns:
+    """One activity's samples as NumPy columns, the form a bulk import carries from the decoder
+    to the samples file (a DataFrame per file cost more than decoding it).
+
+    ``timestamp`` is datetime64[us] in UTC (naive; NaT where a sample has no time), in file
+    order; ``floats`` holds every other column by ``schemas.Samples`` name (then any ``dev_*``
+    developer field) as float64, NaN where missing, each as long as ``timestamp``.
+    """
+
+    timestamp: np.ndarray
+    floats: dict[str, np.ndarray]
+
+    def __len__(self) -> int:
+        return len(self.timestamp)
+
+    def column(self, name: str) -> np.ndarray:
+        """The column as floats; all NaN when there is none."""
+        values = self.floats.get(name)
+        return values if values is not None else np.full(len(self), np.nan)
+
+    def frame(self) -> pd.DataFrame:
+        """The ``schemas.Samples`` frame of these columns (``timestamp_utc`` first)."""
+        ts = pd.DatetimeIndex(self.timestamp).tz_localize("UTC")
+        return pd.DataFrame({"timestamp_utc": ts, **self.floats})
+
+    def shifted(self, by: pd.Timedelta) -> SampleColumns:
+        """The same samples with every time moved by ``by`` (whole microseconds)."""
+        return SampleColumns(self.timestamp + np.timedelta64(by.value // 1000, "us"), self.floats)
+
+
+def sample_columns(frame: pd.DataFrame) -> SampleColumns:
+    """A samples frame (``timestamp_utc`` and numeric columns) as ``SampleColumns``; a column
+    that is not numeric is read as numbers, what cannot be read becomes NaN."""
+    n = len(frame)
+    if "timestamp_utc" in frame:
+        ts = pd.to_datetime(frame["timestamp_utc"], utc=True)
+        timestamp = ts.dt.tz_localize(None).to_numpy(dtype="datetime64[us]")
+    else:
+        timestamp = np.full(n, np.datetime64("NaT", "us"))
+    floats = {}
+    for name, column in frame.items():
+        if name == "timestamp_utc":
+            continue
+        if not pd.api.types.is_numeric_dtype(column.dtype):
+            column = pd.to_numeric(column, errors="coerce")
+        floats[name] = column.to_numpy(dtype=float, na_value=np.nan)
+    return SampleColumns(timestamp, floats)
 
 
 @dataclass
 class ParsedActivity:
     """One activity read from one input.
 
-    ``samples`` follows ``schemas.Samples`` (SI units, UTC timestamps; extra ``dev_*`` columns for
-    FIT developer fields). ``session`` holds the device's own totals where the file has them
-    (FIT session / TCX lap sums), keyed by ``schemas.Activities`` column names; values computed
-    from the samples take precedence only where the device gave none.
+    ``columns`` are the samples (SI units, UTC times; ``schemas.Samples`` columns, then extra
+    ``dev_*`` columns for FIT developer fields); ``samples`` is the same as a frame. ``session``
+    holds the device's own totals where the file has them (FIT session / TCX lap sums), keyed by
+    ``schemas.Activities`` column names; values computed from the samples take precedence only
+    where the device gave none.
     """
 
     format: str  # fit / gpx / tcx
     sport: str  # one of schemas.SPORTS
     start_time_utc: pd.Timestamp  # tz-aware UTC
-    samples: pd.DataFrame
+    columns: SampleColumns
     session: dict = field(default_factory=dict)
     sub_sport: str | None = None
     device: str | None = None
@@ -34,3 +87,9 @@ class ParsedActivity:
     decoder: str | None = None  # FIT: "fit_fast", or "fitparse"/"garmin-fit-sdk" (the fallback)
     # recorded in a virtual world (Zwift...): its positions say nothing about the local time
     virtual: bool = False
+
+    @cached_property
+    def samples(self) -> pd.DataFrame:
+        """The samples as a ``schemas.Samples`` frame (built on first use: an import writes
+        ``columns`` without one)."""
+        return self.columns.frame()

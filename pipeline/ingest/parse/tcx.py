@@ -14,7 +14,7 @@ import pandas as pd
 from pipeline.config import Thresholds
 from pipeline.errors import NotAnActivity, UnreadableInput
 from pipeline.ingest.parse.localtime import virtual_app
-from pipeline.ingest.parse.model import ParsedActivity
+from pipeline.ingest.parse.model import ParsedActivity, sample_columns
 from pipeline.ingest.parse.plausible import (
     ImplausibleDate,
     date_problem,
@@ -231,7 +231,7 @@ def _activity(
         format="tcx",
         sport=sport,
         start_time_utc=start,
-        samples=samples,
+        columns=sample_columns(samples),
         session=session,
         device=device,
         utc_offset_min=offset_min,

@@ -21,7 +21,7 @@ from pipeline.config import Thresholds
 
 # _first_of_each_bin: re-exported, tests import it from here
 from pipeline.ingest.parse.altitude import _first_of_each_bin, altitude_values  # noqa: F401
-from pipeline.ingest.parse.model import ParsedActivity
+from pipeline.ingest.parse.model import ParsedActivity, SampleColumns
 from pipeline.ingest.parse.plausible import (
     MAX_CADENCE_RPM,
     MAX_CADENCE_SPM,
@@ -65,8 +65,7 @@ def activity_values(parsed: ParsedActivity, *, thresholds: Thresholds) -> dict:
     time never exceed the elapsed time (``_times_within_elapsed``; a change of more than a second
     is added to ``parsed.warnings``).
     """
-    samples = _clean(parsed.samples)
-    values = _sample_values(_Columns(samples), sport=parsed.sport, thresholds=thresholds)
+    values = _sample_values(_Columns(parsed.columns), sport=parsed.sport, thresholds=thresholds)
     samples_elapsed_s = values["elapsed_time_s"]
     session = _usable_session(parsed.session)
     covered = _samples_cover_session(values, session) >= thresholds.min_sample_coverage
@@ -331,8 +330,8 @@ def _distance_and_speed(samples, t, in_gap, has_position, lat, lon, *, moving_mi
     elif has_position.sum() >= 2:
         # GPS jitter while standing adds path length: speed is the straight-line displacement
         # over the window, and distance counts only steps taken while moving at that speed.
-        plat = pd.Series(np.where(has_position, lat, np.nan)).ffill().bfill().to_numpy()
-        plon = pd.Series(np.where(has_position, lon, np.nan)).ffill().bfill().to_numpy()
+        plat = _bfill(_ffill(np.where(has_position, lat, np.nan)))
+        plon = _bfill(_ffill(np.where(has_position, lon, np.nan)))
         lo, hi = _window(t, in_gap, SPEED_WINDOW_S)
         span = t[hi] - t[lo]
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -352,7 +351,7 @@ def _distance_and_speed(samples, t, in_gap, has_position, lat, lon, *, moving_mi
 
 def _gap_speed(t: np.ndarray, dist: np.ndarray) -> np.ndarray:
     """Speed (m/s) over the interval before each sample from the distance channel; NaN without."""
-    filled = pd.Series(dist).ffill().to_numpy()
+    filled = _ffill(dist)
     dt = np.diff(t, prepend=t[0])
     dd = np.diff(filled, prepend=filled[0]) if len(filled) else filled
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -368,7 +367,8 @@ def _distance_since_start(t: np.ndarray, dist: np.ndarray) -> np.ndarray:
     first = int(np.argmax(np.isfinite(dist)))
     covered_s = t[first] + max(t[1] - t[0] if len(t) > 1 else 0.0, 1.0)
     baseline = 0.0 if dist[first] <= MAX_SPEED_MPS * covered_s else float(dist[first])
-    filled = pd.Series(dist).ffill().fillna(baseline).to_numpy()
+    filled = _ffill(dist)
+    filled = np.where(np.isnan(filled), baseline, filled)
     return np.maximum(np.maximum.accumulate(filled) - baseline, 0.0)
 
 
@@ -411,41 +411,45 @@ def _usable(value, key: str) -> float | None:
 # --- numeric helpers ---------------------------------------------------------------------------
 
 
-def _clean(samples: pd.DataFrame) -> pd.DataFrame:
-    if samples is None or samples.empty or "timestamp_utc" not in samples:
-        return pd.DataFrame(columns=["timestamp_utc"]) if samples is None else samples.iloc[0:0]
-    samples = samples[samples["timestamp_utc"].notna()]
-    if not samples["timestamp_utc"].is_monotonic_increasing:
-        samples = samples.sort_values("timestamp_utc", kind="stable")
-    return samples.reset_index(drop=True)
-
-
 class _Columns:
-    """A samples frame read once into NumPy: ``seconds`` since the first sample, each column as
-    floats (``column``), and the ``channels`` that hold data. (Looking columns up in the frame
-    each time cost more than the arithmetic on them.)"""
+    """The samples with a time, in time order: ``seconds`` since the first of them, each column
+    as floats (``column``), and the ``channels`` that hold data."""
 
-    def __init__(self, samples: pd.DataFrame):
-        self.n = len(samples)
-        self._floats: dict[str, np.ndarray] = {}
-        self.channels: list[str] = []
-        for name, column in samples.items():
-            if name == "timestamp_utc":
-                continue
-            numeric = pd.api.types.is_numeric_dtype(column.dtype)
-            if not numeric:
-                column = pd.to_numeric(column, errors="coerce")
-            values = column.to_numpy(dtype=float, na_value=np.nan)
-            self._floats[name] = values
-            if (~np.isnan(values)).any() if numeric else samples[name].notna().any():
-                self.channels.append(name)
-        ts = pd.to_datetime(samples["timestamp_utc"], utc=True).values if self.n else None
-        self.seconds = (ts - ts[0]) / np.timedelta64(1, "s") if self.n else np.array([])
+    def __init__(self, samples: SampleColumns):
+        ts = samples.timestamp
+        keep = ~np.isnat(ts)
+        order = None if keep.all() else np.flatnonzero(keep)
+        ts = ts if order is None else ts[order]
+        if len(ts) > 1 and (ts[1:] < ts[:-1]).any():
+            by_time = np.argsort(ts, kind="stable")
+            order = by_time if order is None else order[by_time]
+            ts = ts[by_time]
+        self.n = len(ts)
+        self._floats = samples.floats if order is None else {
+            name: values[order] for name, values in samples.floats.items()}
+        self.channels = [name for name, values in self._floats.items()
+                         if (~np.isnan(values)).any()]
+        us = ts.astype(np.int64)
+        self.seconds = (us - us[0]) / 1e6 if self.n else np.array([])
 
     def column(self, name: str) -> np.ndarray:
         """The column as floats (NaN where missing); all NaN when the samples have none."""
         values = self._floats.get(name)
         return values if values is not None else np.full(self.n, np.nan)
+
+
+def _ffill(x: np.ndarray) -> np.ndarray:
+    """``x`` with each NaN replaced by the last value before it (leading NaNs stay)."""
+    if not len(x):
+        return x
+    last = np.where(np.isnan(x), 0, np.arange(len(x)))
+    np.maximum.accumulate(last, out=last)
+    return x[last]
+
+
+def _bfill(x: np.ndarray) -> np.ndarray:
+    """``x`` with each NaN replaced by the next value after it (trailing NaNs stay)."""
+    return _ffill(x[::-1])[::-1]
 
 
 def _window(t: np.ndarray, in_gap: np.ndarray, width_s: float) -> tuple[np.ndarray, np.ndarray]:

@@ -11,7 +11,7 @@ import pytest
 from pipeline.errors import UsageError
 from pipeline.ingest.parse import localtime
 from pipeline.ingest.parse.localtime import gps_timezone, local_start
-from pipeline.ingest.parse.model import ParsedActivity
+from pipeline.ingest.parse.model import ParsedActivity, sample_columns
 from pipeline.schemas import LOCAL_DATE_SOURCES
 
 DENVER = (39.74, -104.99)
@@ -29,7 +29,7 @@ def run(start_utc: str, *, position=None, offset=None) -> ParsedActivity:
         frame["latitude_deg"] = lat
         frame["longitude_deg"] = position[1]
     return ParsedActivity(
-        format="fit", sport="running", start_time_utc=start, samples=frame, utc_offset_min=offset
+        format="fit", sport="running", start_time_utc=start, columns=sample_columns(frame), utc_offset_min=offset
     )
 
 
@@ -114,7 +114,7 @@ def test_device_relative_clock_gets_its_utc_from_the_gps_time_zone():
         "timestamp_utc": pd.to_datetime(["2012-02-13T07:16:00Z", "2012-02-13T07:16:01Z"]),
         "latitude_deg": [39.74, 39.74], "longitude_deg": [-104.99, -104.99],
     })
-    parsed = ParsedActivity(format="fit", sport="running", samples=samples,
+    parsed = ParsedActivity(format="fit", sport="running", columns=sample_columns(samples),
                             start_time_utc=pd.Timestamp("2012-02-13T07:16:00Z"),
                             warnings=["device-relative times: dated from the local timestamp"])
     fixed = on_utc_clock(parsed, profile_timezone=None)

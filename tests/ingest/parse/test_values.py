@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from pipeline.config import Thresholds
-from pipeline.ingest.parse.model import ParsedActivity
+from pipeline.ingest.parse.model import ParsedActivity, sample_columns
 from pipeline.ingest.parse.values import (
     activity_values,
     easy_speed_mps,
@@ -48,7 +48,8 @@ def samples(t_s, **columns) -> pd.DataFrame:
 
 
 def activity(frame: pd.DataFrame, sport: str = "running", **kwargs) -> ParsedActivity:
-    return ParsedActivity(format="fit", sport=sport, start_time_utc=START, samples=frame, **kwargs)
+    return ParsedActivity(format="fit", sport=sport, start_time_utc=START,
+                          columns=sample_columns(frame), **kwargs)
 
 
 def paused_run():
