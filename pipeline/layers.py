@@ -7,7 +7,7 @@ test ``tests/test_architecture.py`` holds every module to it. A new module is pl
 STAGES: list[tuple[str, tuple[str, ...]]] = [
     ("foundation", ("pipeline.config", "pipeline.errors", "pipeline.schemas",
                     "pipeline.code_version", "pipeline.layers", "pipeline.vocabulary",
-                    "pipeline.paths", "pipeline.lockfile", "pipeline.lifeline",
+                    "pipeline.paths", "pipeline.lockfile", "pipeline.lifeline", "pipeline.table_rules",
                     "pipeline.terminal")),
     ("parse", ("pipeline.ingest.parse",)),
     ("store", ("pipeline.store", "pipeline.files", "pipeline.rawlog", "pipeline.profile")),

@@ -7,6 +7,7 @@ In memory, calendar dates are naive ``datetime64`` at midnight and instants are 
 
 from __future__ import annotations
 
+import functools
 import sys
 import types
 from typing import Optional
@@ -36,6 +37,8 @@ import pandera.pandas as pa  # noqa: E402 - after the stub above
 from pandera import errors as pa_errors  # noqa: E402
 from pandera.typing import Series  # noqa: E402
 
+from pipeline import table_rules  # noqa: E402
+
 # re-exported: the vocabulary lives in a module without pandas (the one-line commands use it)
 from pipeline.vocabulary import (  # noqa: E402, F401
     FORMATS,
@@ -50,88 +53,34 @@ from pipeline.vocabulary import (  # noqa: E402, F401
 UTC = pd.DatetimeTZDtype(unit="us", tz="UTC")
 
 
-def _utc(**kwargs):
-    return pa.Field(dtype_kwargs={"unit": "us", "tz": "UTC"}, **kwargs)
+_SERIES = {"utc": pd.DatetimeTZDtype, "date": pa.DateTime, "float": float, "int": int,
+           "bool": bool, "str": str, "str_list": object, "float_list": object}
 
 
-class Activities(pa.DataFrameModel):
-    """``activities.parquet``: one row per activity, duplicates merged."""
-
-    activity_id: Series[str] = pa.Field(unique=True)
-    source_files: Series[object]  # list of str, as the user named each input
-    format: Series[str] = pa.Field(isin=FORMATS)
-    sport: Series[str] = pa.Field(isin=SPORTS)
-    sub_sport: Series[str] = pa.Field(nullable=True)
-    name: Series[str] = pa.Field(nullable=True)  # e.g. from a Strava activities.csv
-    gear: Series[str] = pa.Field(nullable=True)
-    device: Series[str] = pa.Field(nullable=True)
-    start_time_utc: Series[pd.DatetimeTZDtype] = _utc()
-    local_date: Series[pa.DateTime]
-    local_date_source: Series[str] = pa.Field(isin=LOCAL_DATE_SOURCES)
-    utc_offset_min: Series[float] = pa.Field(nullable=True)
-    distance_m: Series[float] = pa.Field(ge=0, nullable=True)
-    elapsed_time_s: Series[float] = pa.Field(ge=0, nullable=True)
-    moving_time_s: Series[float] = pa.Field(ge=0, nullable=True)
-    ascent_m: Series[float] = pa.Field(ge=0, nullable=True)
-    avg_speed_mps: Series[float] = pa.Field(ge=0, nullable=True)
-    avg_hr_bpm: Series[float] = pa.Field(gt=0, le=255, nullable=True)
-    max_hr_bpm: Series[float] = pa.Field(gt=0, le=255, nullable=True)
-    avg_cadence_spm: Series[float] = pa.Field(ge=0, nullable=True)  # steps/min (runs, walks)
-    avg_cadence_rpm: Series[float] = pa.Field(ge=0, nullable=True)  # crank rpm (rides)
-    avg_step_length_m: Series[float] = pa.Field(ge=0, nullable=True)
-    avg_stance_time_ms: Series[float] = pa.Field(ge=0, nullable=True)
-    avg_vertical_oscillation_mm: Series[float] = pa.Field(ge=0, nullable=True)
-    avg_vertical_ratio_pct: Series[float] = pa.Field(ge=0, nullable=True)
-    avg_stance_time_balance_pct: Series[float] = pa.Field(ge=0, le=100, nullable=True)
-    avg_power_w: Series[float] = pa.Field(ge=0, nullable=True)
-    uphill_time_fraction: Series[float] = pa.Field(ge=0, le=1, nullable=True)
-    fast_time_fraction: Series[float] = pa.Field(ge=0, le=1, nullable=True)
-    # 0th..100th percentile of moving speed; lets fast_time_fraction follow the easy pace
-    moving_speed_percentiles_mps: Series[object] = pa.Field(nullable=True)
-    # seconds spent at each heart rate 0..255 bpm: exact per-sample Banister TRIMP for any profile
-    hr_seconds_by_bpm: Series[object] = pa.Field(nullable=True)
-    timer_time_s: Series[float] = pa.Field(ge=0, nullable=True)  # device timer (pauses excluded)
-    rpe_0_10: Series[float] = pa.Field(ge=0, le=10, nullable=True)  # perceived exertion if logged
-    n_samples: Series[int] = pa.Field(ge=0)
-    channels: Series[object]  # list of sample column names that hold data
-    has_gps: Series[bool]
-    summary_only: Series[bool]  # a session without records (e.g. a manual entry)
-    partial: Series[bool]  # recovered from a damaged file
-    partial_reason: Series[str] = pa.Field(nullable=True)
-    content_sha256: Series[str]  # of the input the data came from (the richest twin)
-
-    class Config:
-        strict = False  # readers may add columns; these are the guaranteed ones
-        coerce = True
+def _model(name: str, columns, doc: str) -> type[pa.DataFrameModel]:
+    """The pandera model of ``table_rules`` columns (the one definition of them)."""
+    annotations, fields = {}, {}
+    for c in columns:
+        annotations[c.name] = Series[_SERIES[c.kind]]
+        rule = {k: v for k, v in (("ge", c.ge), ("gt", c.gt), ("le", c.le), ("isin", c.isin))
+                if v is not None}
+        if c.kind == "utc":
+            rule["dtype_kwargs"] = {"unit": "us", "tz": "UTC"}
+        fields[c.name] = pa.Field(nullable=c.nullable, unique=c.unique, **rule)
+    # strict=False: readers may add columns (samples: developer fields as ``dev_<name>``)
+    config = type("Config", (), {"strict": False, "coerce": True})
+    return type(name, (pa.DataFrameModel,), {"__annotations__": annotations, **fields,
+                                             "Config": config, "__doc__": doc,
+                                             "__module__": __name__})
 
 
-class Samples(pa.DataFrameModel):
-    """``samples/<activity_id>.parquet``: one row per recorded sample, SI units."""
-
-    timestamp_utc: Series[pd.DatetimeTZDtype] = _utc()
-    elapsed_s: Series[float] = pa.Field(ge=0)
-    distance_m: Series[float] = pa.Field(ge=0, nullable=True)
-    speed_mps: Series[float] = pa.Field(ge=0, nullable=True)
-    altitude_m: Series[float] = pa.Field(nullable=True)
-    heart_rate_bpm: Series[float] = pa.Field(gt=0, le=255, nullable=True)
-    cadence_spm: Series[float] = pa.Field(ge=0, nullable=True)
-    cadence_rpm: Series[float] = pa.Field(ge=0, nullable=True)
-    step_length_m: Series[float] = pa.Field(ge=0, nullable=True)
-    stance_time_ms: Series[float] = pa.Field(ge=0, nullable=True)
-    vertical_oscillation_mm: Series[float] = pa.Field(ge=0, nullable=True)
-    vertical_ratio_pct: Series[float] = pa.Field(ge=0, nullable=True)
-    stance_time_balance_pct: Series[float] = pa.Field(ge=0, le=100, nullable=True)
-    power_w: Series[float] = pa.Field(ge=0, nullable=True)
-    latitude_deg: Series[float] = pa.Field(ge=-90, le=90, nullable=True)
-    longitude_deg: Series[float] = pa.Field(ge=-180, le=180, nullable=True)
-    temperature_c: Series[float] = pa.Field(nullable=True)
-
-    class Config:
-        strict = False  # developer fields arrive as extra ``dev_<name>`` columns
-        coerce = True
+Activities = _model("Activities", table_rules.ACTIVITIES, "``activities.parquet``: one row per "
+                    "activity, duplicates merged (columns: ``table_rules.ACTIVITIES``).")
+Samples = _model("Samples", table_rules.SAMPLES, "``samples/<activity_id>.parquet``: one row per "
+                 "recorded sample, SI units (columns: ``table_rules.SAMPLES``).")
 
 
-SAMPLE_CHANNELS = tuple(c for c in Samples.to_schema().columns if c not in ("timestamp_utc",))
+SAMPLE_CHANNELS = table_rules.SAMPLE_CHANNELS
 
 
 class PainLog(pa.DataFrameModel):
@@ -276,44 +225,17 @@ class Weekly(pa.DataFrameModel):
 
 # --- fast validation of samples --------------------------------------------------------------
 # pandera spends ~45 ms on one samples frame, longer than decoding the file; a bulk import writes
-# thousands. The same rules, read from ``Samples.to_schema()`` (one source of truth), are applied
-# here with NumPy on whole columns. tests/test_schemas.py feeds both validators the same frames.
+# thousands. The same rules (``table_rules.SAMPLES``) are applied here with NumPy on whole
+# columns. tests/test_schemas.py feeds both validators the same frames.
 
-_BOUNDS = {  # pandera check name -> (statistic, test that a value passes)
-    "greater_than_or_equal_to": ("min_value", lambda v, b: v >= b),
-    "greater_than": ("min_value", lambda v, b: v > b),
-    "less_than_or_equal_to": ("max_value", lambda v, b: v <= b),
-    "less_than": ("max_value", lambda v, b: v < b),
-}
-
-
-def _column_rules(model) -> list[tuple[str, object, bool, list]]:
-    """(name, pandera dtype, nullable, [(check name, bound, test)]) for each column of ``model``."""
-    rules = []
-    for name, column in model.to_schema().columns.items():
-        if column.unique or column.regex:
-            raise NotImplementedError(f"fast validation does not handle {name}'s rules")
-        checks = []
-        for check in column.checks:
-            if check.name not in _BOUNDS:
-                raise NotImplementedError(f"fast validation does not handle {check.name}")
-            stat, test = _BOUNDS[check.name]
-            checks.append((check.name, check.statistics[stat], test))
-        rules.append((name, column.dtype, column.nullable, checks))
-    return rules
-
-
-_SAMPLE_RULES = None
 _FLOAT64 = np.dtype("float64")
 
 
-def _sample_rules() -> list[tuple[str, object, str, bool, list]]:
-    """``_column_rules(Samples)`` with each dtype's name, read once per process."""
-    global _SAMPLE_RULES
-    if _SAMPLE_RULES is None:
-        _SAMPLE_RULES = [(name, dtype, str(dtype), nullable, checks)
-                         for name, dtype, nullable, checks in _column_rules(Samples)]
-    return _SAMPLE_RULES
+@functools.cache
+def _sample_dtypes() -> dict[str, object]:
+    """Each ``Samples`` column's pandera dtype and its name, read once per process."""
+    return {name: (column.dtype, str(column.dtype))
+            for name, column in Samples.to_schema().columns.items()}
 
 
 def validate_samples(df: pd.DataFrame) -> pd.DataFrame:
@@ -341,12 +263,15 @@ def validated_sample_columns(df: pd.DataFrame) -> dict[str, pd.Series]:
 def _checked_sample_columns(df: pd.DataFrame) -> tuple[dict[str, pd.Series], list[str]]:
     columns = dict(df.items())
     coerced = []
-    for name, dtype, dtype_name, nullable, checks in _sample_rules():
+    dtypes = _sample_dtypes()
+    for rule in table_rules.SAMPLES:
+        name = rule.name
         series = columns.get(name)
         if series is None:
             raise pa_errors.SchemaError(
                 Samples.to_schema(), df, f"column {name!r} not in dataframe. "
                 f"Columns in dataframe: {list(df.columns)}")
+        dtype, dtype_name = dtypes[name]
         # str() of a dtype is slow enough to count here: float64, the usual case, by identity
         same = ((series.dtype is _FLOAT64 and dtype_name == "float64")
                 or str(series.dtype) == dtype_name)
@@ -362,41 +287,8 @@ def _checked_sample_columns(df: pd.DataFrame) -> tuple[dict[str, pd.Series], lis
             values = series.to_numpy()
             null = np.isnan(values)
         else:  # timestamps: no range checks; to_numpy would build one Timestamp per row
-            values = series.to_numpy() if checks else None
-            null = series.isna().to_numpy()
-        _check_column(name, values, null, nullable, checks, df)
+            values, null = None, series.isna().to_numpy()
+        problem = table_rules.violation(rule, values, null)
+        if problem:
+            raise pa_errors.SchemaError(Samples.to_schema(), df, problem)
     return columns, coerced
-
-
-def check_sample_arrays(arrays: dict[str, np.ndarray]) -> None:
-    """Checks one activity's samples held as NumPy arrays (``timestamp_utc`` as datetime64 in
-    UTC, every other ``Samples`` column as float64) against the ``Samples`` rules, as
-    ``validate_samples`` checks a frame; raises pandera's ``SchemaError`` on failure."""
-    for name, _, dtype_name, nullable, checks in _sample_rules():
-        values = arrays.get(name)
-        if values is None:
-            raise pa_errors.SchemaError(
-                Samples.to_schema(), None, f"column {name!r} not in dataframe. "
-                f"Columns in dataframe: {list(arrays)}")
-        if values.dtype.kind == "M":
-            null = np.isnat(values)
-        elif values.dtype is _FLOAT64 or values.dtype == _FLOAT64:
-            null = np.isnan(values)
-        else:
-            raise pa_errors.SchemaError(
-                Samples.to_schema(), None, f"column {name!r}: {values.dtype} is not {dtype_name}")
-        _check_column(name, values, null, nullable, checks, None)
-
-
-def _check_column(name: str, values, null: np.ndarray, nullable: bool, checks: list,
-                  data) -> None:
-    if not nullable and null.any():
-        raise pa_errors.SchemaError(
-            Samples.to_schema(), data, f"non-nullable column {name!r} contains null values")
-    for check_name, bound, test in checks:
-        with np.errstate(invalid="ignore"):
-            failed = ~test(values, bound) & ~null
-        if failed.any():
-            raise pa_errors.SchemaError(
-                Samples.to_schema(), data, f"column {name!r} failed {check_name}({bound}): "
-                f"{int(failed.sum())} values, e.g. {values[failed][:3].tolist()}")

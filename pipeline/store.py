@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline import schemas
+from pipeline import table_rules
 from pipeline.errors import DamagedStoreError, RunloadError
 from pipeline.ingest.parse.model import SampleColumns
 
@@ -201,7 +201,7 @@ def read_activities(store: Store, columns=None) -> pd.DataFrame:
     """All activities of the athlete, or only ``columns`` of them (an empty frame with the
     schema's columns when none)."""
     if not store.activities_path.exists():
-        empty = empty_frame(schemas.Activities)
+        empty = _empty_table_frame(table_rules.ACTIVITIES)
         return empty if columns is None else empty[list(columns)]
     return read_parquet(store.activities_path, columns=columns)
 
@@ -218,12 +218,23 @@ ACTIVITY_LIST_TYPES = {
 
 @functools.cache
 def activities_schema() -> pa.Schema:
-    """The Arrow schema of ``activities.parquet``: ``schemas.Activities`` with typed lists."""
-    schema = pa.Schema.from_pandas(_dates_to_date32(empty_frame(schemas.Activities)),
+    """The Arrow schema of ``activities.parquet``: ``table_rules.ACTIVITIES`` (with the pandas
+    metadata ``pandas.DataFrame.to_parquet`` would write: dates read back as dates)."""
+    schema = pa.Schema.from_pandas(_dates_to_date32(_empty_table_frame(table_rules.ACTIVITIES)),
                                    preserve_index=False)
     for name, type_ in ACTIVITY_LIST_TYPES.items():
         schema = schema.set(schema.get_field_index(name), pa.field(name, type_))
     return schema
+
+
+_PANDAS_DTYPES = {"utc": pd.DatetimeTZDtype(unit="us", tz="UTC"), "date": "datetime64[ns]",
+                  "float": "float64", "int": "int64", "bool": "bool", "str": "str",
+                  "str_list": "object", "float_list": "object"}
+
+
+def _empty_table_frame(columns) -> pd.DataFrame:
+    """An empty frame of ``table_rules`` columns, with the dtypes their pandera model gives."""
+    return pd.DataFrame({c.name: pd.Series(dtype=_PANDAS_DTYPES[c.kind]) for c in columns})
 
 
 def write_activities(store: Store, activities: pd.DataFrame) -> None:
@@ -233,11 +244,26 @@ def write_activities(store: Store, activities: pd.DataFrame) -> None:
 
 
 def activities_table(activities: pd.DataFrame) -> pa.Table:
-    """Activity rows (validated against ``schemas.Activities``) as an Arrow table of
-    ``activities_schema``, sorted by start time."""
-    validated = _dates_to_date32(schemas.Activities.validate(activities))
-    table = pa.Table.from_pandas(validated, schema=activities_schema(), preserve_index=False,
-                                 nthreads=1)
+    """Activity rows as an Arrow table of ``activities_schema``, sorted by start time; raises
+    ``table_rules.RulesViolated`` (or Arrow's error for a value of the wrong type) for rows that
+    break ``table_rules.ACTIVITIES``. Checked in Arrow and NumPy: pandera's validation and
+    import cost more than the rest of a one-file import."""
+    frame = activities.copy()
+    for name in DATE_COLUMNS:
+        if name in frame.columns:
+            frame[name] = pd.to_datetime(frame[name])
+    table = pa.Table.from_pandas(_dates_to_date32(frame), schema=activities_schema(),
+                                 preserve_index=False, nthreads=1)
+    for rule in table_rules.ACTIVITIES:
+        column = table[rule.name]
+        null = column.is_null().to_numpy(zero_copy_only=False)
+        plain = rule.kind in ("float", "int", "str") and (
+            rule.ge is not None or rule.gt is not None or rule.le is not None
+            or rule.isin is not None or rule.unique)
+        values = column.to_numpy(zero_copy_only=False) if plain else None
+        problem = table_rules.violation(rule, values, null)
+        if problem:
+            raise table_rules.RulesViolated(problem)
     return table.sort_by("start_time_utc")
 
 
@@ -282,6 +308,8 @@ def write_samples(store: Store, activity_id: str, samples: SampleColumns | pd.Da
     if isinstance(samples, SampleColumns):  # an import's: no frame in the per-file work
         table = _samples_table_of_columns(samples)
     else:  # the Samples rules in NumPy (pandera took longer than decoding the file)
+        from pipeline import schemas
+
         table = _samples_table(schemas.validated_sample_columns(samples))
     atomic_write_table([table], store.samples_path(activity_id), schema=table.schema,
                        use_dictionary=False, durable=durable)
@@ -293,7 +321,7 @@ _SAMPLE_TIME = pa.timestamp("us", tz="UTC")
 def _samples_table_of_columns(samples: SampleColumns) -> pa.Table:
     """The Arrow table of checked ``SampleColumns``, as ``_samples_table`` makes it of the same
     samples as a frame (the test compares them)."""
-    schemas.check_sample_arrays({"timestamp_utc": samples.timestamp, **samples.floats})
+    table_rules.check_sample_arrays({"timestamp_utc": samples.timestamp, **samples.floats})
     time = pa.array(samples.timestamp.astype("datetime64[us]").astype(np.int64),
                     type=_SAMPLE_TIME)
     return pa.table({"timestamp_utc": time, **{
@@ -328,7 +356,7 @@ def _empty_sources() -> pd.DataFrame:
     return pd.DataFrame({
         "sha256": text, "source_file": text, "top_sha256": text, "raw_path": text,
         "status": text, "reason": text, "activity_ids": pd.Series(dtype=object),
-        "ingested_at_utc": pd.Series(dtype=schemas.UTC),
+        "ingested_at_utc": pd.Series(dtype=_PANDAS_DTYPES["utc"]),
     })
 
 
@@ -372,6 +400,8 @@ def _row_groups(path: Path, schema: pa.Schema, columns: list[str] | None = None)
 
 def read_pain_log(store: Store) -> pd.DataFrame:
     if not store.pain_log_path.exists():
+        from pipeline import schemas
+
         return empty_frame(schemas.PainLog)
     return read_parquet(store.pain_log_path)
 
@@ -380,6 +410,8 @@ def write_pain_log(store: Store, pain_log: pd.DataFrame, *,
                    folded_offset: int | None = None) -> None:
     """Write the pain log; ``folded_offset``: how far the raw log of entries added on the command
     line is folded into it (``rawlog``), kept in the same file so both change in one rename."""
+    from pipeline import schemas
+
     validated = schemas.PainLog.validate(pain_log)
     atomic_write_parquet(validated.reset_index(drop=True), store.pain_log_path,
                          metadata=None if folded_offset is None
@@ -402,6 +434,8 @@ def folded_offset(path: Path) -> int | None:
 
 def read_rehab_log(store: Store) -> pd.DataFrame:
     if not store.rehab_log_path.exists():
+        from pipeline import schemas
+
         return empty_frame(schemas.RehabLog)
     return read_parquet(store.rehab_log_path)
 
@@ -410,6 +444,8 @@ def write_rehab_log(store: Store, rehab_log: pd.DataFrame, *,
                     folded_offset: int | None = None) -> None:
     """Write the rehab log; ``folded_offset`` as for ``write_pain_log`` (the raw log of
     ``rehab add`` entries folded into it so far)."""
+    from pipeline import schemas
+
     validated = schemas.RehabLog.validate(rehab_log)
     atomic_write_parquet(validated.reset_index(drop=True), store.rehab_log_path,
                          metadata=None if folded_offset is None
@@ -421,6 +457,8 @@ def read_daily(store: Store) -> pd.DataFrame:
 
 
 def write_daily(store: Store, daily: pd.DataFrame) -> None:
+    from pipeline import schemas
+
     atomic_write_parquet(schemas.Daily.validate(daily).reset_index(drop=True), store.daily_path)
 
 
@@ -429,6 +467,8 @@ def read_weekly(store: Store) -> pd.DataFrame:
 
 
 def write_weekly(store: Store, weekly: pd.DataFrame) -> None:
+    from pipeline import schemas
+
     atomic_write_parquet(schemas.Weekly.validate(weekly).reset_index(drop=True), store.weekly_path)
 
 

@@ -69,17 +69,18 @@ def test_samples_written_from_columns_are_the_file_written_from_the_frame(tmp_pa
 
 def test_samples_columns_are_checked_as_a_frame_is(tmp_path):
     from pipeline.ingest.parse.model import sample_columns
+    from pipeline.table_rules import RulesViolated
 
     store = st.Store(tmp_path, "a")
     for column, value in (("heart_rate_bpm", 300.0), ("distance_m", -1.0),
                           ("timestamp_utc", pd.NaT)):
         df = samples_frame()
         df.loc[2, column] = value
-        with pytest.raises(SchemaError, match=column):
+        with pytest.raises(RulesViolated, match=column):
             st.write_samples(store, "x-0", sample_columns(df))
         assert not store.samples_path("x-0").exists()
     missing = sample_columns(samples_frame().drop(columns="speed_mps"))
-    with pytest.raises(SchemaError, match="speed_mps"):
+    with pytest.raises(RulesViolated, match="speed_mps"):
         st.write_samples(store, "x-0", missing)
 
 

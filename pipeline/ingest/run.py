@@ -21,7 +21,6 @@ from functools import partial
 from pathlib import Path
 
 import pandas as pd
-from pandera.errors import SchemaError
 
 from pipeline import rawlog
 from pipeline import store as st
@@ -40,6 +39,7 @@ from pipeline.ingest.sources import Leaf, Refusal, TopInput, is_zip_name, leaves
 from pipeline.ingest.summary import MAX_WARNING_LINES, IngestSummary, ParseOutcome  # noqa: F401
 from pipeline.ingest.parse.values import activity_values
 from pipeline.ingest.workers import Batch, Workers
+from pipeline.table_rules import RulesViolated
 
 BATCH_FILES = 64
 BATCH_BYTES = 64 * 2**20
@@ -124,7 +124,7 @@ def _parse_leaf(leaf: Leaf, *, profile_timezone: str | None, thresholds: Thresho
         try:
             for row, samples in outcome.activities:  # made durable by the parent's flush
                 st.write_samples(store, row["activity_id"], samples, durable=False)
-        except SchemaError as e:
+        except RulesViolated as e:
             return ParseOutcome(leaf, "quarantined", f"samples out of range ({e})")
         outcome.activities = [(row, None) for row, _ in outcome.activities]
         outcome.leaf = replace(leaf, data=b"")

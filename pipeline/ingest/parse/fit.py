@@ -37,7 +37,7 @@ from pipeline.ingest.parse.sample_dates import (
     near_session,
     without_strays,
 )
-from pipeline.schemas import SAMPLE_CHANNELS
+from pipeline.table_rules import SAMPLE_CHANNELS
 
 SEMICIRCLE_DEG = 180.0 / 2**31
 STRIDE_SPORTS = ("running", "walking", "hiking")  # FIT cadence in strides/min

@@ -19,7 +19,8 @@ from pipeline.ingest.parse.sample_dates import (
     idle_recording_warning,
     in_main_stretch,
 )
-from pipeline.schemas import RUNNING_SPORTS, SAMPLE_CHANNELS, UTC
+from pipeline.table_rules import SAMPLE_CHANNELS
+from pipeline.vocabulary import RUNNING_SPORTS
 
 EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG), metres
 # A running or walking step is 0.5-2.2 m long (slow walk to sprint); a cadence whose implied step
@@ -438,7 +439,7 @@ def samples_frame(
             cols["cadence_spm"] = cad * factor
             steps_factor = factor
 
-    frame = {"timestamp_utc": pd.to_datetime(time_us, unit="us", utc=True).astype(UTC)}
+    frame = {"timestamp_utc": pd.to_datetime(time_us, unit="us", utc=True).as_unit("us")}
     for name in SAMPLE_CHANNELS:
         frame[name] = cols.get(name, np.full(n, np.nan)) if name != "elapsed_s" else elapsed
     out = pd.DataFrame(frame)

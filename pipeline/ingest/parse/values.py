@@ -30,7 +30,7 @@ from pipeline.ingest.parse.plausible import (
     plausible_hr,
 )
 from pipeline.ingest.parse.trackpoints import FOOT_SPORTS, pause_mask
-from pipeline.schemas import RUNNING_SPORTS
+from pipeline.vocabulary import RUNNING_SPORTS
 
 HR_BINS = 256  # integer heart rates 0..255 bpm
 PERCENTILES = np.arange(101) / 100.0
