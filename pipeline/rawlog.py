@@ -79,8 +79,14 @@ def record_import(store: Store, log: str, raw_path: Path, source: str, **extra) 
 def import_record(store: Store, log: str, raw_path: Path, source: str, **extra) -> dict:
     """The record ``record_import`` appends (build many, then append them at once)."""
     relative = Path(raw_path).absolute().relative_to(Path(store.raw_dir).absolute())
-    return {"at": now_utc(), "raw": relative.as_posix(), "source": source,
-            "added_offset": added_size(store, log), **extra}
+    return import_entry(relative, source, **{"added_offset": added_size(store, log), **extra})
+
+
+def import_entry(relative: Path, source: str, **extra) -> dict:
+    """``import_record``'s record of a raw file at ``relative`` to ``data/raw/<athlete>/``;
+    ``extra`` holds ``added_offset``, the added log's size at that moment (a bulk import
+    computes it and the relative path once, not per input)."""
+    return {"at": now_utc(), "raw": relative.as_posix(), "source": source, **extra}
 
 
 def record_imports(store: Store, log: str, records: list[dict]) -> None:

@@ -183,20 +183,27 @@ class _Import:
         self.index = TwinIndex(st.read_activities(store, columns=TWIN_KEYS))
         self.profile_timezone = st.read_profile(store).get("timezone")
         self.changed = False
-        self._raw_dir: Path | None = None  # resolved once (raw_copy runs for every input)
+        # resolved once: raw_copy and note_input run for every input
+        self._raw_dir = store.raw_dir.resolve()
+        self._raw_abs = store.raw_dir.absolute()
         self._made_dirs: set[Path] = set()
         # every input taken, noted in data/raw/<athlete>/log/ at each flush so a rebuild can
         # replay them in order under the names given (with the profile as it was then)
         self.noted: list[dict] = []
         self.profile_offset = _size(store.profile_log_path)
+        self.added_offset = rawlog.added_size(store, ACTIVITY_LOG)  # nothing adds to it meanwhile
 
     def note_input(self, top: TopInput) -> None:
         """Record that ``top`` is being imported (written with the next flush)."""
-        within_raw = top.path.absolute().is_relative_to(self.store.raw_dir.absolute())
-        bytes_at = top.path if within_raw else self.store.raw_file_path(top.sha256, top.path.name)
-        self.noted.append(rawlog.import_record(
-            self.store, ACTIVITY_LOG, bytes_at, top.source, sha256=top.sha256,
-            profile_offset=self.profile_offset))
+        path = top.path.absolute()
+        if path.is_relative_to(self._raw_abs):
+            relative = path.relative_to(self._raw_abs)
+        else:
+            relative = self.store.raw_file_path(top.sha256, top.path.name).relative_to(
+                self.store.raw_dir)
+        self.noted.append(rawlog.import_entry(relative, top.source, sha256=top.sha256,
+                                              added_offset=self.added_offset,
+                                              profile_offset=self.profile_offset))
 
     # ledger -------------------------------------------------------------------------------
     def record(self, source: str, sha: str | None, status: str, *, reason=None, top=None,
@@ -231,8 +238,6 @@ class _Import:
     # raw copies ---------------------------------------------------------------------------
     def raw_copy(self, top: TopInput) -> Path:
         """The input's unchanged copy under data/raw/<athlete>/ (made once; inbox files stay)."""
-        if self._raw_dir is None:
-            self._raw_dir = self.store.raw_dir.resolve()
         if top.path.resolve().is_relative_to(self._raw_dir):
             return top.path
         target = self.store.raw_file_path(top.sha256, top.path.name)
