@@ -190,6 +190,7 @@ class _Import:
         # every input taken, noted in data/raw/<athlete>/log/ at each flush so a rebuild can
         # replay them in order under the names given (with the profile as it was then)
         self.noted: list[dict] = []
+        self.unsynced: list[Path] = []  # samples files and raw copies written since the last flush
         self.profile_offset = _size(store.profile_log_path)
         self.added_offset = rawlog.added_size(store, ACTIVITY_LOG)  # nothing adds to it meanwhile
 
@@ -255,6 +256,7 @@ class _Import:
         tmp = target.with_name(f".{target.name}.tmp")
         shutil.copyfile(top.path, tmp)
         os.replace(tmp, target)
+        self.unsynced.append(target)
         return target
 
     # activities ---------------------------------------------------------------------------
@@ -310,6 +312,7 @@ class _Import:
             twin = self.index.twin_of(row, thresholds=self.thresholds)
             if twin is None:
                 self._write_samples(row["activity_id"], samples)
+                self.unsynced.append(self.store.samples_path(row["activity_id"]))
                 self.table.put(row)
                 self.index.add(row)
                 self.summary.new.append(row["activity_id"])
@@ -318,6 +321,7 @@ class _Import:
             combined, use_new = merged(self.table.get(twin["activity_id"]), row)
             if use_new:
                 self._write_samples(combined["activity_id"], samples, staged=row["activity_id"])
+                self.unsynced.append(self.store.samples_path(combined["activity_id"]))
                 self.summary.updated.append(combined["activity_id"])
             elif samples is None and row["activity_id"] != combined["activity_id"]:
                 # the worker wrote the poorer twin's samples: not wanted (but when a killed run
@@ -363,8 +367,9 @@ class _Import:
         if not self.changed:
             return
         # the samples and raw copies they refer to reach the disk first (written without an
-        # fsync each: one syncfs here costs what a single fsync does)
-        st.sync_writes(self.store)
+        # fsync each: synced here together)
+        st.sync_writes(self.store, self.unsynced)
+        self.unsynced = []
         try:
             self.table.write()
         except (OSError, MemoryError):
