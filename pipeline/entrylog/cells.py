@@ -8,7 +8,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pipeline.errors import DamagedStoreError
+from pipeline import rawlog
+from pipeline.errors import DamagedStoreError, UsageError
+from pipeline.files import locked
 from pipeline.paths import Store
 from pipeline.profile import profile_from_log, read_profile
 
@@ -45,3 +47,16 @@ def added_entry(cells: dict[str, str], *, columns: tuple[str, ...],
     entry, problems = entry_from_cells({c: cells.get(c, "") for c in columns},
                                        source=cli_source, line=None, today=date.max)
     return None if problems else entry
+
+
+def recorded_entry(store: Store, cells: dict[str, str], *, log: str, kind: str, today: date,
+                   entry_from_cells: Callable, entry_cells: Callable, cli_source: str):
+    """Validate one entry given as its CSV cells and append it (fsynced) to the raw log ``log``
+    under the athlete's write lock; invalid values raise ``UsageError`` ("invalid ``kind``
+    entry: ...") and nothing is written."""
+    entry, problems = entry_from_cells(cells, source=cli_source, line=None, today=today)
+    if problems:
+        raise UsageError(f"invalid {kind} entry: " + "; ".join(problems))
+    with locked(store):
+        rawlog.append_added(store, log, entry_cells(entry))
+    return entry

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import pandas as pd
@@ -47,3 +48,23 @@ def merged_by_key(stored: list, incoming: list, *, order: Callable) -> Merged:
             replaced.append((old, entry))
         by_key[key] = entry
     return Merged(sorted(by_key.values(), key=order), new, replaced, unchanged, superseded)
+
+
+@dataclass(frozen=True)
+class MergeCounts:
+    """What a merge did, as every log reports it: ``rows`` read from ``source``, the ``new``
+    entries, the ``replaced`` (earlier, later) pairs, how many were ``unchanged``, the log's
+    ``total`` after it and where the imported file is kept (``raw_copy``). Each log's
+    ``MergeResult`` adds its texts."""
+
+    source: str
+    rows: int
+    new: list = field(default_factory=list)
+    replaced: list[tuple] = field(default_factory=list)
+    unchanged: int = 0
+    total: int = 0
+    raw_copy: str | None = None
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.new or self.replaced)

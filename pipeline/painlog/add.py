@@ -10,11 +10,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from pipeline import rawlog
 from pipeline.entrylog import cells as cells_mod
 from pipeline.entrylog.cells import cell_text, local_today
-from pipeline.errors import UsageError
-from pipeline.files import locked
 from pipeline.painlog.parse import CLI_SOURCE, COLUMNS, DEFAULT_CONTEXT, Entry, entry_from_cells
 from pipeline.paths import Store
 
@@ -59,13 +56,10 @@ def record_entry(
              "time": cell_text(time), "weakness": cell_text(weakness),
              "rehab": cell_text(rehab), "compression": cell_text(compression),
              "note": cell_text(note), "activity": cell_text(activity)}
-    entry, problems = entry_from_cells(cells, source=CLI_SOURCE, line=None,
-                                       today=today or local_today(store))
-    if problems:
-        raise UsageError("invalid pain entry: " + "; ".join(problems))
-    with locked(store):
-        rawlog.append_added(store, LOG, entry_cells(entry))
-    return entry
+    return cells_mod.recorded_entry(store, cells, log=LOG, kind="pain",
+                                    today=today or local_today(store),
+                                    entry_from_cells=entry_from_cells, entry_cells=entry_cells,
+                                    cli_source=CLI_SOURCE)
 
 
 def recorded_text(entry: Entry) -> str:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from pipeline.entrylog.merge import frame_value, merged_by_key
+from pipeline.entrylog.merge import MergeCounts, frame_value, merged_by_key
 from pipeline.painlog.parse import CLI_SOURCE, FLAGS, Entry
 from pipeline.schemas import PAIN_CONTEXTS
 
@@ -68,22 +68,11 @@ def _changes(old: Entry, new: Entry) -> list[str]:
 
 
 @dataclass(frozen=True)
-class MergeResult:
-    """What a merge did. ``replaced`` holds (earlier, later) entries of the same key;
-    ``superseded`` the same for two rows of one input (the later row is kept)."""
+class MergeResult(MergeCounts):
+    """What a merge did (``MergeCounts``). ``replaced`` holds (earlier, later) entries of the
+    same key; ``superseded`` the same for two rows of one input (the later row is kept)."""
 
-    source: str
-    rows: int
-    new: list[Entry] = field(default_factory=list)
-    replaced: list[tuple[Entry, Entry]] = field(default_factory=list)
-    unchanged: int = 0
     superseded: list[tuple[Entry, Entry]] = field(default_factory=list)
-    total: int = 0
-    raw_copy: str | None = None
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.new or self.replaced)
 
     def as_dict(self) -> dict:
         def key(e: Entry) -> dict:

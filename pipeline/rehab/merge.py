@@ -3,11 +3,11 @@ day replaces the earlier one. Pure (entries in, entries out)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pandas as pd
 
-from pipeline.entrylog.merge import frame_value, merged_by_key
+from pipeline.entrylog.merge import MergeCounts, frame_value, merged_by_key
 from pipeline.rehab.catalogue import exercise_focus, exercise_stage
 from pipeline.rehab.parse import CLI_SOURCE, Entry
 
@@ -53,20 +53,8 @@ def entries_from_frame(rehab_log: pd.DataFrame) -> list[Entry]:
 
 
 @dataclass(frozen=True)
-class MergeResult:
-    """What a merge did (the pain log's shape: new, replaced, unchanged, total)."""
-
-    source: str
-    rows: int
-    new: list[Entry] = field(default_factory=list)
-    replaced: list[tuple[Entry, Entry]] = field(default_factory=list)
-    unchanged: int = 0
-    total: int = 0
-    raw_copy: str | None = None
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.new or self.replaced)
+class MergeResult(MergeCounts):
+    """What a merge did (``MergeCounts``: new, replaced, unchanged, total, as the pain log)."""
 
     def as_dict(self) -> dict:
         return {"source": self.source, "raw_copy": self.raw_copy, "rows": self.rows,
