@@ -95,15 +95,21 @@ def parsed_date(cell: str, *, today: date) -> date:
     return day
 
 
+def _word_of(column: str, cell: str, words: tuple[str, ...]) -> str | None:
+    """The one of ``words`` a cell names, case, spaces and '-' forgiven ("Water running" is
+    ``water_running``); None when empty."""
+    text = cell.strip()
+    word = text.lower().replace(" ", "_").replace("-", "_")
+    if not word:
+        return None
+    if word not in words:
+        raise ValueError(f"unknown {column} {_shown(text)} (valid: {', '.join(words)})")
+    return word
+
+
 def parsed_context(cell: str) -> str:
     """One of ``PAIN_CONTEXTS``; empty means ``daily``; case, spaces and '-' are forgiven."""
-    text = cell.strip()
-    context = text.lower().replace(" ", "_").replace("-", "_")
-    if not context:
-        return DEFAULT_CONTEXT
-    if context not in PAIN_CONTEXTS:
-        raise ValueError(f"unknown context {_shown(text)} (valid: {', '.join(PAIN_CONTEXTS)})")
-    return context
+    return _word_of("context", cell, PAIN_CONTEXTS) or DEFAULT_CONTEXT
 
 
 def parsed_time(cell: str) -> str | None:
@@ -134,13 +140,7 @@ def parsed_flag(column: str, cell: str) -> bool | None:
 
 def parsed_activity(cell: str) -> str | None:
     """One of ``CROSS_SPORTS`` (case, spaces and '-' forgiven); None when empty."""
-    text = cell.strip()
-    sport = text.lower().replace(" ", "_").replace("-", "_")
-    if not sport:
-        return None
-    if sport not in CROSS_SPORTS:
-        raise ValueError(f"unknown activity {_shown(text)} (valid: {', '.join(CROSS_SPORTS)})")
-    return sport
+    return _word_of("activity", cell, CROSS_SPORTS)
 
 
 def activity_problem(context: str, activity: str | None) -> str | None:
