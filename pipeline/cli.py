@@ -277,9 +277,7 @@ def cmd_pain(args, settings: Settings) -> int:
         return 0
     from pipeline.painlog.commands import import_csv
 
-    result = import_csv(store, args.file, max_bytes=settings.thresholds.max_input_bytes)
-    _print(args, result.as_dict(), result.text())
-    return 0
+    return _log_imported(args, settings, store, import_csv)
 
 
 def cmd_rehab(args, settings: Settings) -> int:
@@ -298,6 +296,11 @@ def cmd_rehab(args, settings: Settings) -> int:
         return 0
     from pipeline.rehab.commands import import_csv
 
+    return _log_imported(args, settings, store, import_csv)
+
+
+def _log_imported(args, settings: Settings, store, import_csv) -> int:
+    """``pain import`` and ``rehab import``: the log's ``import_csv`` of ``args.file``, printed."""
     result = import_csv(store, args.file, max_bytes=settings.thresholds.max_input_bytes)
     _print(args, result.as_dict(), result.text())
     return 0

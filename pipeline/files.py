@@ -71,17 +71,8 @@ def record_checksum(path: Path, digest: str) -> None:
     side = checksum_path(path)
     previous = _accepted(side)[:1]
     data = "\n".join([digest, *[d for d in previous if d != digest]]) + "\n"
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f"{side.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, side)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    # the side file's own name already starts with "."; it has no checksum of its own
+    atomic_write(side, lambda tmp: _synced_write(tmp, data.encode()), temp_prefix=f"{side.name}.")
 
 
 def remember_verified(path: Path, digest: str) -> None:
@@ -126,16 +117,21 @@ def _identity(path: Path) -> tuple:
 # --- atomic writes ---------------------------------------------------------------------------
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename."""
+def atomic_write(path: Path, write, *, temp_prefix: str | None = None) -> None:
+    """Write ``path`` through a temporary file beside it and a rename, so a reader sees the old
+    content or the new, never part of it.
+
+    ``write(tmp)`` fills the temporary file (its name, ``.<name>.<random>.tmp`` unless
+    ``temp_prefix`` says otherwise; fsynced by ``write`` when it must be durable) and returns
+    the SHA-256 to record for it (None: no checksum). The checksum is recorded before the
+    rename (``record_checksum``); on any error the temporary file is removed.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=temp_prefix or f".{path.name}.",
+                               suffix=".tmp")
+    os.close(fd)
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        digest = hashlib.sha256(data).hexdigest() if checksummed(path) else None
+        digest = write(tmp)
         if digest:
             record_checksum(path, digest)
         os.replace(tmp, path)
@@ -145,6 +141,23 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def _synced_write(tmp: str, data: bytes) -> None:
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename."""
+
+    def write(tmp: str) -> str | None:
+        _synced_write(tmp, data)
+        return hashlib.sha256(data).hexdigest() if checksummed(path) else None
+
+    atomic_write(path, write)
 
 
 def atomic_write_json(obj, path: Path) -> None:

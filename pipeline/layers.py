@@ -11,7 +11,7 @@ STAGES: list[tuple[str, tuple[str, ...]]] = [
                     "pipeline.terminal")),
     ("parse", ("pipeline.ingest.parse",)),
     ("store", ("pipeline.store", "pipeline.files", "pipeline.rawlog", "pipeline.profile")),
-    ("ingest", ("pipeline.ingest", "pipeline.painlog", "pipeline.rehab")),
+    ("ingest", ("pipeline.ingest", "pipeline.entrylog", "pipeline.painlog", "pipeline.rehab")),
     ("features", ("pipeline.features",)),
     ("relation", ("pipeline.relation",)),
     ("recommend", ("pipeline.recommend", "pipeline.week_plan", "pipeline.plan",

@@ -24,6 +24,8 @@ import sys
 import threading
 import time
 
+from pipeline.lockfile import process_start_time
+
 PR_SET_PDEATHSIG = 1
 PARENT_POLL_S = 0.5
 
@@ -145,15 +147,6 @@ _watchdog: subprocess.Popen | None = None
 _watchdog_lock = threading.Lock()
 
 
-def _start_time(pid: int) -> str:
-    """The process's start time in clock ticks (Linux), telling a reused pid apart; "-" unknown."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            return f.read().rsplit(b")", 1)[1].split()[19].decode()
-    except (OSError, IndexError):
-        return "-"
-
-
 def start_watchdog() -> None:
     """Start the watchdog now (``watch`` starts it when first needed), so that registering a
     server later is one write."""
@@ -183,7 +176,7 @@ def _send(line: str) -> None:
 def watch(proc: subprocess.Popen, *, group: bool = False) -> None:
     """Stop ``proc`` (its whole process group with ``group``) when this process ends. Start
     ``proc`` and call this inside ``critical()``, so no SIGTERM falls between the two."""
-    _send(f"{proc.pid} {_start_time(proc.pid)} {int(group)}")
+    _send(f"{proc.pid} {process_start_time(proc.pid)} {int(group)}")
 
 
 def unwatch(proc: subprocess.Popen) -> None:

@@ -29,8 +29,9 @@ class LockBusy(Exception):
     """Another living process holds the lock."""
 
 
-def _start_time(pid: int) -> str:
-    """The process's start time in clock ticks since boot (Linux); "-" where unknown."""
+def process_start_time(pid: int) -> str:
+    """The process's start time in clock ticks since boot (Linux), telling a reused pid apart;
+    "-" where unknown."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as f:
             return f.read().rsplit(b")", 1)[1].split()[19].decode()
@@ -51,7 +52,7 @@ def _holder_alive(text: str) -> bool:
         return False
     except PermissionError:
         pass  # another user's process that exists
-    return start == "-" or _start_time(pid) in ("-", start)
+    return start == "-" or process_start_time(pid) in ("-", start)
 
 
 @contextlib.contextmanager
@@ -96,7 +97,7 @@ def acquire(path: Path):
             f = _fresh_lock_file(path)
         f.seek(0)
         f.truncate()
-        f.write(f"{os.getpid()} {_start_time(os.getpid())}\n")
+        f.write(f"{os.getpid()} {process_start_time(os.getpid())}\n")
         f.flush()
     _held.add(f.fileno())
     return f

@@ -8,7 +8,6 @@ import contextlib
 import functools
 import itertools
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +21,7 @@ from pipeline.ingest.parse.model import SampleColumns
 
 # re-exported: callers use st.Store, st.atomic_write_bytes, ...
 from pipeline.files import (  # noqa: F401
+    atomic_write,
     atomic_write_bytes,
     atomic_write_json,
     checksummed,
@@ -67,10 +67,8 @@ def atomic_write_table(parts, path: Path, *, schema: pa.Schema,
     ``durable=False`` skips the fsync: the caller makes the file durable later with
     ``sync_writes`` before anything that refers to it is written (a bulk import's samples).
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
+
+    def write(tmp: str) -> str | None:
         # a CRC per page: a flipped bit in the stored values is found when read, not used
         with pq.ParquetWriter(tmp, schema, use_dictionary=use_dictionary,
                               write_page_checksum=True) as writer:
@@ -79,16 +77,9 @@ def atomic_write_table(parts, path: Path, *, schema: pa.Schema,
         if durable:
             with open(tmp, "rb+") as f:
                 os.fsync(f.fileno())
-        digest = file_sha256(tmp) if checksummed(path) else None
-        if digest:
-            record_checksum(path, digest)
-        os.replace(tmp, path)
-        if digest:
-            remember_verified(path, digest)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+        return file_sha256(tmp) if checksummed(path) else None
+
+    atomic_write(path, write)
 
 
 SYNC_EACH_MAX = 32  # files: up to this many, each is fsynced (and its folder); more, one syncfs

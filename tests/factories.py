@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import stat
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -60,6 +61,19 @@ def run_samples(start_utc: str, *, minutes: float = 30, speed_mps: float = 3.0,
         "latitude_deg": lat + distance / 111_320.0,
         "longitude_deg": np.full(n, lon),
     })
+
+
+def twin_recordings(samples: pd.DataFrame, *, gpx: Path, fit: Path, name: str) -> None:
+    """One run recorded twice: a GPX named ``name`` at ``gpx`` (without the step length, which
+    GPX does not carry) and a running FIT at ``fit``; their folders are made."""
+    # imported here: the other factories are used by tests that need no file writers
+    from pipeline.demo.fit_file import fit_activity_bytes
+    from pipeline.demo.gpx_file import gpx_activity_bytes
+
+    for path in (gpx, fit):
+        path.parent.mkdir(parents=True, exist_ok=True)
+    gpx.write_bytes(gpx_activity_bytes(samples.drop(columns=["step_length_m"]), name=name))
+    fit.write_bytes(fit_activity_bytes(samples, sport="running"))
 
 
 def zip_bytes(entries: dict[str, bytes], *, symlinks: dict[str, str] | None = None) -> bytes:

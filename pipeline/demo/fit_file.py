@@ -172,6 +172,22 @@ _RECORD_FIELD = {
 }
 
 
+# sample column -> the record attribute it sets, in the field's units (cadence, which depends on
+# the sport, and power, which may go to a developer field, are set on their own)
+_RECORD_VALUES = (
+    ("distance_m", "distance", float),
+    ("speed_mps", "enhanced_speed", float),
+    ("altitude_m", "enhanced_altitude", float),
+    ("heart_rate_bpm", "heart_rate", round),
+    ("step_length_m", "step_length", lambda m: float(m) * 1000.0),  # mm
+    ("stance_time_ms", "stance_time", float),
+    ("vertical_oscillation_mm", "vertical_oscillation", float),
+    ("vertical_ratio_pct", "vertical_ratio", float),
+    ("stance_time_balance_pct", "stance_time_balance", float),
+    ("temperature_c", "temperature", round),
+)
+
+
 def _lean_record(field_classes: list[type], developer_fields: list) -> RecordMessage:
     """A record message holding only the given fields.
 
@@ -227,34 +243,17 @@ def _records(builder, samples: pd.DataFrame, fsport: Sport, developer_power: boo
         if _ok(v["latitude_deg"]) and _ok(v["longitude_deg"]):
             msg.position_lat = float(v["latitude_deg"])
             msg.position_long = float(v["longitude_deg"])
-        if _ok(v["distance_m"]):
-            msg.distance = float(v["distance_m"])
-        if _ok(v["speed_mps"]):
-            msg.enhanced_speed = float(v["speed_mps"])
-        if _ok(v["altitude_m"]):
-            msg.enhanced_altitude = float(v["altitude_m"])
-        if _ok(v["heart_rate_bpm"]):
-            msg.heart_rate = round(v["heart_rate_bpm"])
+        for column, name, in_field_units in _RECORD_VALUES:
+            if _ok(v[column]):
+                setattr(msg, name, in_field_units(v[column]))
         if strides and _ok(v["cadence_spm"]):
             half = v["cadence_spm"] / 2.0
             msg.cadence = math.floor(half)
             msg.fractional_cadence = half - math.floor(half)
         elif not strides and _ok(v["cadence_rpm"]):
             msg.cadence = round(v["cadence_rpm"])
-        if _ok(v["step_length_m"]):
-            msg.step_length = float(v["step_length_m"]) * 1000.0
-        if _ok(v["stance_time_ms"]):
-            msg.stance_time = float(v["stance_time_ms"])
-        if _ok(v["vertical_oscillation_mm"]):
-            msg.vertical_oscillation = float(v["vertical_oscillation_mm"])
-        if _ok(v["vertical_ratio_pct"]):
-            msg.vertical_ratio = float(v["vertical_ratio_pct"])
-        if _ok(v["stance_time_balance_pct"]):
-            msg.stance_time_balance = float(v["stance_time_balance_pct"])
         if _ok(v["power_w"]) and not developer_power:
             msg.power = round(v["power_w"])
-        if _ok(v["temperature_c"]):
-            msg.temperature = round(v["temperature_c"])
         builder.add(msg)
 
 

@@ -8,43 +8,16 @@ rebuild reads them back through the same validation to the same entry.
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from decimal import Decimal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import date
 
-from pipeline import rawlog
-from pipeline.errors import DamagedStoreError, UsageError
-from pipeline.files import locked
+from pipeline.entrylog import cells as cells_mod
+from pipeline.entrylog.cells import cell_text, local_today
 from pipeline.painlog.parse import CLI_SOURCE, COLUMNS, DEFAULT_CONTEXT, Entry, entry_from_cells
 from pipeline.paths import Store
-from pipeline.profile import profile_from_log, read_profile
 
 LOG = "pain"  # the raw logs' name: log/pain_added.jsonl, log/pain_imports.jsonl
-
-
-def local_today(store: Store) -> date:
-    """Today in the athlete's time zone (profile), else in this machine's time zone."""
-    try:
-        tz = read_profile(store).get("timezone")
-    except DamagedStoreError:  # a damaged profile.json must not stop a pain entry
-        tz = profile_from_log(store).get("timezone")
-    if tz:
-        try:
-            return datetime.now(ZoneInfo(tz)).date()
-        except (ZoneInfoNotFoundError, ValueError):
-            pass
-    return date.today()
-
-
-def cell_text(value) -> str:
-    """A value as the text of a CSV cell: booleans yes/no, floats exact without an exponent."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):  # exact and without an exponent, as the CSV rule wants
-        return format(Decimal(value), "f")
-    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+__all__ = ["LOG", "added_entry", "cell_text", "entry_cells", "local_today", "record_entry",
+           "recorded_summary", "recorded_text"]
 
 
 def entry_cells(entry: Entry) -> dict[str, str]:
@@ -59,9 +32,8 @@ def entry_cells(entry: Entry) -> dict[str, str]:
 def added_entry(cells: dict[str, str]) -> Entry | None:
     """The entry a logged row holds (None if it no longer validates: it is left out, not
     guessed). No date bound: it was checked when added."""
-    entry, problems = entry_from_cells({c: cells.get(c, "") for c in COLUMNS},
-                                       source=CLI_SOURCE, line=None, today=date.max)
-    return None if problems else entry
+    return cells_mod.added_entry(cells, columns=COLUMNS, entry_from_cells=entry_from_cells,
+                                 cli_source=CLI_SOURCE)
 
 
 def record_entry(
@@ -84,13 +56,10 @@ def record_entry(
              "time": cell_text(time), "weakness": cell_text(weakness),
              "rehab": cell_text(rehab), "compression": cell_text(compression),
              "note": cell_text(note), "activity": cell_text(activity)}
-    entry, problems = entry_from_cells(cells, source=CLI_SOURCE, line=None,
-                                       today=today or local_today(store))
-    if problems:
-        raise UsageError("invalid pain entry: " + "; ".join(problems))
-    with locked(store):
-        rawlog.append_added(store, LOG, entry_cells(entry))
-    return entry
+    return cells_mod.recorded_entry(store, cells, log=LOG, kind="pain",
+                                    today=today or local_today(store),
+                                    entry_from_cells=entry_from_cells, entry_cells=entry_cells,
+                                    cli_source=CLI_SOURCE)
 
 
 def recorded_text(entry: Entry) -> str:

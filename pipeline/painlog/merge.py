@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from pipeline.entrylog.merge import MergeCounts, frame_value, merged_by_key
 from pipeline.painlog.parse import CLI_SOURCE, FLAGS, Entry
 from pipeline.schemas import PAIN_CONTEXTS
 
@@ -36,20 +37,16 @@ def pain_log_frame(entries: list[Entry]) -> pd.DataFrame:
 
 def entries_from_frame(pain_log: pd.DataFrame) -> list[Entry]:
     """The stored frame's rows as entries (columns missing from an older file become None)."""
-
-    def value(row: dict, name: str):
-        v = row.get(name)
-        return None if v is None or pd.isna(v) else v
-
     entries = []
     for row in pain_log.to_dict("records"):
-        flags = {flag: None if value(row, flag) is None else bool(row[flag]) for flag in FLAGS}
-        line = value(row, "line")
+        flags = {flag: None if frame_value(row, flag) is None else bool(row[flag])
+                 for flag in FLAGS}
+        line = frame_value(row, "line")
         entries.append(Entry(
             date=pd.Timestamp(row["date"]).date(), context=str(row["context"]),
-            pain_0_10=float(row["pain_0_10"]), time=value(row, "time"), **flags,
-            note=value(row, "note"), source=value(row, "source") or "unknown",
-            line=None if line is None else int(line), activity=value(row, "activity"),
+            pain_0_10=float(row["pain_0_10"]), time=frame_value(row, "time"), **flags,
+            note=frame_value(row, "note"), source=frame_value(row, "source") or "unknown",
+            line=None if line is None else int(line), activity=frame_value(row, "activity"),
         ))
     return entries
 
@@ -71,22 +68,11 @@ def _changes(old: Entry, new: Entry) -> list[str]:
 
 
 @dataclass(frozen=True)
-class MergeResult:
-    """What a merge did. ``replaced`` holds (earlier, later) entries of the same key;
-    ``superseded`` the same for two rows of one input (the later row is kept)."""
+class MergeResult(MergeCounts):
+    """What a merge did (``MergeCounts``). ``replaced`` holds (earlier, later) entries of the
+    same key; ``superseded`` the same for two rows of one input (the later row is kept)."""
 
-    source: str
-    rows: int
-    new: list[Entry] = field(default_factory=list)
-    replaced: list[tuple[Entry, Entry]] = field(default_factory=list)
-    unchanged: int = 0
     superseded: list[tuple[Entry, Entry]] = field(default_factory=list)
-    total: int = 0
-    raw_copy: str | None = None
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.new or self.replaced)
 
     def as_dict(self) -> dict:
         def key(e: Entry) -> dict:
@@ -148,25 +134,8 @@ def merged_entries(stored: list[Entry], incoming: list[Entry], *, source: str) -
     list[Entry], MergeResult
 ]:
     """The log after merging ``incoming`` (later wins per key) and what changed, sorted."""
-    latest: dict[tuple, Entry] = {}
-    superseded = []
-    for entry in incoming:
-        if entry.key in latest:
-            superseded.append((latest[entry.key], entry))
-        latest[entry.key] = entry
-    by_key = {e.key: e for e in stored}
-    new, replaced, unchanged = [], [], 0
-    for key, entry in latest.items():
-        old = by_key.get(key)
-        if old is None:
-            new.append(entry)
-        elif old.values == entry.values:
-            unchanged += 1
-            continue  # keep the stored row as it is (its source and line too)
-        else:
-            replaced.append((old, entry))
-        by_key[key] = entry
-    log = sorted(by_key.values(), key=_order)
-    result = MergeResult(source=source, rows=len(incoming), new=new, replaced=replaced,
-                         unchanged=unchanged, superseded=superseded, total=len(log))
-    return log, result
+    merged = merged_by_key(stored, incoming, order=_order)
+    result = MergeResult(source=source, rows=len(incoming), new=merged.new,
+                         replaced=merged.replaced, unchanged=merged.unchanged,
+                         superseded=merged.superseded, total=len(merged.log))
+    return merged.log, result

@@ -6,16 +6,14 @@ that text.
 
 from __future__ import annotations
 
-import codecs
-import csv
-import difflib
-import io
 import re
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
 
-from pipeline.errors import InputError, PainLogError
+from pipeline.entrylog import csv_rows
+from pipeline.entrylog.csv_rows import shown as _shown
+from pipeline.errors import PainLogError
 from pipeline.vocabulary import CROSS_CONTEXTS, CROSS_SPORTS, PAIN_CONTEXTS
 
 COLUMNS = ("date", "context", "pain", "time", "weakness", "rehab", "compression", "note",
@@ -30,8 +28,6 @@ CLI_SOURCE = "cli"
 # [0-9], not \d: \d also matches other scripts' digits, which the contract does not allow.
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _TIME = re.compile(r"([0-9]{1,2}):([0-9]{2})")
-_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
-_EXCEL_SEP = re.compile(r"sep=([,;])")
 
 
 @dataclass(frozen=True)
@@ -70,20 +66,14 @@ class Entry:
 # --- one cell -> one value (each raises ValueError with the reason a user can act on) --------
 
 
-def _shown(cell: str) -> str:
-    # repr: control characters in a bad cell cannot reach the terminal raw
-    return repr(cell if len(cell) <= 40 else cell[:37] + "...")
-
-
 def parsed_pain(cell: str) -> float:
     """Pain on the 0-10 scale from a plain decimal number ('.' or a single ',' as decimal mark)."""
     text = cell.strip()
     if not text:
         raise ValueError("pain is missing")
-    number = text.replace(",", ".") if text.count(",") == 1 and "." not in text else text
-    if not _NUMBER.fullmatch(number):
+    value = csv_rows.plain_decimal(text)
+    if value is None:
         raise ValueError(f"pain {_shown(text)} is not a number from 0 to 10")
-    value = float(number) + 0.0  # + 0.0 turns -0 into 0
     if not 0 <= value <= 10:
         raise ValueError(f"pain {_shown(text)} is outside 0-10")
     return value
@@ -105,15 +95,21 @@ def parsed_date(cell: str, *, today: date) -> date:
     return day
 
 
+def _word_of(column: str, cell: str, words: tuple[str, ...]) -> str | None:
+    """The one of ``words`` a cell names, case, spaces and '-' forgiven ("Water running" is
+    ``water_running``); None when empty."""
+    text = cell.strip()
+    word = text.lower().replace(" ", "_").replace("-", "_")
+    if not word:
+        return None
+    if word not in words:
+        raise ValueError(f"unknown {column} {_shown(text)} (valid: {', '.join(words)})")
+    return word
+
+
 def parsed_context(cell: str) -> str:
     """One of ``PAIN_CONTEXTS``; empty means ``daily``; case, spaces and '-' are forgiven."""
-    text = cell.strip()
-    context = text.lower().replace(" ", "_").replace("-", "_")
-    if not context:
-        return DEFAULT_CONTEXT
-    if context not in PAIN_CONTEXTS:
-        raise ValueError(f"unknown context {_shown(text)} (valid: {', '.join(PAIN_CONTEXTS)})")
-    return context
+    return _word_of("context", cell, PAIN_CONTEXTS) or DEFAULT_CONTEXT
 
 
 def parsed_time(cell: str) -> str | None:
@@ -144,13 +140,7 @@ def parsed_flag(column: str, cell: str) -> bool | None:
 
 def parsed_activity(cell: str) -> str | None:
     """One of ``CROSS_SPORTS`` (case, spaces and '-' forgiven); None when empty."""
-    text = cell.strip()
-    sport = text.lower().replace(" ", "_").replace("-", "_")
-    if not sport:
-        return None
-    if sport not in CROSS_SPORTS:
-        raise ValueError(f"unknown activity {_shown(text)} (valid: {', '.join(CROSS_SPORTS)})")
-    return sport
+    return _word_of("activity", cell, CROSS_SPORTS)
 
 
 def activity_problem(context: str, activity: str | None) -> str | None:
@@ -187,14 +177,7 @@ def entry_from_cells(
         "note": parsed_note,
         "activity": parsed_activity,
     }
-    values, problems = {}, []
-    for column, parse in parsers.items():
-        if column in REQUIRED and column not in cells:
-            continue
-        try:
-            values[column] = parse(cells.get(column, ""))
-        except ValueError as e:
-            problems.append(str(e))
+    values, problems = csv_rows.parsed_cells(parsers, cells, required=REQUIRED)
     if "context" in values and "activity" in values:
         mismatch = activity_problem(values["context"], values["activity"])
         if mismatch:
@@ -215,53 +198,8 @@ def entry_from_cells(
 
 def csv_text(data: bytes, *, source: str) -> str:
     """The file's text: UTF-8 with or without a byte-order mark; anything else is refused."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise InputError("is UTF-16 text; save it as 'CSV UTF-8' and import again", source=source)
-    if data.startswith(b"PK\x03\x04"):
-        raise InputError("is a zip or Excel workbook, not a CSV; save it as 'CSV UTF-8'",
-                         source=source)
-    nul = data.find(b"\x00")
-    if nul >= 0:
-        raise InputError("is not a text file (it holds NUL bytes); expected a CSV file",
-                         source=source, offset=nul)
-    bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
-    try:
-        text = data[bom:].decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise InputError("is not UTF-8 text; save it as 'CSV UTF-8' and import again",
-                         source=source, offset=bom + e.start) from None
-    if not text.strip():
-        raise InputError("is empty: expected a header row (at least date and pain) and one "
-                         "row per entry", source=source)
-    return text
-
-
-def _header(cells: list[str]) -> tuple[dict[str, int], set[int], list[str]]:
-    """Known column name -> its index, the indexes of every named column, and the header's
-    problems (unknown, repeated, missing)."""
-    names = [c.strip().lower() for c in cells]
-    index, problems = {}, []
-    unknown = [n for n in names if n and n not in COLUMNS]
-    for name in unknown:
-        close = difflib.get_close_matches(name, COLUMNS, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        problems.append(f"unknown column {_shown(name)}{hint}; the columns are: "
-                        f"{', '.join(COLUMNS)}")
-    for i, name in enumerate(names):
-        if name in COLUMNS:
-            if name in index:
-                problems.append(f"column {name!r} appears more than once")
-            index.setdefault(name, i)
-    missing = [c for c in REQUIRED if c not in index]
-    if missing:
-        problems.append(f"missing required column(s): {', '.join(missing)} "
-                        f"(the header has: {', '.join(n for n in names if n) or 'nothing'})")
-    return index, {i for i, name in enumerate(names) if name}, problems
-
-
-def _delimiter(first_line: str) -> str:
-    """';' when the header line has more semicolons than commas, else ','."""
-    return ";" if first_line.count(";") > first_line.count(",") else ","
+    return csv_rows.csv_text(data, source=source, empty_message=(
+        "is empty: expected a header row (at least date and pain) and one row per entry"))
 
 
 def entries_from_csv(text: str, *, source: str, today: date) -> list[Entry]:
@@ -271,38 +209,6 @@ def entries_from_csv(text: str, *, source: str, today: date) -> list[Entry]:
     Lines are physical lines (a quoted note may span several; its row starts where it starts).
     Blank rows are skipped; a short row's missing cells are empty.
     """
-    first_line = next(line for line in text.splitlines() if line.strip())  # text is not blank
-    sep = _EXCEL_SEP.fullmatch(first_line.strip())  # Excel's "sep=;" line before the header
-    delimiter = sep[1] if sep else _delimiter(first_line)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, skipinitialspace=True)
-    problems: list[tuple[int, str]] = []
-    entries: list[Entry] = []
-    try:
-        header = next((row for row in reader if any(c.strip() for c in row)), [])
-        if sep:  # that was Excel's "sep=;" line: the header is the next non-blank row
-            header = next((row for row in reader if any(c.strip() for c in row)), [])
-        header_line = max(reader.line_num, 1)
-        index, named, header_problems = _header(header)
-        if header_problems:
-            problems.append((header_line, "; ".join(header_problems)))
-        ended = reader.line_num
-        for row in reader:
-            line, ended = ended + 1, reader.line_num
-            if not any(cell.strip() for cell in row):
-                continue
-            # cells under no header name (Excel's trailing separators are empty: no problem)
-            stray = [i + 1 for i, cell in enumerate(row) if cell.strip() and i not in named]
-            cells = {name: row[i] if i < len(row) else "" for name, i in index.items()}
-            entry, reasons = entry_from_cells(cells, source=source, line=line, today=today)
-            if stray:
-                reasons.append(f"value(s) in column(s) {', '.join(map(str, stray))}, which the "
-                               "header does not name (quote a note that holds the separator)")
-            if reasons:
-                problems.append((line, "; ".join(reasons)))
-            elif entry is not None:
-                entries.append(entry)
-    except csv.Error as e:
-        problems.append((reader.line_num, f"cannot be read as CSV: {e}"))
-    if problems:
-        raise PainLogError(source, problems)
-    return entries
+    return csv_rows.entries_from_rows(text, source=source, today=today, columns=COLUMNS,
+                                      required=REQUIRED, entry_from_cells=entry_from_cells,
+                                      error=PainLogError)

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from pipeline import rawlog
-from pipeline.errors import UsageError
-from pipeline.files import locked
-from pipeline.painlog.add import cell_text, local_today
+from pipeline.entrylog import cells as cells_mod
+from pipeline.entrylog.cells import cell_text, local_today
 from pipeline.paths import Store
 from pipeline.rehab.catalogue import is_known
 from pipeline.rehab.parse import CLI_SOURCE, COLUMNS, Entry, entry_from_cells
@@ -32,9 +30,8 @@ def entry_cells(entry: Entry) -> dict[str, str]:
 def added_entry(cells: dict[str, str]) -> Entry | None:
     """The entry a logged row holds (None if it no longer validates: it is left out, not
     guessed). No date bound: it was checked when added."""
-    entry, problems = entry_from_cells({c: cells.get(c, "") for c in COLUMNS},
-                                       source=CLI_SOURCE, line=None, today=date.max)
-    return None if problems else entry
+    return cells_mod.added_entry(cells, columns=COLUMNS, entry_from_cells=entry_from_cells,
+                                 cli_source=CLI_SOURCE)
 
 
 def record_entry(store: Store, *, date: date | str | None, exercise: str,
@@ -49,12 +46,9 @@ def record_entry(store: Store, *, date: date | str | None, exercise: str,
     cells = {"date": cell_text(date or today), "exercise": cell_text(exercise),
              "sets": cell_text(sets), "reps": cell_text(reps), "load_kg": cell_text(load_kg),
              "hold_s": cell_text(hold_s), "pain": cell_text(pain), "note": cell_text(note)}
-    entry, problems = entry_from_cells(cells, source=CLI_SOURCE, line=None, today=today)
-    if problems:
-        raise UsageError("invalid rehab entry: " + "; ".join(problems))
-    with locked(store):
-        rawlog.append_added(store, LOG, entry_cells(entry))
-    return entry
+    return cells_mod.recorded_entry(store, cells, log=LOG, kind="rehab", today=today,
+                                    entry_from_cells=entry_from_cells, entry_cells=entry_cells,
+                                    cli_source=CLI_SOURCE)
 
 
 def recorded_text(entry: Entry) -> str:

@@ -3,10 +3,11 @@ day replaces the earlier one. Pure (entries in, entries out)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pandas as pd
 
+from pipeline.entrylog.merge import MergeCounts, frame_value, merged_by_key
 from pipeline.rehab.catalogue import exercise_focus, exercise_stage
 from pipeline.rehab.parse import CLI_SOURCE, Entry
 
@@ -36,40 +37,24 @@ def rehab_log_frame(entries: list[Entry]) -> pd.DataFrame:
 
 def entries_from_frame(rehab_log: pd.DataFrame) -> list[Entry]:
     """The stored frame's rows as entries."""
-
-    def value(row: dict, name: str):
-        v = row.get(name)
-        return None if v is None or pd.isna(v) else v
-
     out = []
     for row in rehab_log.to_dict("records"):
-        sets, reps, line = value(row, "sets"), value(row, "reps"), value(row, "line")
-        load, hold, pain = value(row, "load_kg"), value(row, "hold_s"), value(row, "pain_0_10")
+        sets, reps, line, load, hold, pain = (frame_value(row, name) for name in (
+            "sets", "reps", "line", "load_kg", "hold_s", "pain_0_10"))
         out.append(Entry(
             date=pd.Timestamp(row["date"]).date(), exercise=str(row["exercise"]),
             sets=None if sets is None else int(sets), reps=None if reps is None else int(reps),
             load_kg=None if load is None else float(load),
             hold_s=None if hold is None else float(hold),
-            pain_0_10=None if pain is None else float(pain), note=value(row, "note"),
-            source=value(row, "source") or "unknown", line=None if line is None else int(line)))
+            pain_0_10=None if pain is None else float(pain), note=frame_value(row, "note"),
+            source=frame_value(row, "source") or "unknown",
+            line=None if line is None else int(line)))
     return out
 
 
 @dataclass(frozen=True)
-class MergeResult:
-    """What a merge did (the pain log's shape: new, replaced, unchanged, total)."""
-
-    source: str
-    rows: int
-    new: list[Entry] = field(default_factory=list)
-    replaced: list[tuple[Entry, Entry]] = field(default_factory=list)
-    unchanged: int = 0
-    total: int = 0
-    raw_copy: str | None = None
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.new or self.replaced)
+class MergeResult(MergeCounts):
+    """What a merge did (``MergeCounts``: new, replaced, unchanged, total, as the pain log)."""
 
     def as_dict(self) -> dict:
         return {"source": self.source, "raw_copy": self.raw_copy, "rows": self.rows,
@@ -95,21 +80,9 @@ class MergeResult:
 def merged_entries(stored: list[Entry], incoming: list[Entry], *,
                    source: str) -> tuple[list[Entry], MergeResult]:
     """The log after merging ``incoming`` (later wins per key) and what changed, sorted."""
-    latest: dict[tuple, Entry] = {}
-    for entry in incoming:
-        latest[entry.key] = entry
-    by_key = {e.key: e for e in stored}
-    new, replaced, unchanged = [], [], 0
-    for key, entry in latest.items():
-        old = by_key.get(key)
-        if old is None:
-            new.append(entry)
-        elif old.values == entry.values:
-            unchanged += 1
-            continue
-        else:
-            replaced.append((old, entry))
-        by_key[key] = entry
-    log = sorted(by_key.values(), key=lambda e: e.key)
-    return log, MergeResult(source=source, rows=len(incoming), new=new, replaced=replaced,
-                            unchanged=unchanged, total=len(log))
+    # two rows of one input with one key: the later is kept, and not reported (unlike the
+    # pain log's "superseded")
+    merged = merged_by_key(stored, incoming, order=lambda e: e.key)
+    return merged.log, MergeResult(source=source, rows=len(incoming), new=merged.new,
+                                   replaced=merged.replaced, unchanged=merged.unchanged,
+                                   total=len(merged.log))

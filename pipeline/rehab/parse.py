@@ -4,30 +4,19 @@ cells are data (a note such as ``=1+1`` stays that text)."""
 
 from __future__ import annotations
 
-import csv
-import difflib
-import io
-import re
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
 
+from pipeline.entrylog import csv_rows
+from pipeline.entrylog.csv_rows import shown as _shown
 from pipeline.errors import RehabLogError
-from pipeline.painlog.parse import (
-    _EXCEL_SEP,
-    _delimiter,
-    _shown,
-    csv_text,
-    parsed_date,
-    parsed_note,
-    parsed_pain,
-)
+from pipeline.painlog.parse import parsed_date, parsed_note, parsed_pain
 
 COLUMNS = ("date", "exercise", "sets", "reps", "load_kg", "hold_s", "pain", "note")
 REQUIRED = ("date", "exercise")
 CLI_SOURCE = "cli"
 MAX_EXERCISE_CHARS = 80
-_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
 # plausible upper bounds: a typo (300 sets) is refused rather than counted
 LIMITS = {"sets": 50, "reps": 1000, "load_kg": 500.0, "hold_s": 3600.0}
 
@@ -106,10 +95,9 @@ def _parsed_amount(column: str, cell: str) -> float | None:
     text = cell.strip()
     if not text:
         return None
-    number = text.replace(",", ".") if text.count(",") == 1 and "." not in text else text
-    if not _NUMBER.fullmatch(number):
+    value = csv_rows.plain_decimal(text)
+    if value is None:
         raise ValueError(f"{column} {_shown(text)} is not a number")
-    value = float(number) + 0.0
     if not 0 <= value <= LIMITS[column]:
         raise ValueError(f"{column} {_shown(text)} is outside 0-{LIMITS[column]:g}")
     return value
@@ -132,14 +120,7 @@ def entry_from_cells(cells: dict[str, str], *, source: str, line: int | None,
         "pain": _parsed_optional_pain,
         "note": parsed_note,
     }
-    values, problems = {}, []
-    for column, parse in parsers.items():
-        if column in REQUIRED and column not in cells:
-            continue
-        try:
-            values[column] = parse(cells.get(column, ""))
-        except ValueError as e:
-            problems.append(str(e))
+    values, problems = csv_rows.parsed_cells(parsers, cells, required=REQUIRED)
     if problems or any(column not in cells for column in REQUIRED):
         return None, problems
     return Entry(date=values["date"], exercise=values["exercise"], sets=values["sets"],
@@ -147,62 +128,18 @@ def entry_from_cells(cells: dict[str, str], *, source: str, line: int | None,
                  pain_0_10=values["pain"], note=values["note"], source=source, line=line), []
 
 
-def _header(cells: list[str]) -> tuple[dict[str, int], set[int], list[str]]:
-    names = [c.strip().lower() for c in cells]
-    index, problems = {}, []
-    for name in (n for n in names if n and n not in COLUMNS):
-        close = difflib.get_close_matches(name, COLUMNS, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        problems.append(f"unknown column {_shown(name)}{hint}; the columns are: "
-                        f"{', '.join(COLUMNS)}")
-    for i, name in enumerate(names):
-        if name in COLUMNS:
-            if name in index:
-                problems.append(f"column {name!r} appears more than once")
-            index.setdefault(name, i)
-    missing = [c for c in REQUIRED if c not in index]
-    if missing:
-        problems.append(f"missing required column(s): {', '.join(missing)} "
-                        f"(the header has: {', '.join(n for n in names if n) or 'nothing'})")
-    return index, {i for i, name in enumerate(names) if name}, problems
+def csv_text(data: bytes, *, source: str) -> str:
+    """The file's text: UTF-8 with or without a byte-order mark; anything else is refused."""
+    return csv_rows.csv_text(data, source=source, empty_message=(
+        "is empty: expected a header row (at least date and exercise) and one row per exercise"))
 
 
 def entries_from_csv(text: str, *, source: str, today: date) -> list[Entry]:
     """Every row of a rehab-log CSV as an entry, in file order; raises ``RehabLogError`` listing
     (line, reason) for every problem (the header's at its line). Blank rows are skipped."""
-    first_line = next(line for line in text.splitlines() if line.strip())
-    sep = _EXCEL_SEP.fullmatch(first_line.strip())
-    delimiter = sep[1] if sep else _delimiter(first_line)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, skipinitialspace=True)
-    problems: list[tuple[int, str]] = []
-    entries: list[Entry] = []
-    try:
-        header = next((row for row in reader if any(c.strip() for c in row)), [])
-        if sep:
-            header = next((row for row in reader if any(c.strip() for c in row)), [])
-        index, named, header_problems = _header(header)
-        if header_problems:
-            problems.append((max(reader.line_num, 1), "; ".join(header_problems)))
-        ended = reader.line_num
-        for row in reader:
-            line, ended = ended + 1, reader.line_num
-            if not any(cell.strip() for cell in row):
-                continue
-            stray = [i + 1 for i, cell in enumerate(row) if cell.strip() and i not in named]
-            cells = {name: row[i] if i < len(row) else "" for name, i in index.items()}
-            entry, reasons = entry_from_cells(cells, source=source, line=line, today=today)
-            if stray:
-                reasons.append(f"value(s) in column(s) {', '.join(map(str, stray))}, which the "
-                               "header does not name (quote a note that holds the separator)")
-            if reasons:
-                problems.append((line, "; ".join(reasons)))
-            elif entry is not None:
-                entries.append(entry)
-    except csv.Error as e:
-        problems.append((reader.line_num, f"cannot be read as CSV: {e}"))
-    if problems:
-        raise RehabLogError(source, problems)
-    return entries
+    return csv_rows.entries_from_rows(text, source=source, today=today, columns=COLUMNS,
+                                      required=REQUIRED, entry_from_cells=entry_from_cells,
+                                      error=RehabLogError)
 
 
 def is_rehab_csv(path: str) -> bool:

@@ -12,7 +12,7 @@ from pipeline.config import Thresholds
 from pipeline.demo.fit_file import fit_activity_bytes, fit_multisport_bytes
 from pipeline.demo.gpx_file import gpx_activity_bytes
 from pipeline.ingest.run import ingest_paths
-from tests.factories import run_samples, zip_bytes
+from tests.factories import run_samples, twin_recordings, zip_bytes
 
 T = Thresholds()
 
@@ -81,12 +81,8 @@ def test_multisport_file_gives_one_activity_per_sport(data_dir, tmp_path):
 
 def test_fit_and_gpx_twin_merge_into_the_richer_one(data_dir, tmp_path):
     samples = run_samples("2026-03-03T17:00:00Z", minutes=45)
-    gpx = tmp_path / "strava" / "Morning_Run.gpx"
-    gpx.parent.mkdir()
-    gpx.write_bytes(gpx_activity_bytes(samples.drop(columns=["step_length_m"]), name="Morning Run"))
-    fit = tmp_path / "watch" / "run.fit"
-    fit.parent.mkdir()
-    fit.write_bytes(fit_activity_bytes(samples, sport="running"))
+    gpx, fit = tmp_path / "strava" / "Morning_Run.gpx", tmp_path / "watch" / "run.fit"
+    twin_recordings(samples, gpx=gpx, fit=fit, name="Morning Run")
     summary1, store = _ingest(data_dir, gpx)
     summary2, _ = _ingest(data_dir, fit)
     activities = st.read_activities(store)
@@ -283,12 +279,8 @@ def test_the_ledger_counts_add_up_to_what_each_import_printed(data_dir, tmp_path
     from pipeline.ingest.counts import ledger_counts
 
     samples = run_samples("2026-03-03T17:00:00Z", minutes=30)
-    gpx = tmp_path / "a" / "run.gpx"
-    gpx.parent.mkdir()
-    gpx.write_bytes(gpx_activity_bytes(samples.drop(columns=["step_length_m"]), name="Run"))
-    fit = tmp_path / "b" / "run.fit"
-    fit.parent.mkdir()
-    fit.write_bytes(fit_activity_bytes(samples, sport="running"))
+    gpx, fit = tmp_path / "a" / "run.gpx", tmp_path / "b" / "run.fit"
+    twin_recordings(samples, gpx=gpx, fit=fit, name="Run")
     copy = tmp_path / "b" / "copy.fit"
     copy.write_bytes(fit.read_bytes())
     other = tmp_path / "b" / "other.fit"

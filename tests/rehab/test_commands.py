@@ -6,7 +6,7 @@ import pytest
 
 from pipeline import cli, rehab
 from pipeline import store as st
-from pipeline.errors import RehabLogError
+from pipeline.errors import InputError, RehabLogError
 
 TODAY = date(2026, 6, 30)
 
@@ -139,3 +139,15 @@ def test_rehab_add_after_an_import_replaces_its_entry(tmp_path):
                              today=TODAY)
     assert len(result.replaced) == 1 and result.total == 1
     assert rehab.rehab_log(store)["sets"].tolist() == [4]
+
+
+@pytest.mark.parametrize("content", [b"", b" \n\n", b"\xef\xbb\xbf", b"\xef\xbb\xbf \n"])
+def test_an_empty_file_is_refused_naming_the_rehab_logs_columns(tmp_path, content):
+    # a byte-order mark alone used to get the pain log's words ("at least date and pain")
+    store = st.Store(tmp_path / "data", "me")
+    path = tmp_path / "rehab.csv"
+    path.write_bytes(content)
+    with pytest.raises(InputError, match="is empty") as caught:
+        rehab.import_csv(store, path, today=TODAY)
+    assert "date and exercise" in str(caught.value) and "pain" not in str(caught.value)
+    assert not store.raw_rehab_dir.exists()

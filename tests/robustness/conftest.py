@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -87,6 +88,26 @@ class Sandbox:
 def reasons(summary: dict, key: str) -> dict[str, str]:
     """{source: reason} of one list of an ingest summary (``refused``, ``quarantined``, ...)."""
     return {item["source"]: item["reason"] for item in summary[key]}
+
+
+def refused_rows(sandbox: Sandbox, log: str, bad_rows: list[tuple[str, str | None]]) -> None:
+    """Import ``bad_rows`` (a header, then rows each with the reason it must get) through
+    ``runload <log> import``: refused, every row named at its line with its reason."""
+    csv = sandbox.write(f"{log}.csv", "\n".join(row for row, _ in bad_rows).encode() + b"\n")
+    code, out, err = sandbox.run(log, "import", str(csv))
+    assert code == 1 and "Traceback" not in err
+    assert err.startswith(f"runload: {csv}: {len(bad_rows) - 1} invalid row(s), nothing was merged")
+    reported = dict(re.findall(r"^  line (\d+): (.*)$", err, flags=re.M))
+    for line, (_, reason) in enumerate(bad_rows[1:], start=2):
+        assert reason in reported[str(line)], (line, reported.get(str(line)))
+
+
+def formula_cells(csv_text: str) -> list[str]:
+    """The cells of a CSV a spreadsheet would read as a formula (a signed number is a value)."""
+    cells = [c for line in csv_text.splitlines() for c in line.split(",")]
+    number = re.compile(r"[+-]?[0-9.]+")
+    return [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")
+            and not number.fullmatch(c)]
 
 
 @pytest.fixture

@@ -38,6 +38,21 @@ def stored_sources(data: Path) -> set[str]:
     return {Path(s).name for sources in activities["source_files"] for s in sources}
 
 
+def inbox_with_bad_fit(tmp_path: Path, n: int) -> tuple[Path, Path]:
+    """An input folder of ``n`` valid runs and ``bad.fit`` (valid too, until a test plants a
+    fault for it), and the data folder to import it into."""
+    folder, data = tmp_path / "in", tmp_path / "data"
+    valid_runs(folder, n)
+    (folder / "bad.fit").write_bytes(fit_run("2025-04-01T06:00:00Z"))
+    return folder, data
+
+
+def assert_only_bad_fit_quarantined(summary, data: Path, n: int) -> None:
+    """Every valid run stored, ``bad.fit`` alone quarantined."""
+    assert stored_sources(data) == {f"run_{i:02d}.fit" for i in range(n)}
+    assert [Path(s).name for s, _ in summary.quarantined] == ["bad.fit"]
+
+
 def future_gpx() -> bytes:
     """A GPX recording dated in the year 2300 (past pandas' nanosecond range, 2262)."""
     points = "".join(f'<trkpt lat="{45 + i * 1e-4:.4f}" lon="7.0">'
@@ -54,9 +69,7 @@ SIZES = [pytest.param(5, 1, id="in-process"), pytest.param(20, 2, id="workers")]
 @pytest.mark.parametrize("n, workers", SIZES)
 def test_a_parser_raising_an_unexpected_error_costs_only_its_file(tmp_path, monkeypatch, n,
                                                                   workers):
-    folder, data = tmp_path / "in", tmp_path / "data"
-    valid_runs(folder, n)
-    (folder / "bad.fit").write_bytes(fit_run("2025-04-01T06:00:00Z"))
+    folder, data = inbox_with_bad_fit(tmp_path, n)
     read = ingest_run._read
 
     def planted(leaf, thresholds):
@@ -66,8 +79,7 @@ def test_a_parser_raising_an_unexpected_error_costs_only_its_file(tmp_path, monk
 
     monkeypatch.setattr(ingest_run, "_read", planted)
     summary = ingest(folder, data, workers=workers)
-    assert stored_sources(data) == {f"run_{i:02d}.fit" for i in range(n)}
-    assert [Path(s).name for s, _ in summary.quarantined] == ["bad.fit"]
+    assert_only_bad_fit_quarantined(summary, data, n)
     assert "OverflowError" in summary.quarantined[0][1]
 
 
@@ -76,9 +88,7 @@ def test_an_error_writing_one_files_samples_costs_only_that_file(tmp_path, monke
                                                                  workers):
     """In the workers, samples are written where they were parsed: an unexpected error there
     (not an OS error, which stops the import) quarantines the file."""
-    folder, data = tmp_path / "in", tmp_path / "data"
-    valid_runs(folder, n)
-    (folder / "bad.fit").write_bytes(fit_run("2025-04-01T06:00:00Z"))
+    folder, data = inbox_with_bad_fit(tmp_path, n)
     bad_sha = ingest_run._sha((folder / "bad.fit").read_bytes())
     write_samples = st.write_samples
 
@@ -89,8 +99,7 @@ def test_an_error_writing_one_files_samples_costs_only_that_file(tmp_path, monke
 
     monkeypatch.setattr(st, "write_samples", planted)
     summary = ingest(folder, data, workers=workers)
-    assert stored_sources(data) == {f"run_{i:02d}.fit" for i in range(n)}
-    assert [Path(s).name for s, _ in summary.quarantined] == ["bad.fit"]
+    assert_only_bad_fit_quarantined(summary, data, n)
     assert "OverflowError" in summary.quarantined[0][1]
 
 
@@ -98,9 +107,7 @@ def test_an_error_writing_one_files_samples_costs_only_that_file(tmp_path, monke
 def test_an_error_while_storing_one_input_costs_only_that_input(tmp_path, monkeypatch, n,
                                                                 workers):
     """The twin lookup (where a date past 2262 overflowed) raises for one file's activity."""
-    folder, data = tmp_path / "in", tmp_path / "data"
-    valid_runs(folder, n)
-    (folder / "bad.fit").write_bytes(fit_run("2025-04-01T06:00:00Z"))
+    folder, data = inbox_with_bad_fit(tmp_path, n)
     twin_of = ingest_run.TwinIndex.twin_of
 
     def planted(self, row, *, thresholds):
@@ -110,8 +117,7 @@ def test_an_error_while_storing_one_input_costs_only_that_input(tmp_path, monkey
 
     monkeypatch.setattr(ingest_run.TwinIndex, "twin_of", planted)
     summary = ingest(folder, data, workers=workers)
-    assert stored_sources(data) == {f"run_{i:02d}.fit" for i in range(n)}
-    assert [Path(s).name for s, _ in summary.quarantined] == ["bad.fit"]
+    assert_only_bad_fit_quarantined(summary, data, n)
     assert "could not be stored (OverflowError" in summary.quarantined[0][1]
     store = st.Store(data, "me")
     kept = [p.name for p in store.quarantine_dir.iterdir()]
@@ -126,9 +132,7 @@ def test_a_row_the_store_refuses_costs_only_its_input_and_the_next_run_completes
         tmp_path, monkeypatch, n, workers):
     """An activity row failing the store's schema (a planted negative distance) fails the write
     of every activity beside it; only its input is quarantined, and a re-run adds nothing."""
-    folder, data = tmp_path / "in", tmp_path / "data"
-    valid_runs(folder, n)
-    (folder / "bad.fit").write_bytes(fit_run("2025-04-01T06:00:00Z"))
+    folder, data = inbox_with_bad_fit(tmp_path, n)
     activity_row = ingest_run.activity_row
 
     def planted(parsed, *, leaf, **kwargs):
@@ -139,8 +143,7 @@ def test_a_row_the_store_refuses_costs_only_its_input_and_the_next_run_completes
 
     monkeypatch.setattr(ingest_run, "activity_row", planted)
     summary = ingest(folder, data, workers=workers)
-    assert stored_sources(data) == {f"run_{i:02d}.fit" for i in range(n)}
-    assert [Path(s).name for s, _ in summary.quarantined] == ["bad.fit"]
+    assert_only_bad_fit_quarantined(summary, data, n)
     assert len(summary.new) == n
     ledger = st.read_sources(st.Store(data, "me"))
     bad = ledger[ledger["source_file"].str.endswith("bad.fit")]

@@ -17,6 +17,7 @@ from pipeline import painlog
 from pipeline import store as st
 from pipeline.demo.athlete import demo_athlete
 from pipeline.demo.generate import pain_log_csv
+from tests.robustness.conftest import formula_cells, refused_rows
 
 ROOT = Path(__file__).resolve().parents[2]
 FORMULAS = ["=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1:A9)", '=HYPERLINK("http://x","y")',
@@ -47,13 +48,7 @@ BAD_ROWS = [
 
 
 def test_every_invalid_value_is_reported_with_its_line_and_nothing_is_merged(sandbox):
-    csv = sandbox.write("pain.csv", "\n".join(row for row, _ in BAD_ROWS).encode() + b"\n")
-    code, out, err = sandbox.run("pain", "import", str(csv))
-    assert code == 1
-    assert err.startswith(f"runload: {csv}: {len(BAD_ROWS) - 1} invalid row(s), nothing was merged")
-    reported = dict(re.findall(r"^  line (\d+): (.*)$", err, flags=re.M))
-    for line, (_, reason) in enumerate(BAD_ROWS[1:], start=2):
-        assert reason in reported[str(line)], (line, reported.get(str(line)))
+    refused_rows(sandbox, "pain", BAD_ROWS)
     assert not sandbox.store.pain_log_path.exists()
     assert not sandbox.store.raw_pain_dir.exists()  # not even the raw copy of a refused file
 
@@ -99,11 +94,7 @@ def test_the_tool_writes_no_csv_of_user_data():
             writers.append(str(path.relative_to(ROOT)))
     assert writers == ["pipeline/demo/generate.py"]
     # and what the demo writes holds no cell a spreadsheet would read as a formula
-    text = pain_log_csv(demo_athlete(seed=3, weeks=10))
-    cells = [c for line in text.splitlines() for c in line.split(",")]
-    number = re.compile(r"[+-]?[0-9.]+")  # a signed number is a value, not a formula
-    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")
-                and not number.fullmatch(c)]
+    assert not formula_cells(pain_log_csv(demo_athlete(seed=3, weeks=10)))
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -16,6 +16,19 @@ US_PER_S = 1_000_000
 STRAY_SHARE = 0.05
 
 
+def _stretches(t: np.ndarray, *, max_gap_s: float) -> tuple[np.ndarray, np.ndarray] | None:
+    """The order that sorts ``t`` (int64 UTC microseconds) by time and, in that order, each
+    sample's stretch number (a new stretch wherever two consecutive samples are more than
+    ``max_gap_s`` seconds apart); None when there is one stretch (or fewer than 2 samples)."""
+    if len(t) < 2:
+        return None
+    order = np.argsort(t, kind="stable")
+    breaks = np.diff(t[order]) > max_gap_s * US_PER_S
+    if not breaks.any():
+        return None
+    return order, np.concatenate([[0], np.cumsum(breaks)])
+
+
 def in_main_stretch(time_us: np.ndarray, *, max_gap_s: float) -> np.ndarray:
     """True for each sample of the recording's main stretch (any order of ``time_us``, UTC
     microseconds since the epoch).
@@ -26,14 +39,10 @@ def in_main_stretch(time_us: np.ndarray, *, max_gap_s: float) -> np.ndarray:
     """
     t = np.asarray(time_us, dtype=np.int64)
     keep = np.ones(len(t), dtype=bool)
-    if len(t) < 2:
-        return keep
-    order = np.argsort(t, kind="stable")
-    breaks = np.diff(t[order]) > max_gap_s * US_PER_S
-    if not breaks.any():
-        return keep
-    stretch = np.concatenate([[0], np.cumsum(breaks)])
-    keep[order] = stretch == int(np.argmax(np.bincount(stretch)))
+    labelled = _stretches(t, max_gap_s=max_gap_s)
+    if labelled is not None:
+        order, stretch = labelled
+        keep[order] = stretch == int(np.argmax(np.bincount(stretch)))
     return keep
 
 
@@ -46,17 +55,13 @@ def without_strays(time_us: np.ndarray, *, max_gap_s: float, max_share: float) -
     """
     t = np.asarray(time_us, dtype=np.int64)
     keep = np.ones(len(t), dtype=bool)
-    if len(t) < 2:
-        return keep
-    order = np.argsort(t, kind="stable")
-    breaks = np.diff(t[order]) > max_gap_s * US_PER_S
-    if not breaks.any():
-        return keep
-    stretch = np.concatenate([[0], np.cumsum(breaks)])
-    counts = np.bincount(stretch)
-    stray = counts <= max_share * len(t)
-    stray[int(np.argmax(counts))] = False
-    keep[order] = ~stray[stretch]
+    labelled = _stretches(t, max_gap_s=max_gap_s)
+    if labelled is not None:
+        order, stretch = labelled
+        counts = np.bincount(stretch)
+        stray = counts <= max_share * len(t)
+        stray[int(np.argmax(counts))] = False
+        keep[order] = ~stray[stretch]
     return keep
 
 
@@ -68,13 +73,10 @@ def day_stretches(time_us: np.ndarray, *, max_gap_s: float,
     far-date check drops it. All 0 without a second stretch of substance."""
     t = np.asarray(time_us, dtype=np.int64)
     out = np.zeros(len(t), dtype=np.int64)
-    if len(t) < 2:
+    labelled = _stretches(t, max_gap_s=max_gap_s)
+    if labelled is None:
         return out
-    order = np.argsort(t, kind="stable")
-    breaks = np.diff(t[order]) > max_gap_s * US_PER_S
-    if not breaks.any():
-        return out
-    stretch = np.concatenate([[0], np.cumsum(breaks)])
+    order, stretch = labelled
     counts = np.bincount(stretch)
     real = (counts > max_share * len(t)) & (counts >= 2)
     real[int(np.argmax(counts))] = True

@@ -63,12 +63,8 @@ def _unsafe(what: str, source: str) -> UnsafeInput:
     )
 
 
-def refuse_dtd(data: bytes | str, *, source: str) -> str:
-    """The root element's name; raises ``UnsafeInput`` when the prolog holds a DTD or entity.
-
-    Reads only up to the root element with expat (a DTD can only precede it), so it costs nothing
-    on large files; what comes after is parsed by a parser that then sees no entity definitions.
-    """
+def _dtd_refusing_parser(source: str):
+    """An expat parser that raises ``UnsafeInput`` at a document type or entity declaration."""
     parser = expat.ParserCreate()
 
     def doctype(*_args):
@@ -77,16 +73,32 @@ def refuse_dtd(data: bytes | str, *, source: str) -> str:
     def entity(*_args):
         raise _unsafe("an entity (<!ENTITY>)", source)
 
+    parser.StartDoctypeDeclHandler = doctype
+    parser.EntityDeclHandler = entity
+    return parser
+
+
+def _parse_in_chunks(parser, data: bytes | str) -> None:
+    """Feed ``data`` to ``parser`` in pieces of ``_CHUNK`` (its handlers may stop it early)."""
+    for i in range(0, len(data), _CHUNK):
+        parser.Parse(data[i : i + _CHUNK], False)
+    parser.Parse(b"", True)
+
+
+def refuse_dtd(data: bytes | str, *, source: str) -> str:
+    """The root element's name; raises ``UnsafeInput`` when the prolog holds a DTD or entity.
+
+    Reads only up to the root element with expat (a DTD can only precede it), so it costs nothing
+    on large files; what comes after is parsed by a parser that then sees no entity definitions.
+    """
+    parser = _dtd_refusing_parser(source)
+
     def root(name, *_args):
         raise _RootReached(name)
 
-    parser.StartDoctypeDeclHandler = doctype
-    parser.EntityDeclHandler = entity
     parser.StartElementHandler = root
     try:
-        for i in range(0, len(data), _CHUNK):
-            parser.Parse(data[i : i + _CHUNK], False)
-        parser.Parse(b"", True)
+        _parse_in_chunks(parser, data)
     except _RootReached as e:
         return local_name(e.name.rsplit(":", 1)[-1])
     except expat.ExpatError as e:
@@ -109,7 +121,7 @@ def refuse_deep_nesting(
     is refused as in ``refuse_dtd``, so nothing is expanded. Invalid XML ends the scan quietly:
     the reader's own parser then reports it, and it stops at the same place.
     """
-    parser = expat.ParserCreate()
+    parser = _dtd_refusing_parser(source)
     depth = 0
 
     def start(*_args):
@@ -122,21 +134,11 @@ def refuse_deep_nesting(
         nonlocal depth
         depth -= 1
 
-    def doctype(*_args):
-        raise _unsafe("a document type (<!DOCTYPE>)", source)
-
-    def entity(*_args):
-        raise _unsafe("an entity (<!ENTITY>)", source)
-
     parser.ordered_attributes = True  # lists: cheaper than a dict per element
     parser.StartElementHandler = start
     parser.EndElementHandler = end
-    parser.StartDoctypeDeclHandler = doctype
-    parser.EntityDeclHandler = entity
     try:
-        for i in range(0, len(data), _CHUNK):
-            parser.Parse(data[i : i + _CHUNK], False)
-        parser.Parse(b"", True)
+        _parse_in_chunks(parser, data)
     except _TooDeep:
         raise UnsafeInput(
             f"refused for safety: elements nested more than {max_depth} levels deep (GPX and "
