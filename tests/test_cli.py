@@ -45,8 +45,8 @@ def test_profile_sets_and_shows_timezone(capsys, data_dir):
 
 
 def test_the_console_script_validates_without_loading_hypothesis(tmp_path):
-    """``runload`` (cli.entry) ingests and validates as ``main`` does, without the
-    data-synthesis imports pandera makes when hypothesis is installed (issue 20)."""
+    """``runload`` (cli.entry) validates as ``main`` does, without the data-synthesis imports
+    pandera makes when hypothesis is installed (issue 20); an import loads no pandera at all."""
     import json
     import subprocess
     import sys
@@ -57,17 +57,24 @@ def test_the_console_script_validates_without_loading_hypothesis(tmp_path):
     fit = tmp_path / "run.fit"
     fit.write_bytes(fit_activity_bytes(run_samples("2026-01-10T07:00:00Z", minutes=5),
                                        sport="running"))
+    log = tmp_path / "pain.csv"
+    log.write_text("date,context,pain\n2026-01-10,next_morning,2\n")
+    data = str(tmp_path / "data")
     code = ("import sys; from pipeline.cli import entry\n"
-            f"sys.argv = ['runload', 'ingest', {str(fit)!r}, '--data-dir', "
-            f"{str(tmp_path / 'data')!r}, '--json']\n"
+            f"sys.argv = ['runload', 'ingest', {str(fit)!r}, '--data-dir', {data!r}, '--json']\n"
+            "status = entry()\n"
+            "print(status, 'pandera' in sys.modules)\n"
+            f"sys.argv = ['runload', 'pain', 'import', {str(log)!r}, '--data-dir', {data!r}]\n"
             "status = entry()\n"
             "loaded = [m for m in sys.modules if m.startswith('hypothesis.')]\n"
             "print(status, not loaded, 'pandera.backends.pandas.builtin_checks' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
-    summary, last = out.rsplit("}", 1)
-    # a validation ran (pandera's checks are loaded) and loaded no hypothesis module
-    assert json.loads(summary + "}")["new"] and last.split() == ["0", "True", "True"]
+    summary, rest = out.split("}\n", 1)
+    lines = rest.splitlines()
+    assert json.loads(summary + "}")["new"] and lines[0].split() == ["0", "False"]
+    # the pain log was validated (pandera's checks loaded) and no hypothesis module was
+    assert lines[-1].split() == ["0", "True", "True"]
 
 
 def test_pain_add_defaults_to_today_and_accepts_dates_without_leading_zeros(capsys, data_dir):
