@@ -21,6 +21,7 @@ import pipeline.prefect_defaults  # noqa: F401  (first: Prefect reads the enviro
 import hashlib
 import logging
 import os
+import threading
 from dataclasses import replace
 from datetime import date, timedelta
 from functools import cache
@@ -59,11 +60,21 @@ DASK_LOCAL_WORKERS = 2
 # --- parsing, cached on content --------------------------------------------------------------
 
 
+_PARSER_VERSION_LOCK = threading.Lock()
+
+
 @cache
+def _parser_version() -> str:
+    return code_version("pipeline.ingest.run")
+
+
 def parser_version() -> str:
     """Hash of every module a parse runs (``parse_leaf`` and all it imports from ``pipeline``,
-    recursively): a reader or schema fix invalidates every cached parse."""
-    return code_version("pipeline.ingest.run")
+    recursively): a reader or schema fix invalidates every cached parse. Computed once, under a
+    lock: Prefect computes cache keys in several threads at once, and ``ast.parse`` in two
+    threads at once can fail on Python 3.11 ("AST constructor recursion depth mismatch")."""
+    with _PARSER_VERSION_LOCK:
+        return _parser_version()
 
 
 def parse_cache_key(context, parameters: dict) -> str:
