@@ -44,7 +44,8 @@ from pipeline.errors import (
     UsageError,
 )
 from pipeline.ingest import run as ingest_run
-from pipeline.ingest.run import ParseOutcome, parse_leaf
+from pipeline.ingest.parse_file import parse_leaf
+from pipeline.ingest.summary import ParseOutcome
 from pipeline.ingest.sources import Leaf
 from pipeline.prefect_server import local_prefect_server, temporary_server_stops_with_runload
 from pipeline.rehab.parse import is_rehab_csv
@@ -65,7 +66,7 @@ _PARSER_VERSION_LOCK = threading.Lock()
 
 @cache
 def _parser_version() -> str:
-    return code_version("pipeline.ingest.run")
+    return code_version("pipeline.ingest.parse_file")
 
 
 def parser_version() -> str:

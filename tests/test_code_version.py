@@ -47,14 +47,14 @@ def test_a_change_anywhere_the_code_reaches_changes_the_version(tmp_path):
 
 def test_the_parse_cache_key_covers_every_parser_and_the_schemas(tmp_path):
     source = Path(pipeline.__file__).parent
-    files = module_files("pipeline.ingest.run", package_dir=source)
+    files = module_files("pipeline.ingest.parse_file", package_dir=source)
     parse_dir = source / "ingest" / "parse"
     assert {p for p in parse_dir.glob("*.py")} <= set(files.values())
     assert source / "schemas.py" in set(files.values())
 
     copy = tmp_path / "pipeline"
     shutil.copytree(source, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    before = code_version("pipeline.ingest.run", package_dir=copy)
+    before = code_version("pipeline.ingest.parse_file", package_dir=copy)
     with open(copy / "ingest" / "parse" / "gpx.py", "a") as f:
         f.write("\n# a parser fix\n")
-    assert code_version("pipeline.ingest.run", package_dir=copy) != before
+    assert code_version("pipeline.ingest.parse_file", package_dir=copy) != before

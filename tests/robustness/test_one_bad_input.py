@@ -13,6 +13,7 @@ from hypothesis import strategies as hs
 
 from pipeline import store as st
 from pipeline.config import Thresholds
+from pipeline.ingest import parse_file
 from pipeline.ingest import run as ingest_run
 from pipeline.ingest.names import name_bytes, name_of, stored_name
 from tests.robustness.conftest import fit_run
@@ -70,14 +71,14 @@ SIZES = [pytest.param(5, 1, id="in-process"), pytest.param(20, 2, id="workers")]
 def test_a_parser_raising_an_unexpected_error_costs_only_its_file(tmp_path, monkeypatch, n,
                                                                   workers):
     folder, data = inbox_with_bad_fit(tmp_path, n)
-    read = ingest_run._read
+    read = parse_file._read
 
     def planted(leaf, thresholds):
         if leaf.source.endswith("bad.fit"):
             raise OverflowError("planted: date value out of range")
         return read(leaf, thresholds)
 
-    monkeypatch.setattr(ingest_run, "_read", planted)
+    monkeypatch.setattr(parse_file, "_read", planted)
     summary = ingest(folder, data, workers=workers)
     assert_only_bad_fit_quarantined(summary, data, n)
     assert "OverflowError" in summary.quarantined[0][1]
@@ -133,7 +134,7 @@ def test_a_row_the_store_refuses_costs_only_its_input_and_the_next_run_completes
     """An activity row failing the store's schema (a planted negative distance) fails the write
     of every activity beside it; only its input is quarantined, and a re-run adds nothing."""
     folder, data = inbox_with_bad_fit(tmp_path, n)
-    activity_row = ingest_run.activity_row
+    activity_row = parse_file.activity_row
 
     def planted(parsed, *, leaf, **kwargs):
         row, samples = activity_row(parsed, leaf=leaf, **kwargs)
@@ -141,7 +142,7 @@ def test_a_row_the_store_refuses_costs_only_its_input_and_the_next_run_completes
             row["distance_m"] = -5.0
         return row, samples
 
-    monkeypatch.setattr(ingest_run, "activity_row", planted)
+    monkeypatch.setattr(parse_file, "activity_row", planted)
     summary = ingest(folder, data, workers=workers)
     assert_only_bad_fit_quarantined(summary, data, n)
     assert len(summary.new) == n
