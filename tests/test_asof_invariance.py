@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from pipeline import store as stx
 from pipeline.analysis import analyze
 from pipeline.config import Thresholds
-from pipeline.ingest.parse.values import PERCENTILES
+from pipeline.ingest.parse.speed_profile import PERCENTILES
 from tests.simulate import activities_and_pain_log, simulate_daily
 
 TH = Thresholds(bootstrap_resamples=20)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pipeline.ingest.parse.values import easy_speed_mps, fast_time_fraction
+from pipeline.ingest.parse.speed_profile import easy_speed_mps, fast_time_fraction
 from pipeline.schemas import RUNNING_SPORTS
 
 PROFILE = "moving_speed_percentiles_mps"
@@ -21,7 +21,7 @@ PROFILE = "moving_speed_percentiles_mps"
 
 def fast_time_fraction_as_of(activities: pd.DataFrame, *, fast_margin: float) -> pd.Series:
     """Each activity's ``fast_time_fraction`` against the easy pace of the runs in
-    ``activities`` (already limited to the as-of date; ``values.easy_speed_mps``).
+    ``activities`` (already limited to the as-of date; ``speed_profile.easy_speed_mps``).
 
     Runs with a speed profile get the fraction again; other sports get null, as at ingest. A
     run without a profile keeps what it holds (ingest gives such a run no fraction, so only a

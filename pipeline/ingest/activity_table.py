@@ -18,7 +18,11 @@ import pyarrow.compute as pc
 
 from pipeline import store as st
 from pipeline.ingest.keyindex import KeyIndex, ascii_keys
-from pipeline.ingest.parse.values import easy_speed_of_runs, fast_time_fraction, median_speed_mps
+from pipeline.ingest.parse.speed_profile import (
+    easy_speed_of_runs,
+    fast_time_fraction,
+    median_speed_mps,
+)
 from pipeline.vocabulary import RUNNING_SPORTS
 
 PROFILE = "moving_speed_percentiles_mps"

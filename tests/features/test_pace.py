@@ -10,7 +10,7 @@ import pytest
 from pipeline.config import Thresholds
 from pipeline.features.daily import daily_features
 from pipeline.features.pace import fast_time_fraction_as_of
-from pipeline.ingest.parse.values import PERCENTILES
+from pipeline.ingest.parse.speed_profile import PERCENTILES
 from tests.features.factories import activities_frame, activity, pain_frame
 
 TH = Thresholds()

@@ -6,7 +6,7 @@ import pytest
 
 from pipeline import store as st
 from pipeline.ingest.activity_table import ActivityTable
-from pipeline.ingest.parse.values import easy_speed_mps, fast_time_fraction
+from pipeline.ingest.parse.speed_profile import easy_speed_mps, fast_time_fraction
 from tests.features.factories import activity
 
 MARGIN = 0.15

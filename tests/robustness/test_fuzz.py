@@ -29,7 +29,8 @@ from pipeline.demo.tcx_file import tcx_activity_bytes
 from pipeline.ingest.activity_table import _with_fast_time_fraction
 from pipeline.ingest.run import parse_leaf
 from pipeline.ingest.sources import Leaf, bytes_sha256
-from pipeline.ingest.parse.values import _first_of_each_bin, easy_speed_mps
+from pipeline.ingest.parse.altitude import _first_of_each_bin
+from pipeline.ingest.parse.speed_profile import easy_speed_mps
 from tests.factories import run_samples
 from tests.robustness.conftest import fit_run
 

@@ -12,16 +12,13 @@ distance / moving time, so it means the same for every file.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
-import pandas as pd
 
 from pipeline.config import Thresholds
 
-# _first_of_each_bin: re-exported, tests import it from here
-from pipeline.ingest.parse.altitude import _first_of_each_bin, altitude_values  # noqa: F401
+from pipeline.ingest.parse.altitude import altitude_values
 from pipeline.ingest.parse.model import ParsedActivity, SampleColumns
+from pipeline.ingest.parse.speed_profile import PERCENTILES
 from pipeline.ingest.parse.plausible import (
     MAX_CADENCE_RPM,
     MAX_CADENCE_SPM,
@@ -30,10 +27,8 @@ from pipeline.ingest.parse.plausible import (
     plausible_hr,
 )
 from pipeline.ingest.parse.trackpoints import FOOT_SPORTS, pause_mask
-from pipeline.vocabulary import RUNNING_SPORTS
 
 HR_BINS = 256  # integer heart rates 0..255 bpm
-PERCENTILES = np.arange(101) / 100.0
 # Speed derived from distance or positions: change over a centred 10 s window. Over 10 s, GPS
 # jitter of a standing runner (metres, wandering slowly) stays well under the moving threshold.
 SPEED_WINDOW_S = 10.0
@@ -171,60 +166,6 @@ def _sport_only(values: dict, sport: str) -> dict:
     if sport != "cycling":
         out["avg_cadence_rpm"] = None
     return out
-
-
-def easy_speed_mps(activities: pd.DataFrame) -> float | None:
-    """The athlete's own easy pace as a speed (m/s): the median over runs of each run's median
-    moving speed (50th entry of ``moving_speed_percentiles_mps``); None without any.
-
-    Road runs (``sport == "running"``) only, when there are any: most of them are easy runs, so the
-    median of medians is the easy pace and a few intervals or races barely move it. Trail runs are
-    slowed by terrain and treadmill speed comes from an uncalibrated footpod; both would bias the
-    reference, so they serve only when the athlete has no road runs at all.
-    """
-    if activities.empty or "moving_speed_percentiles_mps" not in activities:
-        return None
-    medians = [median_speed_mps(p) for p in activities["moving_speed_percentiles_mps"]]
-    return easy_speed_of_runs(activities["sport"], medians)
-
-
-def median_speed_mps(percentiles: Sequence[float] | None) -> float:
-    """The median moving speed of a ``moving_speed_percentiles_mps`` entry; NaN without one."""
-    return float(percentiles[50]) if _valid_percentiles(percentiles) else np.nan
-
-
-def easy_speed_of_runs(sports: Sequence[str], median_speeds_mps: Sequence[float]) -> float | None:
-    """``easy_speed_mps`` from each activity's sport and ``median_speed_mps``."""
-    sports = sports if isinstance(sports, np.ndarray) else np.asarray(sports, dtype=object)
-    medians = np.asarray(median_speeds_mps, dtype=float)
-    known = np.isfinite(medians)
-    runs = known & (sports == "running")
-    if not runs.any():
-        runs = known & np.isin(sports, list(RUNNING_SPORTS))
-    medians = medians[runs & (medians > 0)]
-    return float(np.median(medians)) if len(medians) else None
-
-
-def fast_time_fraction(
-    percentiles: Sequence[float] | None, *, easy_speed_mps: float | None, margin: float
-) -> float | None:
-    """Fraction (0-1) of moving time faster than ``easy_speed_mps * (1 + margin)``, interpolated
-    linearly between the run's speed percentiles; None when either is missing."""
-    if easy_speed_mps is None or not np.isfinite(easy_speed_mps) or not _valid_percentiles(
-        percentiles
-    ):
-        return None
-    p = np.asarray(percentiles, dtype=float)
-    limit = easy_speed_mps * (1.0 + margin)
-    # Percentile points at or below the limit; ties (a steady run) are handled by side="right".
-    below = int(np.searchsorted(p, limit, side="right"))
-    if below == 0:
-        return 1.0
-    if below == len(p):
-        return 0.0
-    lo, hi = p[below - 1], p[below]
-    level = (below - 1 + (limit - lo) / (hi - lo)) / (len(p) - 1)
-    return float(np.clip(1.0 - level, 0.0, 1.0))
 
 
 # --- samples -> values -------------------------------------------------------------------------
@@ -520,11 +461,3 @@ def _hr_histogram(hr: np.ndarray, w: np.ndarray) -> np.ndarray:
     ok = np.isfinite(hr)
     bins = np.clip(np.rint(hr[ok]), 0, HR_BINS - 1).astype(int)
     return np.bincount(bins, weights=w[ok], minlength=HR_BINS).astype(float)
-
-
-
-def _valid_percentiles(p) -> bool:
-    if p is None or np.ndim(p) != 1:  # None, NaN or pd.NA from a frame
-        return False
-    arr = np.asarray(p, dtype=float)
-    return arr.ndim == 1 and len(arr) == len(PERCENTILES) and bool(np.isfinite(arr).all())

@@ -11,11 +11,8 @@ import pytest
 
 from pipeline.config import Thresholds
 from pipeline.ingest.parse.model import ParsedActivity, sample_columns
-from pipeline.ingest.parse.values import (
-    activity_values,
-    easy_speed_mps,
-    fast_time_fraction,
-)
+from pipeline.ingest.parse.speed_profile import easy_speed_mps, fast_time_fraction
+from pipeline.ingest.parse.values import activity_values
 from pipeline.schemas import Activities
 
 TH = Thresholds()
