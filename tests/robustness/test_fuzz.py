@@ -139,8 +139,9 @@ def outcome_problem(outcome) -> str | None:
         rows = pd.DataFrame([row for row, _ in outcome.activities])
         try:  # what the store validates: a row it rejects would stop the ingest
             _with_fast_time_fraction(st.activities_table(rows), easy_speed_mps(rows), margin=0.15)
-            for _, samples in outcome.activities:
-                schemas.Samples.validate(samples)
+            for _, samples in outcome.activities:  # the store's own check, then pandera's
+                st._samples_table_of_columns(samples)
+                schemas.Samples.validate(samples.frame())
         except Exception as e:
             return f"the store would reject it: {str(e)[:200]}"
     elif not outcome.reason:

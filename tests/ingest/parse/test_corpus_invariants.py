@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from pipeline.config import Thresholds
+from pipeline.ingest.parse.model import SampleColumns
 from pipeline.ingest.run import parse_leaf
 from pipeline.ingest.sources import Leaf, bytes_sha256
 from pipeline.schemas import RUNNING_SPORTS
@@ -51,9 +52,10 @@ def corpus_rows(corpus) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _one_climb_m(samples: pd.DataFrame) -> float:
+def _one_climb_m(samples: SampleColumns) -> float:
     """The largest rise (m) from a low point to a later high point of the altitude samples."""
-    alt = pd.to_numeric(samples["altitude_m"], errors="coerce").dropna().to_numpy()
+    alt = samples.column("altitude_m")
+    alt = alt[np.isfinite(alt)]
     return float((alt - np.minimum.accumulate(alt)).max()) if len(alt) else 0.0
 
 
