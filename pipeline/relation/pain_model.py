@@ -40,8 +40,11 @@ PAIRINGS = {
 }
 DEFAULT_PAIRING = "7_days_before"
 CARRY_OVER = (0.0, 0.3, 0.5, 0.7)  # rho candidates: half-lives of 0, 0.6, 1 and 1.9 days
-# columns of a candidate's design: intercept, jump, slope (km above c), spike
-VARIANTS = ((0, 2), (0, 1, 2), (0, 2, 3), (0, 1, 2, 3))  # with or without jump / spike
+# columns of a candidate's design: intercept, jump, slope (km above c), spike. A rise is a slope,
+# a jump, or both; with or without the spike term. The jump alone matters for a step response:
+# forced to carry a slope it pays one more parameter in BIC, and a weak step then loses to "no
+# relation" or to a line from the bottom of the range.
+VARIANTS = ((0, 2), (0, 1), (0, 1, 2), (0, 2, 3), (0, 1, 3), (0, 1, 2, 3))
 FLAT = ((0,), (0, 3))  # no relation (with or without the spike term)
 
 
@@ -59,6 +62,7 @@ class PainModel:
     breakpoint_: float | None
     carry_over: float
     pairing: str
+    terms: tuple = (0, 2)  # the design columns of the chosen variant (see VARIANTS)
 
     @property
     def related(self) -> bool:
@@ -163,11 +167,15 @@ def candidate_designs(frame: pd.DataFrame, rows: pd.Index, *, n_grid: int = 40,
 
 
 def best_pain_model(designs: Designs, weights: np.ndarray, *, min_side: int = 4,
-                    pairing_margin: float = 0.10) -> PainModel:
+                    pairing_margin: float = 0.10,
+                    rng: np.random.Generator | None = None) -> PainModel:
     """The candidate with the lowest BIC under row ``weights`` (see the module docstring).
 
     A breakpoint needs ``min_side`` weighted rows on each side. A pairing other than the default
-    must cut the squared error by ``pairing_margin`` (a chance alignment can win by a little)."""
+    must cut the squared error by ``pairing_margin`` (a chance alignment can win by a little).
+    With ``rng``, once a rise
+    beats "no relation", the rising candidate is drawn with its BIC weight instead of taken at
+    the lowest BIC (see ``tolerance``: inside the bootstrap)."""
     w = np.asarray(weights, dtype=float)
     y = designs.y
     n = w.sum()
@@ -181,6 +189,7 @@ def best_pain_model(designs: Designs, weights: np.ndarray, *, min_side: int = 4,
     ok_side = (side >= min_side) & (n - side >= min_side)  # (P, G)
     penalty = np.array([0.0 if p == DEFAULT_PAIRING else -np.log(1 - pairing_margin)
                         for p in designs.pairings])
+    fits = []  # (cols, bic (P, R, G), coefficients (P, R, G, k)) of every rising variant
     for cols in VARIANTS:
         idx = np.array(cols)
         g = gram[..., idx[:, None], idx[None, :]] + 1e-9 * np.eye(len(idx))
@@ -190,17 +199,26 @@ def best_pain_model(designs: Designs, weights: np.ndarray, *, min_side: int = 4,
         k = len(cols) + 1 + (np.array(designs.carry_over) > 0)[None, :, None]
         bic = (n * np.log(np.maximum(sse, 1e-12) / n) + k * np.log(n)
                + n * penalty[:, None, None])
-        bic = np.where(valid, bic, np.inf)
-        at = np.unravel_index(int(np.argmin(bic)), bic.shape)
-        if bic[at] < best[0]:
-            p, r, gi = at
-            coef = dict(zip(cols, b[at]))
-            best = (float(bic[at]), PainModel(
-                intercept_=float(coef[0]), jump_=float(coef.get(1, 0.0)),
-                slope_=float(coef.get(2, 0.0)), spike_coef_=float(coef.get(3, 0.0)),
-                breakpoint_=float(designs.grid[p, gi]), carry_over=designs.carry_over[r],
-                pairing=designs.pairings[p]))
-    return best[1]
+        fits.append((cols, np.where(valid, bic, np.inf), b))
+    bics = np.stack([f[1] for f in fits])  # (V, P, R, G)
+    if not np.isfinite(bics).any() or bics.min() >= best[0]:
+        return best[1]
+    if rng is None:
+        at = np.unravel_index(int(np.argmin(bics)), bics.shape)
+    else:
+        # BIC's approximation to the posterior probability of each rising candidate
+        # (Raftery 1995), a flat prior over them: the breakpoint is drawn from its profile
+        # likelihood instead of taken at its jagged maximum
+        prob = np.exp(-(bics - bics.min()) / 2).ravel()
+        at = np.unravel_index(int(rng.choice(prob.size, p=prob / prob.sum())), bics.shape)
+    v, p, r, gi = at
+    cols, _, b = fits[v]
+    coef = dict(zip(cols, b[p, r, gi]))
+    return PainModel(
+        intercept_=float(coef[0]), jump_=float(coef.get(1, 0.0)),
+        slope_=float(coef.get(2, 0.0)), spike_coef_=float(coef.get(3, 0.0)),
+        breakpoint_=float(designs.grid[p, gi]), carry_over=designs.carry_over[r],
+        pairing=designs.pairings[p], terms=cols)
 
 
 def _flat_models(designs: Designs, w: np.ndarray, yy: float, n: float) -> tuple:
@@ -209,7 +227,7 @@ def _flat_models(designs: Designs, w: np.ndarray, yy: float, n: float) -> tuple:
     mean = float((w * y).sum() / n)
     sse = yy - n * mean**2
     best = (n * np.log(max(sse, 1e-12) / n) + 1 * np.log(n),
-            PainModel(mean, 0.0, 0.0, 0.0, None, 0.0, DEFAULT_PAIRING))
+            PainModel(mean, 0.0, 0.0, 0.0, None, 0.0, DEFAULT_PAIRING, terms=(0,)))
     for r, rho in enumerate(designs.carry_over):
         X = np.column_stack([np.ones_like(y), designs.spike[r]])
         g = X.T @ (X * w[:, None]) + 1e-9 * np.eye(2)
@@ -221,7 +239,7 @@ def _flat_models(designs: Designs, w: np.ndarray, yy: float, n: float) -> tuple:
         bic = n * np.log(max(sse, 1e-12) / n) + (2 + (rho > 0)) * np.log(n)
         if bic < best[0]:
             best = (bic, PainModel(float(b[0]), 0.0, 0.0, float(b[1]), None, rho,
-                                   DEFAULT_PAIRING))
+                                   DEFAULT_PAIRING, terms=(0, 3)))
     return best
 
 
@@ -246,8 +264,7 @@ def profile_sse(model: PainModel, designs: Designs, weights: np.ndarray, *,
     ``min_side`` weighted rows on a side, or needing a negative rise, get an infinite error."""
     p = designs.pairings.index(model.pairing)
     r = designs.carry_over.index(model.carry_over)
-    cols = [0, 2] + ([1] if model.jump_ > 0 else []) + ([3] if model.spike_coef_ > 0 else [])
-    idx = np.array(sorted(cols))
+    idx = np.array(model.terms if model.breakpoint_ is not None else (0, 2))
     w = np.asarray(weights, dtype=float)
     D = designs.D[p, r][..., idx]  # (G, n, k)
     gram = np.einsum("gni,n,gnj->gij", D, w, D) + 1e-9 * np.eye(len(idx))
