@@ -24,7 +24,7 @@ profile). Answers:
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -244,20 +244,19 @@ def censored_at_least_km(boots: list[PainModel], loads: np.ndarray, pain: np.nda
     start of the rise, read from the week-block resamples (``boots``, each with every choice
     made afresh).
 
-    A resample whose model rises by ``min_pain_rise`` or more within the range run (up to its
-    90th percentile, ``top``) puts the start of the rise at its breakpoint; any other resample
-    sees no rise up to ``top``. X is the 10th percentile of those starts: below X, 90 % of the
-    resamples put no rise at all. Taking where the rise *starts*, not where it reaches
-    ``min_pain_rise``, keeps X below a real but weak rise that went undetected (issue 16: 10 of
-    35 answers overshot the planted load, by up to 15 %, when X was the highest load at which
-    90 % of the resamples put the rise under ``min_pain_rise``). The answer also needs the
+    A resample whose model rises at all within the range run (up to its 90th percentile,
+    ``top``) puts the start of the rise at its breakpoint; any other resample sees no rise up to
+    ``top``. X is the 10th percentile of those starts: below X, 90 % of the resamples put no
+    rise at all. Taking where any rise *starts*, not where it reaches ``min_pain_rise``, keeps X
+    below a real rise too small to be called one within the range run (issue 16: 10 of 35
+    answers overshot the planted load, by up to 15 %, when X was the highest load at which 90 %
+    of the resamples put the rise under ``min_pain_rise``). The answer also needs the
     mornings after the upper half of the loads up to X to be in the pain-monitoring model's safe
     zone (mean <= ``pain_safe_max``): pain flat but high is no evidence of a tolerated load, it
     is also what a runner whose every week is above it reports. None when there is no such load
     (X below the 10th percentile of the loads run, or pain not in the safe zone)."""
     lo, top = (float(v) for v in np.quantile(loads, [0.1, 0.9]))
-    starts = [min(m.breakpoint_, top) if m.rise_at(top) >= th.min_pain_rise else top
-              for m in boots]
+    starts = [min(m.breakpoint_, top) if m.rise_at(top) > 0 else top for m in boots]
     at_least = float(np.quantile(starts, 0.1))
     if at_least < lo:
         return None
@@ -313,19 +312,20 @@ def time_ordered_skill_of(designs: Designs, fit, *, n_splits: int = 4) -> float 
     return skill_over_time(predicted, designs.y, n_splits=n_splits)
 
 
-def _fit_share(frame: pd.DataFrame, pain: np.ndarray, fit) -> float:
-    """The share of pain variance the search explains (0 when it finds no relation)."""
-    shifted = frame.assign(pain_0_10=pain)
-    rows = shifted[shifted["supported"] & shifted["pain_0_10"].notna()]
-    if len(rows) < 8 or np.ptp(rows[DEFAULT_PAIRING].to_numpy()) <= 0:
+def _fit_share(designs: Designs, pain: np.ndarray, fit) -> float:
+    """The share of pain variance the search explains over the rows of ``designs`` where
+    ``pain`` is rated (0 when it finds no relation). Unrated rows get weight 0: the designs
+    are shared, not copied."""
+    rated = ~np.isnan(pain)
+    if rated.sum() < 8 or np.ptp(designs.loads[0][rated]) <= 0:
         return 0.0
-    designs = candidate_designs(shifted, rows.index)
-    model = fit(designs, np.ones(len(rows)))
-    y = designs.y
+    shifted = replace(designs, y=np.where(rated, pain, 0.0))
+    model = fit(shifted, rated.astype(float))
+    y = pain[rated]
     flat = float(((y - y.mean()) ** 2).sum())
     if not model.related or flat <= 0:
         return 0.0
-    return 1 - float(((fitted_pain(model, designs) - y) ** 2).sum()) / flat
+    return 1 - float(((fitted_pain(model, shifted)[rated] - y) ** 2).sum()) / flat
 
 
 def n_week_shifts(n_days: int) -> int:
@@ -338,13 +338,21 @@ def week_shift_p_value(frame: pd.DataFrame, *, fit) -> float | None:
     the load, is explained as well as the real log by the same search (every pairing,
     carry-over and breakpoint): (1 + count) / (1 + shifts). Shifting by whole weeks keeps the
     weekly rhythm of both series and breaks only their alignment, so this is an honest null for
-    chance fits. ``frame`` is ``pain_model.pairing_loads``; None with fewer than 4 shifts."""
-    pain = frame["pain_0_10"].to_numpy()
+    chance fits. ``frame`` is ``pain_model.pairing_loads``; None with fewer than 4 shifts.
+
+    The candidates' designs depend on the loads only, so they are built once over every
+    supported day (breakpoint grid across those days' loads) and each shifted log uses the rows
+    it rates: the real and the shifted logs get exactly the same search."""
+    pain = frame["pain_0_10"].to_numpy(float)
     shifts = range(2, 2 + n_week_shifts(len(frame)))
     if len(shifts) < 4:
         return None
-    observed = _fit_share(frame, pain, fit)
-    beaten = sum(_fit_share(frame, np.roll(pain, 7 * k), fit) >= observed - 1e-12
+    supported = frame["supported"].to_numpy(bool)
+    if supported.sum() < 8:
+        return None
+    designs = candidate_designs(frame, frame.index[supported])
+    observed = _fit_share(designs, pain[supported], fit)
+    beaten = sum(_fit_share(designs, np.roll(pain, 7 * k)[supported], fit) >= observed - 1e-12
                  for k in shifts)
     return (1 + beaten) / (1 + len(shifts))
 
