@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy.signal import lfilter
+from scipy.stats import norm
 
 from pipeline.features.weekly import week_start
 from pipeline.relation.symptoms import by_date, morning_pain_0_10
@@ -243,17 +244,43 @@ def _flat_models(designs: Designs, w: np.ndarray, yy: float, n: float) -> tuple:
     return best
 
 
-def fitted_pain(model: PainModel, designs: Designs) -> np.ndarray:
+def fitted_pain(model: PainModel, designs: Designs, *, clip: bool = True) -> np.ndarray:
     """The model's pain (0-10) for each rated row of ``designs`` (its own history of loads,
-    carry-over included), for validation on rows it was not fitted on."""
+    carry-over included), for validation on rows it was not fitted on; ``clip=False`` gives
+    the linear predictor itself (which may pass the scale's ends)."""
     r = designs.carry_over.index(model.carry_over)
     base = model.intercept_ + model.spike_coef_ * designs.spike[r]
-    if model.breakpoint_ is None:
-        return np.clip(base, 0, 10)
-    p = designs.pairings.index(model.pairing)
-    g = int(np.argmin(np.abs(designs.grid[p] - model.breakpoint_)))
-    D = designs.D[p, r, g]
-    return np.clip(base + model.jump_ * D[:, 1] + model.slope_ * D[:, 2], 0, 10)
+    if model.breakpoint_ is not None:
+        p = designs.pairings.index(model.pairing)
+        g = int(np.argmin(np.abs(designs.grid[p] - model.breakpoint_)))
+        D = designs.D[p, r, g]
+        base = base + model.jump_ * D[:, 1] + model.slope_ * D[:, 2]
+    return np.clip(base, 0, 10) if clip else base
+
+
+SCALE_TOP = 10.0
+
+
+def ceiling_imputed(model: PainModel, designs: Designs, weights: np.ndarray) -> np.ndarray | None:
+    """The pain with every 10/10 rating replaced by its expected value above 10 under ``model``
+    (normal residuals): a 10 says "10 or more", and read as exactly 10 it flattens the top of
+    the rise, which a later breakpoint or a jump then fits (issue 16: strong carry-over with
+    ratings at 10 leaned about 11 % high). This is one step of Buckley & James's (1979)
+    estimator for censored regression. None when no weighted row is at 10."""
+    y = designs.y
+    top = (y >= SCALE_TOP) & (weights > 0)
+    if not top.any():
+        return None
+    mu = fitted_pain(model, designs, clip=False)
+    sigma = float(np.sqrt(np.sum(weights * (y - mu) ** 2) / weights.sum()))
+    if sigma <= 0:
+        return None
+    a = (SCALE_TOP - mu[top]) / sigma
+    # E[y* | y* >= 10] = mu + sigma * phi(a) / (1 - Phi(a)), the inverse Mills ratio
+    mills = np.exp(norm.logpdf(a) - norm.logsf(a))
+    out = y.copy()
+    out[top] = np.maximum(SCALE_TOP, mu[top] + sigma * mills)
+    return out
 
 
 def profile_sse(model: PainModel, designs: Designs, weights: np.ndarray, *,

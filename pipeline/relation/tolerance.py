@@ -38,6 +38,8 @@ from pipeline.relation.pain_model import (
     PainModel,
     best_pain_model,
     candidate_designs,
+    SCALE_TOP,
+    ceiling_imputed,
     fitted_pain,
     pairing_loads,
     profile_sse,
@@ -283,11 +285,25 @@ def _breakpoints_within_gaps(models: list[PainModel], designs: Designs, *,
     return np.array(out)
 
 
+CEILING_STEPS = 3
+
+
 def _search(th: Thresholds, *, rng=None):
     """The model search with the thresholds' settings: ``fit(designs, weights) -> PainModel``."""
-    def fit(designs: Designs, weights: np.ndarray) -> PainModel:
+    def search(designs: Designs, weights: np.ndarray, draw) -> PainModel:
         return best_pain_model(designs, weights, min_side=th.min_side_rows,
-                               pairing_margin=th.pairing_margin, rng=rng)
+                               pairing_margin=th.pairing_margin, rng=draw)
+
+    def fit(designs: Designs, weights: np.ndarray) -> PainModel:
+        # ratings at 10/10 are censored: search, put each 10 at its expected value above 10
+        # under the model found, and search again (every choice made again)
+        if not ((designs.y >= SCALE_TOP) & (weights > 0)).any():
+            return search(designs, weights, rng)
+        model = search(designs, weights, None)
+        for _ in range(CEILING_STEPS):
+            imputed = replace(designs, y=ceiling_imputed(model, designs, weights))
+            model = search(imputed, weights, None)
+        return search(imputed, weights, rng) if rng is not None else model
     return fit
 
 
