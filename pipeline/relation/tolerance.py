@@ -173,8 +173,8 @@ def tolerated_weekly_km(
     fit = _search(th)
     model = fit(designs, np.ones(n_days))
     draw = _search(th, rng=np.random.default_rng(seed + 2))
-    boots = [draw(designs, w) for w in _week_weights(designs, n=th.bootstrap_resamples,
-                                                        seed=seed)]
+    weights = list(_week_weights(designs, n=th.bootstrap_resamples, seed=seed))
+    boots = [draw(designs, w) for w in weights]
     rises = np.array([m.rise_at(top) for m in boots])
     rise = model.rise_at(top)
     rise_iv = (float(np.quantile(rises, 0.1)), float(np.quantile(rises, 0.9)))
@@ -184,7 +184,7 @@ def tolerated_weekly_km(
         pairing=model.pairing, carry_over=model.carry_over, model=model, boot_models=boots,
         share_rising=len(rising) / max(1, len(boots)), **base)
     if rise < th.min_pain_rise:
-        at_least = censored_at_least_km(boots, x, rows["pain_0_10"].to_numpy(), th)
+        at_least = censored_at_least_km(boots, weights, x, rows["pain_0_10"].to_numpy(), th)
         if at_least is not None:
             return Estimate(None, None, at_least_km=at_least, reason=(
                 f"next-morning pain did not rise within the range you ran (7-day km up to about "
@@ -240,25 +240,30 @@ def likelihood_ratio_interval(model: PainModel, designs: Designs, *,
             float(above.min()) if len(above) else float(inside.max()))
 
 
-def censored_at_least_km(boots: list[PainModel], loads: np.ndarray, pain: np.ndarray,
-                         th: Thresholds) -> float | None:
+def censored_at_least_km(boots: list[PainModel], weights: list[np.ndarray], loads: np.ndarray,
+                         pain: np.ndarray, th: Thresholds) -> float | None:
     """The censored answer "at least X km": a one-sided 90 % lower confidence bound for the
     start of the rise, read from the week-block resamples (``boots``, each with every choice
-    made afresh).
+    made afresh, and their row ``weights``).
 
-    A resample whose model rises at all within the range run (up to its 90th percentile,
-    ``top``) puts the start of the rise at its breakpoint; any other resample sees no rise up to
-    ``top``. X is the 10th percentile of those starts: below X, 90 % of the resamples put no
-    rise at all. Taking where any rise *starts*, not where it reaches ``min_pain_rise``, keeps X
-    below a real rise too small to be called one within the range run (issue 16: 10 of 35
-    answers overshot the planted load, by up to 15 %, when X was the highest load at which 90 %
-    of the resamples put the rise under ``min_pain_rise``). The answer also needs the
-    mornings after the upper half of the loads up to X to be in the pain-monitoring model's safe
-    zone (mean <= ``pain_safe_max``): pain flat but high is no evidence of a tolerated load, it
-    is also what a runner whose every week is above it reports. None when there is no such load
-    (X below the 10th percentile of the loads run, or pain not in the safe zone)."""
-    lo, top = (float(v) for v in np.quantile(loads, [0.1, 0.9]))
-    starts = [min(m.breakpoint_, top) if m.rise_at(top) > 0 else top for m in boots]
+    Each resample sees the range run up to the 90th percentile of *its own* loads (a resample
+    that did not draw the heaviest weeks sees a lower top: X must be a level the runner reached
+    repeatedly, not in one or two weeks). A resample whose model rises at all within that range
+    puts the start of the rise at its breakpoint; any other sees no rise up to its top. X is
+    the 10th percentile of those starts: below X, 90 % of the resamples put no rise at all.
+    Taking where any rise *starts*, not where it reaches ``min_pain_rise``, keeps X below a
+    real rise too small to be called one (issue 16: 10 of 35 answers overshot the planted load,
+    by up to 15 %, when X was the highest load at which 90 % of the resamples put the rise
+    under ``min_pain_rise``). The answer also needs the mornings after the upper half of the
+    loads up to X to be in the pain-monitoring model's safe zone (mean <= ``pain_safe_max``):
+    pain flat but high is no evidence of a tolerated load, it is also what a runner whose every
+    week is above it reports. None when there is no such load (X below the 10th percentile of
+    the loads run, or pain not in the safe zone)."""
+    lo = float(np.quantile(loads, 0.1))
+    starts = []
+    for m, w in zip(boots, weights):
+        top = _weighted_quantile(loads, w, 0.9)
+        starts.append(min(m.breakpoint_, top) if m.rise_at(top) > 0 else top)
     at_least = float(np.quantile(starts, 0.1))
     if at_least < lo:
         return None
@@ -266,6 +271,13 @@ def censored_at_least_km(boots: list[PainModel], loads: np.ndarray, pain: np.nda
     if not upper.any() or float(np.mean(pain[upper])) > th.pain_safe_max:
         return None
     return at_least
+
+
+def _weighted_quantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
+    """The ``q`` quantile of ``x`` with each value counted ``w`` times (the lower value)."""
+    order = np.argsort(x)
+    cum = np.cumsum(w[order])
+    return float(x[order][np.searchsorted(cum, q * cum[-1])])
 
 
 def _breakpoints_within_gaps(models: list[PainModel], designs: Designs, *,

@@ -32,9 +32,12 @@ DESIGNS = {
     "long_history": dict(response="hinge", weeks=(30, 40)),
     "above_everything_run": dict(response="hinge", low=0.4, high=0.85),
     "no_relation": dict(response="hinge", rise_per_tolerated=0.0, spike_effect=0.0),
+    # Student t noise with 3 degrees of freedom: the occasional rating far from the runner's
+    # usual (no estimator setting was chosen with these runners)
+    "heavy_tailed_noise": dict(response="hinge", noise_df=3.0),
 }
 RELATED = ("linear", "step", "smooth", "carry_over", "missing_ratings", "short_history",
-           "long_history")
+           "long_history", "heavy_tailed_noise")
 
 
 @dataclass
@@ -74,6 +77,7 @@ def runner_settings(design: str, rng: np.random.Generator) -> dict:
         runs_per_week=int(rng.integers(3, 7)),
         round_ratings=bool(rng.random() < 0.7),
         seed=int(rng.integers(0, 2**31)),
+        noise_df=fixed.get("noise_df"),
     )
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from tests.relation.study import DESIGNS, printed, run_study, summary
 
-N_PER_DESIGN = 25  # 225 runners
+N_PER_DESIGN = 25  # 250 runners
 RESAMPLES = 40
 
 
