@@ -4,6 +4,10 @@ estimate lands within +-20 % and how many are more than 35 % off. Not a test mod
 quotes what it printed. Run it by hand::
 
     PYTHONPATH=. python -m tests.relation.recovery_sets 700 8
+    PYTHONPATH=. python -m tests.relation.recovery_sets 700 8 without-jump-alone
+
+The second leaves out the jump-alone shapes (``pain_model.VARIANTS`` before issue 16's
+follow-up), everything else unchanged, to show what they bring.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import sys
 import numpy as np
 
 from pipeline.config import Thresholds
+from pipeline.relation import pain_model
 from pipeline.relation.tolerance import tolerated_weekly_km
 from tests.simulate import simulate_daily
 
@@ -38,6 +43,8 @@ def relative_errors(response: str, setting: tuple, seeds: range) -> np.ndarray:
 
 if __name__ == "__main__":
     first, n = (int(a) for a in sys.argv[1:3])
+    if sys.argv[3:] == ["without-jump-alone"]:
+        pain_model.VARIANTS = tuple(v for v in pain_model.VARIANTS if 2 in v)
     print("response, noise_sd, missing, persistence, weeks, rise: estimates, within +-20 % "
           "of all, more than 35 % off, median error")
     for response in ("hinge", "step", "smooth"):
