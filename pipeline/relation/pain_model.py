@@ -20,7 +20,8 @@ resample, or 0/1 for the training rows of a validation fold). Each fit of the se
 candidate by BIC; a candidate whose rise (``j``, ``s``) or spike term (``g``) would be negative
 is not a rise and is dropped, and "no relation" (pain flat in load) is always a candidate.
 Everything is chosen again inside each resample and each fold (``tolerance``), so intervals and
-validation skill include the uncertainty of these choices.
+validation skill include the uncertainty of these choices. A rating of 10 is censored ("10 or
+more"): ``ceiling_imputed`` gives the Buckley-James step that ``tolerance``'s search applies.
 """
 
 from __future__ import annotations
@@ -174,9 +175,8 @@ def best_pain_model(designs: Designs, weights: np.ndarray, *, min_side: int = 4,
 
     A breakpoint needs ``min_side`` weighted rows on each side. A pairing other than the default
     must cut the squared error by ``pairing_margin`` (a chance alignment can win by a little).
-    With ``rng``, once a rise
-    beats "no relation", the rising candidate is drawn with its BIC weight instead of taken at
-    the lowest BIC (see ``tolerance``: inside the bootstrap)."""
+    With ``rng``, once a rise beats "no relation", the rising candidate is drawn with its BIC
+    weight instead of taken at the lowest BIC (``tolerance`` does so inside the bootstrap)."""
     w = np.asarray(weights, dtype=float)
     y = designs.y
     n = w.sum()

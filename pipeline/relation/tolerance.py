@@ -34,11 +34,11 @@ from pipeline.relation.hinge import HingeRegression
 from pipeline.relation.pain_model import (
     DEFAULT_PAIRING,
     PAIRINGS,
+    SCALE_TOP,
     Designs,
     PainModel,
     best_pain_model,
     candidate_designs,
-    SCALE_TOP,
     ceiling_imputed,
     fitted_pain,
     pairing_loads,
