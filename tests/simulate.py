@@ -43,11 +43,14 @@ def simulate_daily(
     weakness_days: int = 0,
     runs_per_week: int = 4,
     start: date = date(2026, 3, 2),
+    noise_df: float | None = None,
 ) -> tuple[pd.DataFrame, Truth]:
     """A daily frame for ``weeks`` weeks from ``start`` (a Monday) and the planted truth.
 
     ``rise_per_tolerated`` is the next-morning pain rise (points) when the 7-day km is ``2 T``
     (hinge) or the jump at ``T`` divided by 3 (step and smooth rise to rise/3 above T).
+    ``noise_df`` draws the next-morning noise from a Student t with that many degrees of freedom
+    (heavy tails: occasional ratings far off), scaled to the SD ``noise_sd``; None: normal.
     """
     rng = np.random.default_rng(seed)
     n = weeks * 7
@@ -85,7 +88,11 @@ def simulate_daily(
     state = np.zeros(n)
     for i in range(n):
         state[i] = dose[i] + (persistence * state[i - 1] if i else 0.0)
-    morning = baseline + state + rng.normal(0, noise_sd, n)
+    if noise_df is None:
+        noise = rng.normal(0, noise_sd, n)
+    else:  # a t with df > 2 has variance df / (df - 2)
+        noise = rng.standard_t(noise_df, n) * noise_sd / np.sqrt(noise_df / (noise_df - 2))
+    morning = baseline + state + noise
     if flare_days:
         morning[-flare_days:] += rng.uniform(3.5, 4.5)
     during = np.where(run_km > 0, 0.5 + 0.5 * state + rng.normal(0, noise_sd, n), np.nan)

@@ -20,7 +20,8 @@ resample, or 0/1 for the training rows of a validation fold). Each fit of the se
 candidate by BIC; a candidate whose rise (``j``, ``s``) or spike term (``g``) would be negative
 is not a rise and is dropped, and "no relation" (pain flat in load) is always a candidate.
 Everything is chosen again inside each resample and each fold (``tolerance``), so intervals and
-validation skill include the uncertainty of these choices.
+validation skill include the uncertainty of these choices. A rating of 10 is censored ("10 or
+more"): ``ceiling_imputed`` gives the Buckley-James step that ``tolerance``'s search applies.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy.signal import lfilter
+from scipy.stats import norm
 
 from pipeline.features.weekly import week_start
 from pipeline.relation.symptoms import by_date, morning_pain_0_10
@@ -40,8 +42,11 @@ PAIRINGS = {
 }
 DEFAULT_PAIRING = "7_days_before"
 CARRY_OVER = (0.0, 0.3, 0.5, 0.7)  # rho candidates: half-lives of 0, 0.6, 1 and 1.9 days
-# columns of a candidate's design: intercept, jump, slope (km above c), spike
-VARIANTS = ((0, 2), (0, 1, 2), (0, 2, 3), (0, 1, 2, 3))  # with or without jump / spike
+# columns of a candidate's design: intercept, jump, slope (km above c), spike. A rise is a slope,
+# a jump, or both; with or without the spike term. The jump alone matters for a step response:
+# forced to carry a slope it pays one more parameter in BIC, and a weak step then loses to "no
+# relation" or to a line from the bottom of the range.
+VARIANTS = ((0, 2), (0, 1), (0, 1, 2), (0, 2, 3), (0, 1, 3), (0, 1, 2, 3))
 FLAT = ((0,), (0, 3))  # no relation (with or without the spike term)
 
 
@@ -59,6 +64,7 @@ class PainModel:
     breakpoint_: float | None
     carry_over: float
     pairing: str
+    terms: tuple = (0, 2)  # the design columns of the chosen variant (see VARIANTS)
 
     @property
     def related(self) -> bool:
@@ -163,11 +169,14 @@ def candidate_designs(frame: pd.DataFrame, rows: pd.Index, *, n_grid: int = 40,
 
 
 def best_pain_model(designs: Designs, weights: np.ndarray, *, min_side: int = 4,
-                    pairing_margin: float = 0.10) -> PainModel:
+                    pairing_margin: float = 0.10,
+                    rng: np.random.Generator | None = None) -> PainModel:
     """The candidate with the lowest BIC under row ``weights`` (see the module docstring).
 
     A breakpoint needs ``min_side`` weighted rows on each side. A pairing other than the default
-    must cut the squared error by ``pairing_margin`` (a chance alignment can win by a little)."""
+    must cut the squared error by ``pairing_margin`` (a chance alignment can win by a little).
+    With ``rng``, once a rise beats "no relation", the rising candidate is drawn with its BIC
+    weight instead of taken at the lowest BIC (``tolerance`` does so inside the bootstrap)."""
     w = np.asarray(weights, dtype=float)
     y = designs.y
     n = w.sum()
@@ -181,6 +190,7 @@ def best_pain_model(designs: Designs, weights: np.ndarray, *, min_side: int = 4,
     ok_side = (side >= min_side) & (n - side >= min_side)  # (P, G)
     penalty = np.array([0.0 if p == DEFAULT_PAIRING else -np.log(1 - pairing_margin)
                         for p in designs.pairings])
+    fits = []  # (cols, bic (P, R, G), coefficients (P, R, G, k)) of every rising variant
     for cols in VARIANTS:
         idx = np.array(cols)
         g = gram[..., idx[:, None], idx[None, :]] + 1e-9 * np.eye(len(idx))
@@ -190,17 +200,26 @@ def best_pain_model(designs: Designs, weights: np.ndarray, *, min_side: int = 4,
         k = len(cols) + 1 + (np.array(designs.carry_over) > 0)[None, :, None]
         bic = (n * np.log(np.maximum(sse, 1e-12) / n) + k * np.log(n)
                + n * penalty[:, None, None])
-        bic = np.where(valid, bic, np.inf)
-        at = np.unravel_index(int(np.argmin(bic)), bic.shape)
-        if bic[at] < best[0]:
-            p, r, gi = at
-            coef = dict(zip(cols, b[at]))
-            best = (float(bic[at]), PainModel(
-                intercept_=float(coef[0]), jump_=float(coef.get(1, 0.0)),
-                slope_=float(coef.get(2, 0.0)), spike_coef_=float(coef.get(3, 0.0)),
-                breakpoint_=float(designs.grid[p, gi]), carry_over=designs.carry_over[r],
-                pairing=designs.pairings[p]))
-    return best[1]
+        fits.append((cols, np.where(valid, bic, np.inf), b))
+    bics = np.stack([f[1] for f in fits])  # (V, P, R, G)
+    if not np.isfinite(bics).any() or bics.min() >= best[0]:
+        return best[1]
+    if rng is None:
+        at = np.unravel_index(int(np.argmin(bics)), bics.shape)
+    else:
+        # BIC's approximation to the posterior probability of each rising candidate
+        # (Raftery 1995), a flat prior over them: the breakpoint is drawn from its profile
+        # likelihood instead of taken at its jagged maximum
+        prob = np.exp(-(bics - bics.min()) / 2).ravel()
+        at = np.unravel_index(int(rng.choice(prob.size, p=prob / prob.sum())), bics.shape)
+    v, p, r, gi = at
+    cols, _, b = fits[v]
+    coef = dict(zip(cols, b[p, r, gi]))
+    return PainModel(
+        intercept_=float(coef[0]), jump_=float(coef.get(1, 0.0)),
+        slope_=float(coef.get(2, 0.0)), spike_coef_=float(coef.get(3, 0.0)),
+        breakpoint_=float(designs.grid[p, gi]), carry_over=designs.carry_over[r],
+        pairing=designs.pairings[p], terms=cols)
 
 
 def _flat_models(designs: Designs, w: np.ndarray, yy: float, n: float) -> tuple:
@@ -209,7 +228,7 @@ def _flat_models(designs: Designs, w: np.ndarray, yy: float, n: float) -> tuple:
     mean = float((w * y).sum() / n)
     sse = yy - n * mean**2
     best = (n * np.log(max(sse, 1e-12) / n) + 1 * np.log(n),
-            PainModel(mean, 0.0, 0.0, 0.0, None, 0.0, DEFAULT_PAIRING))
+            PainModel(mean, 0.0, 0.0, 0.0, None, 0.0, DEFAULT_PAIRING, terms=(0,)))
     for r, rho in enumerate(designs.carry_over):
         X = np.column_stack([np.ones_like(y), designs.spike[r]])
         g = X.T @ (X * w[:, None]) + 1e-9 * np.eye(2)
@@ -221,21 +240,47 @@ def _flat_models(designs: Designs, w: np.ndarray, yy: float, n: float) -> tuple:
         bic = n * np.log(max(sse, 1e-12) / n) + (2 + (rho > 0)) * np.log(n)
         if bic < best[0]:
             best = (bic, PainModel(float(b[0]), 0.0, 0.0, float(b[1]), None, rho,
-                                   DEFAULT_PAIRING))
+                                   DEFAULT_PAIRING, terms=(0, 3)))
     return best
 
 
-def fitted_pain(model: PainModel, designs: Designs) -> np.ndarray:
+def fitted_pain(model: PainModel, designs: Designs, *, clip: bool = True) -> np.ndarray:
     """The model's pain (0-10) for each rated row of ``designs`` (its own history of loads,
-    carry-over included), for validation on rows it was not fitted on."""
+    carry-over included), for validation on rows it was not fitted on; ``clip=False`` gives
+    the linear predictor itself (which may pass the scale's ends)."""
     r = designs.carry_over.index(model.carry_over)
     base = model.intercept_ + model.spike_coef_ * designs.spike[r]
-    if model.breakpoint_ is None:
-        return np.clip(base, 0, 10)
-    p = designs.pairings.index(model.pairing)
-    g = int(np.argmin(np.abs(designs.grid[p] - model.breakpoint_)))
-    D = designs.D[p, r, g]
-    return np.clip(base + model.jump_ * D[:, 1] + model.slope_ * D[:, 2], 0, 10)
+    if model.breakpoint_ is not None:
+        p = designs.pairings.index(model.pairing)
+        g = int(np.argmin(np.abs(designs.grid[p] - model.breakpoint_)))
+        D = designs.D[p, r, g]
+        base = base + model.jump_ * D[:, 1] + model.slope_ * D[:, 2]
+    return np.clip(base, 0, 10) if clip else base
+
+
+SCALE_TOP = 10.0
+
+
+def ceiling_imputed(model: PainModel, designs: Designs, weights: np.ndarray) -> np.ndarray | None:
+    """The pain with every 10/10 rating replaced by its expected value above 10 under ``model``
+    (normal residuals): a 10 says "10 or more", and read as exactly 10 it flattens the top of
+    the rise, which a later breakpoint or a jump then fits (issue 16: strong carry-over with
+    ratings at 10 leaned about 11 % high). This is one step of Buckley & James's (1979)
+    estimator for censored regression. None when no weighted row is at 10."""
+    y = designs.y
+    top = (y >= SCALE_TOP) & (weights > 0)
+    if not top.any():
+        return None
+    mu = fitted_pain(model, designs, clip=False)
+    sigma = float(np.sqrt(np.sum(weights * (y - mu) ** 2) / weights.sum()))
+    if sigma <= 0:
+        return None
+    a = (SCALE_TOP - mu[top]) / sigma
+    # E[y* | y* >= 10] = mu + sigma * phi(a) / (1 - Phi(a)), the inverse Mills ratio
+    mills = np.exp(norm.logpdf(a) - norm.logsf(a))
+    out = y.copy()
+    out[top] = np.maximum(SCALE_TOP, mu[top] + sigma * mills)
+    return out
 
 
 def profile_sse(model: PainModel, designs: Designs, weights: np.ndarray, *,
@@ -246,8 +291,7 @@ def profile_sse(model: PainModel, designs: Designs, weights: np.ndarray, *,
     ``min_side`` weighted rows on a side, or needing a negative rise, get an infinite error."""
     p = designs.pairings.index(model.pairing)
     r = designs.carry_over.index(model.carry_over)
-    cols = [0, 2] + ([1] if model.jump_ > 0 else []) + ([3] if model.spike_coef_ > 0 else [])
-    idx = np.array(sorted(cols))
+    idx = np.array(model.terms if model.breakpoint_ is not None else (0, 2))
     w = np.asarray(weights, dtype=float)
     D = designs.D[p, r][..., idx]  # (G, n, k)
     gram = np.einsum("gni,n,gnj->gij", D, w, D) + 1e-9 * np.eye(len(idx))
