@@ -7,6 +7,7 @@ from pathlib import Path
 
 from pipeline.paths import DEMO_CACHE_DIR
 
+FLOW_COMMANDS = ("demo", "run", "serve")  # the commands that start Prefect
 
 
 def caches_in_data_folder(args):
@@ -27,6 +28,11 @@ def caches_in_data_folder(args):
                            ("MPLCONFIGDIR", data / ".cache" / "matplotlib")):
         if variable not in os.environ:
             os.environ[variable] = added[variable] = str(path)
+    if "PREFECT_HOME" in added and args.command in FLOW_COMMANDS:
+        # made now, before Prefect is imported: its temporary server keeps its database there
+        # and, when the folder is missing, fails to start again and again (seen once under load
+        # in a demo: "Timed out while attempting to connect to ephemeral Prefect API server")
+        Path(added["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
 
     def restore():
         for variable in added:

@@ -113,7 +113,12 @@ def test_the_environment_points_prefect_and_matplotlib_at_the_data_folder(tmp_pa
     restore = caches_in_data_folder(args)
     assert os.environ["PREFECT_HOME"] == str(tmp_path / "data" / ".prefect")
     assert os.environ["MPLCONFIGDIR"] == str(tmp_path / "data" / ".cache" / "matplotlib")
+    # made before Prefect starts: its temporary server keeps its database there
+    assert (tmp_path / "data" / ".prefect").is_dir()
     restore()
+    other = cli.build_parser().parse_args(["profile", "--data-dir", str(tmp_path / "other")])
+    caches_in_data_folder(other)()
+    assert not (tmp_path / "other").exists()  # a command without Prefect makes no folder
     assert "PREFECT_HOME" not in os.environ
     monkeypatch.setenv("PREFECT_HOME", "/srv/prefect")  # the user's own choice wins
     caches_in_data_folder(args)()
