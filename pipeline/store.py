@@ -406,23 +406,14 @@ def _row_groups(path: Path, schema: pa.Schema, columns: list[str] | None = None)
 
 
 def read_pain_log(store: Store) -> pd.DataFrame:
-    if not store.pain_log_path.exists():
-        from pipeline import schemas
-
-        return empty_frame(schemas.PainLog)
-    return read_parquet(store.pain_log_path)
+    return _read_log(store.pain_log_path, "PainLog")
 
 
 def write_pain_log(store: Store, pain_log: pd.DataFrame, *,
                    folded_offset: int | None = None) -> None:
     """Write the pain log; ``folded_offset``: how far the raw log of entries added on the command
     line is folded into it (``rawlog``), kept in the same file so both change in one rename."""
-    from pipeline import schemas
-
-    validated = schemas.PainLog.validate(pain_log)
-    atomic_write_parquet(validated.reset_index(drop=True), store.pain_log_path,
-                         metadata=None if folded_offset is None
-                         else {FOLDED_OFFSET_KEY: str(folded_offset)})
+    _write_log(store.pain_log_path, "PainLog", pain_log, folded_offset)
 
 
 FOLDED_OFFSET_KEY = "runload.folded_offset"
@@ -440,21 +431,31 @@ def folded_offset(path: Path) -> int | None:
 
 
 def read_rehab_log(store: Store) -> pd.DataFrame:
-    if not store.rehab_log_path.exists():
-        from pipeline import schemas
-
-        return empty_frame(schemas.RehabLog)
-    return read_parquet(store.rehab_log_path)
+    return _read_log(store.rehab_log_path, "RehabLog")
 
 
 def write_rehab_log(store: Store, rehab_log: pd.DataFrame, *,
                     folded_offset: int | None = None) -> None:
     """Write the rehab log; ``folded_offset`` as for ``write_pain_log`` (the raw log of
     ``rehab add`` entries folded into it so far)."""
+    _write_log(store.rehab_log_path, "RehabLog", rehab_log, folded_offset)
+
+
+def _read_log(path: Path, model: str) -> pd.DataFrame:
+    """A log written by ``_write_log``; an empty frame of ``schemas.<model>`` when none."""
+    if not path.exists():
+        from pipeline import schemas
+
+        return empty_frame(getattr(schemas, model))
+    return read_parquet(path)
+
+
+def _write_log(path: Path, model: str, log: pd.DataFrame, folded_offset: int | None) -> None:
+    """``log`` validated against ``schemas.<model>``, with ``folded_offset`` in its metadata."""
     from pipeline import schemas
 
-    validated = schemas.RehabLog.validate(rehab_log)
-    atomic_write_parquet(validated.reset_index(drop=True), store.rehab_log_path,
+    validated = getattr(schemas, model).validate(log)
+    atomic_write_parquet(validated.reset_index(drop=True), path,
                          metadata=None if folded_offset is None
                          else {FOLDED_OFFSET_KEY: str(folded_offset)})
 
