@@ -233,7 +233,7 @@ def _print(args, summary: dict, text: str) -> None:
 
 def cmd_ingest(args, settings: Settings) -> int:
     from pipeline.ingest.run import ingest_paths
-    from pipeline.store import Store
+    from pipeline.paths import Store
 
     # a mistyped path is the user's slip, not a bad file: nothing is imported or recorded
     missing = [p for p in args.paths if not os.path.lexists(p)]

@@ -4,19 +4,16 @@ processed file that cannot be read back raises ``DamagedStoreError`` naming it a
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import itertools
-import os
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline import table_rules
-from pipeline.errors import DamagedStoreError, RunloadError
+from pipeline.errors import RunloadError
 from pipeline.ingest.parse.model import SampleColumns
 
 # re-exported: callers use st.Store, st.atomic_write_bytes, ...
@@ -33,6 +30,18 @@ from pipeline.files import (  # noqa: F401
     remember_verified,
     remove_stale_temp_files,
     verify_checksum,
+)
+from pipeline.parquet_files import (  # noqa: F401
+    SYNC_EACH_MAX,
+    atomic_write_table,
+    conformed,
+    parquet_file,
+    reading,
+    row_groups,
+    source_row_groups,
+    samples_table,
+    sync_writes,
+    write_sample_columns,
 )
 from pipeline.paths import Store, athletes, parse_cache_dir, safe_name  # noqa: F401
 from pipeline.profile import read_profile, write_profile  # noqa: F401
@@ -60,80 +69,6 @@ def atomic_write_parquet(df: pd.DataFrame, path: Path, *, use_dictionary: bool =
     atomic_write_table([table], path, schema=table.schema, use_dictionary=use_dictionary)
 
 
-def atomic_write_table(parts, path: Path, *, schema: pa.Schema,
-                       use_dictionary: bool = True, durable: bool = True) -> None:
-    """Write Arrow tables of ``schema`` as Parquet, one row group each, atomically.
-
-    ``durable=False`` skips the fsync: the caller makes the file durable later with
-    ``sync_writes`` before anything that refers to it is written (a bulk import's samples).
-    """
-
-    def write(tmp: str) -> str | None:
-        # a CRC per page: a flipped bit in the stored values is found when read, not used
-        with pq.ParquetWriter(tmp, schema, use_dictionary=use_dictionary,
-                              write_page_checksum=True) as writer:
-            for part in parts:
-                writer.write_table(part)
-        if durable:
-            with open(tmp, "rb+") as f:
-                os.fsync(f.fileno())
-        return file_sha256(tmp) if checksummed(path) else None
-
-    atomic_write(path, write)
-
-
-SYNC_EACH_MAX = 32  # files: up to this many, each is fsynced (and its folder); more, one syncfs
-
-
-def sync_writes(store: Store, paths: list[Path] | None = None) -> None:
-    """Make the files written under the athlete's store without an fsync durable (data and
-    renames): ``paths``, or every file when None.
-
-    Up to ``SYNC_EACH_MAX`` paths, each file and each of their folders is fsynced (a one-file
-    import: a few milliseconds). Beyond, or without ``paths``, one ``syncfs`` of the store's file
-    system: an import that writes hundreds of samples files and raw copies calls it once before
-    each write of the activities and the ledger that refer to them, instead of an fsync per file
-    (up to 8 ms each, a third of a file's ingest). ``syncfs`` also waits for whatever else is
-    waiting to be written on that file system (another program's files), which is why a few
-    files are synced one by one. Where there is no ``syncfs`` (not Linux), ``os.sync``.
-    """
-    if paths is not None and len(paths) <= SYNC_EACH_MAX:
-        for path in [*paths, *dict.fromkeys(p.parent for p in paths)]:
-            with contextlib.suppress(FileNotFoundError):  # a samples file a twin replaced
-                fd = os.open(path, os.O_RDONLY)
-                try:
-                    os.fsync(fd)
-                finally:
-                    os.close(fd)
-        return
-    folder = next((f for f in (store.processed_dir, store.raw_dir, Path(store.data_dir))
-                   if f.exists()), None)
-    if folder is None:  # nothing written yet
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        if _syncfs(fd) != 0:
-            os.sync()
-    finally:
-        os.close(fd)
-
-
-@functools.cache
-def _libc_syncfs():
-    import ctypes
-
-    return getattr(ctypes.CDLL(None, use_errno=True), "syncfs", None)
-
-
-def _syncfs(fd: int) -> int:
-    """``syncfs(fd)``: 0 when done, -1 when unavailable or failed (the caller falls back)."""
-    try:
-        call = _libc_syncfs()
-    except OSError:
-        return -1
-    return -1 if call is None else call(fd)
-
-
 def read_parquet(path: Path, columns=None) -> pd.DataFrame:
     """Read a Parquet file written by this module (or only ``columns`` of it); ``date32`` columns
     come back as datetime64. A file that cannot be read back raises ``DamagedStoreError``."""
@@ -141,42 +76,6 @@ def read_parquet(path: Path, columns=None) -> pd.DataFrame:
         return _dates_to_datetime(pd.read_parquet(
             path, columns=None if columns is None else list(columns),
             page_checksum_verification=True))
-
-
-@contextlib.contextmanager
-def reading(path: Path):
-    """Turn a failure to read the stored file ``path`` (truncated, garbled, a page's checksum
-    wrong) into ``DamagedStoreError`` naming it; a missing file or a permission stays as it is."""
-    try:
-        if path.exists():
-            verify_checksum(_store_of(path), path)
-        yield
-    except DamagedStoreError:
-        raise
-    except (FileNotFoundError, PermissionError, MemoryError, KeyboardInterrupt):
-        raise
-    except (pa.ArrowException, OSError, ValueError, TypeError, KeyError, IndexError) as e:
-        raise damaged(_store_of(path), path, _detail(e)) from None
-
-
-def parquet_file(path: Path) -> pq.ParquetFile:
-    """``path`` opened for reading row groups, checking each page's checksum (use inside
-    ``reading(path)``)."""
-    return pq.ParquetFile(path, page_checksum_verification=True)
-
-
-def _detail(e: Exception) -> str:
-    text = " ".join(str(e).split())
-    return text[:160] or type(e).__name__
-
-
-def _store_of(path: Path) -> Store:
-    """The store a processed file belongs to (``<data>/processed/<athlete>/...``)."""
-    path = Path(path)
-    for parent in path.parents:
-        if parent.parent.name == "processed":
-            return Store(parent.parent.parent, parent.name)
-    return Store(path.parent, "me")
 
 
 def _dates_to_datetime(df: pd.DataFrame) -> pd.DataFrame:
@@ -277,14 +176,14 @@ def activities_table(activities: pd.DataFrame) -> pa.Table:
 def activity_row_groups(store: Store, columns: list[str] | None = None):
     """``activities.parquet`` one row group at a time, as ``activities_schema`` (or only
     ``columns`` of it); nothing when there is no file yet."""
-    return _row_groups(store.activities_path, activities_schema(), columns)
+    return row_groups(store.activities_path, activities_schema(), columns)
 
 
 def read_activity_row_group(store: Store, index: int) -> pd.DataFrame:
     """Row group ``index`` of ``activities.parquet`` as ``read_parquet`` returns rows, with every
     column of ``activities_schema`` (a file from an older version may lack some)."""
     with reading(store.activities_path), parquet_file(store.activities_path) as f:
-        table = _conformed(f.read_row_group(index), activities_schema())
+        table = conformed(f.read_row_group(index), activities_schema())
     return _dates_to_datetime(table.to_pandas())
 
 
@@ -292,13 +191,6 @@ def write_activity_groups(store: Store, groups) -> None:
     """Write Arrow tables of ``activities_schema`` (by start time) as ``activities.parquet``, one
     row group each, atomically."""
     atomic_write_table(groups, store.activities_path, schema=activities_schema())
-
-
-def _conformed(table: pa.Table, schema: pa.Schema) -> pa.Table:
-    """``table`` with ``schema``'s columns and types (a column an older file lacks is null)."""
-    columns = [table.column(f.name).cast(f.type) if f.name in table.column_names
-               else pa.nulls(len(table), f.type) for f in schema]
-    return pa.Table.from_arrays(columns, schema=schema)
 
 
 def read_samples(store: Store, activity_id: str) -> pd.DataFrame:
@@ -313,26 +205,13 @@ def write_samples(store: Store, activity_id: str, samples: SampleColumns | pd.Da
                   durable: bool = True) -> None:
     """Validate and write one activity's samples; ``durable=False``: see ``atomic_write_table``."""
     if isinstance(samples, SampleColumns):  # an import's: no frame in the per-file work
-        table = _samples_table_of_columns(samples)
+        table = samples_table(samples)
     else:  # the Samples rules in NumPy (pandera took longer than decoding the file)
         from pipeline import schemas
 
         table = _samples_table(schemas.validated_sample_columns(samples))
     atomic_write_table([table], store.samples_path(activity_id), schema=table.schema,
                        use_dictionary=False, durable=durable)
-
-
-_SAMPLE_TIME = pa.timestamp("us", tz="UTC")
-
-
-def _samples_table_of_columns(samples: SampleColumns) -> pa.Table:
-    """The Arrow table of checked ``SampleColumns``, as ``_samples_table`` makes it of the same
-    samples as a frame (the test compares them)."""
-    table_rules.check_sample_arrays({"timestamp_utc": samples.timestamp, **samples.floats})
-    time = pa.array(samples.timestamp.astype("datetime64[us]").astype(np.int64),
-                    type=_SAMPLE_TIME)
-    return pa.table({"timestamp_utc": time, **{
-        name: pa.array(values, from_pandas=True) for name, values in samples.floats.items()}})
 
 
 def _samples_table(columns: dict[str, pd.Series]) -> pa.Table:
@@ -352,12 +231,6 @@ def read_sources(store: Store) -> pd.DataFrame:
     return read_parquet(store.sources_path).reindex(columns=_empty_sources().columns)
 
 
-def source_row_groups(store: Store, columns: list[str] | None = None):
-    """The ledger one row group at a time, as ``sources_schema`` (or only ``columns`` of it);
-    nothing when there is no ledger yet."""
-    return _row_groups(store.sources_path, sources_schema(), columns)
-
-
 def _empty_sources() -> pd.DataFrame:
     text = pd.Series(dtype=str)
     return pd.DataFrame({
@@ -369,7 +242,8 @@ def _empty_sources() -> pd.DataFrame:
 
 @functools.cache
 def sources_schema() -> pa.Schema:
-    """The Arrow schema of ``sources.parquet``."""
+    """The Arrow schema of ``sources.parquet``: ``parquet_files.SOURCES_FIELDS`` with the pandas
+    metadata ``to_parquet`` writes."""
     schema = pa.Schema.from_pandas(_empty_sources(), preserve_index=False)
     at = schema.get_field_index("activity_ids")
     return schema.set(at, pa.field("activity_ids", pa.list_(pa.string())))
@@ -381,7 +255,7 @@ def write_sources(store: Store, sources: pd.DataFrame) -> None:
 
 def append_sources(store: Store, rows: pd.DataFrame) -> None:
     """Add ``rows`` to the ledger: the rows already there are copied a row group at a time."""
-    _write_rows(store.sources_path, _row_groups(store.sources_path, sources_schema()), rows,
+    _write_rows(store.sources_path, row_groups(store.sources_path, sources_schema()), rows,
                      sources_schema())
 
 
@@ -390,19 +264,6 @@ def _write_rows(path: Path, groups, rows: pd.DataFrame, schema: pa.Schema) -> No
     table = pa.Table.from_pandas(rows.reindex(columns=schema.names), schema=schema,
                                  preserve_index=False, nthreads=1)
     atomic_write_table(itertools.chain(groups, [table]), path, schema=schema)
-
-
-def _row_groups(path: Path, schema: pa.Schema, columns: list[str] | None = None):
-    """The Parquet file at ``path`` one row group at a time, conformed to ``schema`` (or only
-    ``columns`` of it); nothing when there is no file."""
-    if not path.exists():
-        return
-    names = columns or schema.names
-    with reading(path), parquet_file(path) as f:
-        for i in range(f.num_row_groups):
-            yield _conformed(f.read_row_group(i, columns=[n for n in names
-                                                         if n in f.schema_arrow.names]),
-                             pa.schema([schema.field(n) for n in names]))
 
 
 def read_pain_log(store: Store) -> pd.DataFrame:

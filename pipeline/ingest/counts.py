@@ -10,7 +10,10 @@
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 COUNT_KEYS = ("new", "duplicates", "quarantined", "partial", "not_activity")
 # what older versions recorded for a mistyped path: a usage slip, not a file (now exit 2 and
@@ -69,5 +72,7 @@ def last_upload_utc(sources: pd.DataFrame) -> pd.Timestamp | None:
     """When the latest input was recorded (UTC), or None before any import."""
     if sources.empty or "ingested_at_utc" not in sources.columns:
         return None
+    import pandas as pd  # the ledger is a frame here: pandas is loaded already
+
     latest = pd.to_datetime(sources["ingested_at_utc"], utc=True).max()
     return None if pd.isna(latest) else latest

@@ -8,21 +8,27 @@ file). The hashes and names are held in ``KeyIndex`` arrays; the rows recorded s
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline import store as st
+from pipeline import parquet_files as pf
 from pipeline.ingest.keyindex import KeyIndex, ascii_keys, name_key
+from pipeline.paths import Store
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class Ledger:
     """The store's ledger rows, those written and those recorded since."""
 
-    def __init__(self, store: st.Store):
+    def __init__(self, store: Store):
         self._store = store
-        groups = list(st.source_row_groups(store, ["sha256", "source_file", "top_sha256",
+        # read without pandas: an import asks the ledger before its workers start
+        groups = list(pf.source_row_groups(store, ["sha256", "source_file", "top_sha256",
                                                    "status"]))
         self._pending: list[dict] = []  # recorded since the last write
         self._ends: np.ndarray | None = None  # where each written row group ends
@@ -89,6 +95,10 @@ class Ledger:
     def write(self) -> None:
         """Append the rows recorded since the last write to ``sources.parquet``."""
         if self._pending:
+            import pandas as pd
+
+            from pipeline import store as st
+
             st.append_sources(self._store, pd.DataFrame(self._pending))
             self._written += len(self._pending)
             self._pending, self._ends, self._cached = [], None, None
@@ -98,13 +108,13 @@ class Ledger:
         read last is kept: lookups tend to come in ledger order)."""
         if self._ends is None:
             path = self._store.sources_path
-            with st.reading(path), st.parquet_file(path) as f:
+            with pf.reading(path), pf.parquet_file(path) as f:
                 self._ends = np.cumsum([f.metadata.row_group(i).num_rows
                                         for i in range(f.num_row_groups)])
         index = int(np.searchsorted(self._ends, number, side="right"))
         if self._cached is None or self._cached[0] != index:
             path = self._store.sources_path
-            with st.reading(path), st.parquet_file(path) as f:
+            with pf.reading(path), pf.parquet_file(path) as f:
                 group = f.read_row_group(index, columns=["source_file", "activity_ids"])
             self._cached = (index, group.to_pandas())
         start = int(self._ends[index - 1]) if index else 0

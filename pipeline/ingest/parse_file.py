@@ -5,17 +5,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import pandas as pd
-
-from pipeline import store as st
+from pipeline import parquet_files
 from pipeline.config import Thresholds
 from pipeline.errors import InputError, NotAnActivity, UnsafeInput
 from pipeline.ingest.parse.localtime import local_start, on_utc_clock
-from pipeline.ingest.parse.model import ParsedActivity, SampleColumns
+from pipeline.ingest.parse.model import ParsedActivity, SampleColumns, utc_datetime
 from pipeline.ingest.parse.values import activity_values
 from pipeline.ingest.record_count import too_many_records
 from pipeline.ingest.sources import Leaf
 from pipeline.ingest.summary import ParseOutcome
+from pipeline.paths import Store
 from pipeline.table_rules import RulesViolated
 
 CRASHED = ("the decoder crashed on this file (its process died); the rest of the import went on. "
@@ -37,7 +36,7 @@ def _read(leaf: Leaf, thresholds: Thresholds) -> list[ParsedActivity]:
 
 
 def parse_leaf(leaf: Leaf, *, profile_timezone: str | None, thresholds: Thresholds,
-               store: st.Store | None = None) -> ParseOutcome:
+               store: Store | None = None) -> ParseOutcome:
     """Parse one activity file into activity rows and samples; never raises for bad input.
 
     With ``store``, each activity's samples are written here (in the worker that holds them) under
@@ -57,7 +56,7 @@ def parse_leaf(leaf: Leaf, *, profile_timezone: str | None, thresholds: Threshol
 
 
 def _parse_leaf(leaf: Leaf, *, profile_timezone: str | None, thresholds: Thresholds,
-                store: st.Store | None) -> ParseOutcome:
+                store: Store | None) -> ParseOutcome:
     too_many = too_many_records(leaf.data, leaf.kind, thresholds)
     if too_many:  # refused before decoding: a decoder holds every record in memory
         return ParseOutcome(leaf, "refused", too_many)
@@ -91,7 +90,8 @@ def _parse_leaf(leaf: Leaf, *, profile_timezone: str | None, thresholds: Thresho
     if store is not None:
         try:
             for row, samples in outcome.activities:  # made durable by the parent's flush
-                st.write_samples(store, row["activity_id"], samples, durable=False)
+                parquet_files.write_sample_columns(store, row["activity_id"], samples,
+                                                   durable=False)
         except RulesViolated as e:
             return ParseOutcome(leaf, "quarantined", f"samples out of range ({e})")
         outcome.activities = [(row, None) for row, _ in outcome.activities]
@@ -116,7 +116,7 @@ def activity_row(parsed: ParsedActivity, *, leaf: Leaf, profile_timezone: str | 
         "name": meta.get("name") or parsed.name,
         "gear": meta.get("gear"),
         "device": parsed.device,
-        "start_time_utc": pd.Timestamp(parsed.start_time_utc).tz_convert("UTC"),
+        "start_time_utc": utc_datetime(parsed.start_time_utc),
         "local_date": local_date,
         "local_date_source": date_source,
         "utc_offset_min": offset,

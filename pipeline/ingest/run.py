@@ -16,16 +16,14 @@ import contextlib
 import os
 import shutil
 import time
-from functools import partial
+from datetime import UTC, datetime
+from functools import cached_property, partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from pipeline import rawlog
-from pipeline import store as st
+from pipeline import parquet_files, rawlog
 from pipeline.config import Thresholds
-from pipeline.ingest.activity_table import ActivityTable
-from pipeline.ingest.dedupe import TWIN_KEYS, TwinIndex, merged
+from pipeline.files import atomic_write_bytes, locked
 from pipeline.ingest.ledger import Ledger
 from pipeline.ingest.names import storable_text, stored_name
 from pipeline.ingest.parse.model import SampleColumns
@@ -41,6 +39,12 @@ from pipeline.ingest.progress import Progress, file_count
 from pipeline.ingest.sources import Leaf, Refusal, TopInput, is_zip_name, leaves, top_inputs
 from pipeline.ingest.summary import MAX_WARNING_LINES, IngestSummary, ParseOutcome  # noqa: F401
 from pipeline.ingest.workers import Batch, Workers
+from pipeline.paths import Store
+from pipeline.profile import read_profile
+
+if TYPE_CHECKING:
+    from pipeline.ingest.activity_table import ActivityTable
+    from pipeline.ingest.dedupe import TwinIndex
 
 BATCH_FILES = 64
 BATCH_BYTES = 64 * 2**20
@@ -55,14 +59,12 @@ PARALLEL_MIN_FILES = 16  # below this, worker start-up costs more than it saves
 class _Import:
     """State of one import into one athlete's store."""
 
-    def __init__(self, store: st.Store, thresholds: Thresholds):
+    def __init__(self, store: Store, thresholds: Thresholds):
         self.store = store
         self.thresholds = thresholds
         self.summary = IngestSummary()
         self.ledger = Ledger(store)
-        self.table = ActivityTable(store, fast_margin=thresholds.fast_margin)
-        self.index = TwinIndex(st.read_activities(store, columns=TWIN_KEYS))
-        self.profile_timezone = st.read_profile(store).get("timezone")
+        self.profile_timezone = read_profile(store).get("timezone")
         self.changed = False
         # resolved once: raw_copy and note_input run for every input
         self._raw_dir = store.raw_dir.resolve()
@@ -74,6 +76,22 @@ class _Import:
         self.unsynced: list[Path] = []  # samples files and raw copies written since the last flush
         self.profile_offset = _size(store.profile_log_path)
         self.added_offset = rawlog.added_size(store, ACTIVITY_LOG)  # nothing adds to it meanwhile
+
+    # The stored activities and their twin index are read on first use, once the workers parse
+    # the first batch: they need pandas, whose import (0.4 s) would otherwise come before any
+    # parsing starts (the workers, forked before it, never import it for FIT files).
+    @cached_property
+    def table(self) -> ActivityTable:
+        from pipeline.ingest.activity_table import ActivityTable
+
+        return ActivityTable(self.store, fast_margin=self.thresholds.fast_margin)
+
+    @cached_property
+    def index(self) -> TwinIndex:
+        from pipeline import store as st
+        from pipeline.ingest.dedupe import TWIN_KEYS, TwinIndex
+
+        return TwinIndex(st.read_activities(self.store, columns=TWIN_KEYS))
 
     def note_input(self, top: TopInput) -> None:
         """Record that ``top`` is being imported (written with the next flush)."""
@@ -99,7 +117,7 @@ class _Import:
             "status": status,
             "reason": storable_text(reason) if reason else reason,
             "activity_ids": list(activity_ids),
-            "ingested_at_utc": pd.Timestamp.now(tz="UTC"),
+            "ingested_at_utc": datetime.now(UTC),
         })
         self.changed = True
 
@@ -110,8 +128,8 @@ class _Import:
             sha = sha or _sha(data)
             target = self.store.quarantine_path(sha, source)
             if not target.exists():
-                st.atomic_write_bytes(target, data)
-            st.atomic_write_bytes(target.with_name(target.name + ".reason.txt"),
+                atomic_write_bytes(target, data)
+            atomic_write_bytes(target.with_name(target.name + ".reason.txt"),
                                   f"{source}\n{reason}\n".encode("utf-8", "backslashreplace"))
         (self.summary.refused if unsafe else self.summary.quarantined).append((source, reason))
         self.record(source, sha, "refused" if unsafe else "quarantined", reason=reason,
@@ -189,7 +207,8 @@ class _Import:
         if outcome.fallback:
             self.summary.fallback.append(leaf.source)
         ids = []
-        for row, samples in outcome.activities:
+        for worker_row, samples in outcome.activities:
+            row = with_pandas_times(worker_row)
             twin = self.index.twin_of(row, thresholds=self.thresholds)
             if twin is None:
                 self._write_samples(row["activity_id"], samples)
@@ -199,6 +218,8 @@ class _Import:
                 self.summary.new.append(row["activity_id"])
                 ids.append(row["activity_id"])
                 continue
+            from pipeline.ingest.dedupe import merged  # loaded with the twin index
+
             combined, use_new = merged(self.table.get(twin["activity_id"]), row)
             if use_new:
                 self._write_samples(combined["activity_id"], samples, staged=row["activity_id"])
@@ -233,7 +254,7 @@ class _Import:
         """Samples stored under ``activity_id``; ``None``: the worker wrote them under ``staged``
         (the row's own id), moved here when a twin keeps its older id."""
         if samples is not None:
-            st.write_samples(self.store, activity_id, samples, durable=False)
+            parquet_files.write_sample_columns(self.store, activity_id, samples, durable=False)
         elif staged is not None and staged != activity_id:
             os.replace(self.store.samples_path(staged), self.store.samples_path(activity_id))
 
@@ -249,7 +270,7 @@ class _Import:
             return
         # the samples and raw copies they refer to reach the disk first (written without an
         # fsync each: synced here together)
-        st.sync_writes(self.store, self.unsynced)
+        parquet_files.sync_writes(self.store, self.unsynced)
         self.unsynced = []
         try:
             self.table.write()
@@ -295,7 +316,18 @@ def _sha(data: bytes) -> str:
     return bytes_sha256(data)
 
 
-def ingest_paths(paths: list[str], store: st.Store, *, thresholds: Thresholds,
+def with_pandas_times(row: dict) -> dict:
+    """A worker's activity row with its times as pandas Timestamps, as the store's rows hold them
+    (the workers give ``datetime``s: they do without pandas)."""
+    import pandas as pd
+
+    times = {"start_time_utc": pd.Timestamp(row["start_time_utc"]).tz_convert("UTC")}
+    if row.get("local_date") is not None:
+        times["local_date"] = pd.Timestamp(row["local_date"])
+    return {**row, **times}
+
+
+def ingest_paths(paths: list[str], store: Store, *, thresholds: Thresholds,
                  progress: bool = False, workers: int | None = None,
                  parse=None, inputs=None, note_inputs: bool = True) -> IngestSummary:
     """Import files, folders and archives into ``store``; see the module docstring.
@@ -307,7 +339,7 @@ def ingest_paths(paths: list[str], store: st.Store, *, thresholds: Thresholds,
     """
     started = time.perf_counter()
     workers = workers or min(os.cpu_count() or 1, 8)
-    with st.locked(store):
+    with locked(store):
         job = _Import(store, thresholds)
         bar = Progress(paths, enabled=progress)
         pool = Workers(workers, min_items=PARALLEL_MIN_FILES)

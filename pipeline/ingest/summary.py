@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import pandas as pd
-
 from pipeline.ingest.counts import counts_text
+from pipeline.ingest.parse.model import SampleColumns
 from pipeline.ingest.sources import Leaf
 from pipeline.terminal import shown
 
@@ -22,7 +21,7 @@ class ParseOutcome:
     leaf: Leaf
     status: str
     reason: str | None = None
-    activities: list[tuple[dict, pd.DataFrame]] = field(default_factory=list)
+    activities: list[tuple[dict, SampleColumns | None]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     fallback: bool = False  # a FIT file the fast decoder left to fitparse
 

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from pipeline import cli, schemas
+from pipeline import parquet_files as pf
 from pipeline import store as st
 from pipeline.config import Thresholds
 from pipeline.demo.fit_file import fit_activity_bytes, fit_multisport_bytes
@@ -209,14 +210,16 @@ def test_samples_are_durable_before_the_activities_that_refer_to_them(data_dir, 
         (tmp_path / f"run{i}.fit").write_bytes(fit_activity_bytes(
             run_samples(f"2026-01-1{i}T07:00:00Z", minutes=5), sport="running"))
     events = []
-    real_fsync, real_sync, real_write = os.fsync, st.sync_writes, st.atomic_write_table
+    real_fsync, real_sync, real_write = os.fsync, pf.sync_writes, pf.atomic_write_table
     monkeypatch.setattr(os, "fsync", lambda fd: (events.append("fsync"), real_fsync(fd)))
-    monkeypatch.setattr(st, "sync_writes", lambda *a: (events.append("sync"), real_sync(*a)))
+    monkeypatch.setattr(pf, "sync_writes", lambda *a: (events.append("sync"), real_sync(*a)))
 
     def write(parts, path, **kw):
         events.append(path.name if kw.get("durable", True) else "samples")
         return real_write(parts, path, **kw)
 
+    # samples files are written by parquet_files, activities.parquet by store (its import of it)
+    monkeypatch.setattr(pf, "atomic_write_table", write)
     monkeypatch.setattr(st, "atomic_write_table", write)
     summary, store = _ingest(data_dir, tmp_path)
     assert len(summary.new) == 3
@@ -227,29 +230,6 @@ def test_samples_are_durable_before_the_activities_that_refer_to_them(data_dir, 
     assert events.index("activities.parquet") > first_sync > events.index("samples")
     assert max(i for i, e in enumerate(events) if e == "samples") < first_sync
     assert all(len(st.read_samples(store, a)) == 300 for a in summary.new)
-
-
-def test_a_few_files_are_synced_one_by_one_and_many_with_one_syncfs(tmp_path, monkeypatch):
-    """``syncfs`` waits for every dirty file on the file system, another program's too (0.5 s
-    after a large copy): a small import fsyncs its own files and their folders instead."""
-    import os
-
-    store = st.Store(tmp_path, "me")
-    folder = tmp_path / "files"
-    folder.mkdir()
-    paths = [folder / f"{i}.bin" for i in range(st.SYNC_EACH_MAX + 1)]
-    for path in paths:
-        path.write_bytes(b"x")
-    synced, whole = [], []
-    real_fsync = os.fsync
-    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(os.readlink(f"/proc/self/fd/{fd}")),
-                                                 real_fsync(fd)))
-    monkeypatch.setattr(st, "_syncfs", lambda fd: whole.append(fd) or 0)
-    st.sync_writes(store, paths[:3] + [folder / "gone.bin"])  # a file replaced since: no error
-    assert synced == [str(p) for p in paths[:3]] + [str(folder)] and whole == []
-    synced.clear()
-    st.sync_writes(store, paths)
-    assert synced == [] and len(whole) == 1
 
 
 def test_raw_copy_is_made_when_its_content_folder_is_already_there(data_dir,

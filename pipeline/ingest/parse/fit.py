@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pandas as pd
 
 from pipeline.errors import InputError, NotAnActivity, UnreadableInput
 from pipeline.ingest.parse.fit_clock import FIT_EPOCH_UNIX_S, RELATIVE_LIMIT_S  # noqa: F401
@@ -33,7 +32,7 @@ from pipeline.ingest.parse.fit_records import (
     record_columns,
     session_columns,
 )
-from pipeline.ingest.parse.model import ParsedActivity
+from pipeline.ingest.parse.model import ParsedActivity, utc_datetime
 from pipeline.ingest.parse.plausible import ImplausibleDate, date_problem, plausible_hr
 
 # Activities recorded in a virtual world: their positions are a game map, not a time zone.
@@ -281,15 +280,13 @@ def activities_from_messages(decoded: Decoded, *, source: str) -> list[ParsedAct
         local_warnings = list(warnings)
         part = _near_session(part, session, starts[index], shift, local_warnings)
         samples = session_columns(part, sport_fit, sport, local_warnings)
-        start = (
-            pd.Timestamp(starts[index]).tz_localize("UTC") if not np.isnat(starts[index]) else None
-        )
+        start = utc_datetime(starts[index])
         if start is None or not (EARLIEST <= start <= _latest()):
             implausible = implausible or (date_problem(start) if start is not None else None)
             if not len(samples):  # cannot be dated: the other sessions still count
                 warnings.append(f"session {index} skipped: no plausible date")
                 continue
-            start = pd.Timestamp(samples.timestamp[0]).tz_localize("UTC")
+            start = utc_datetime(samples.timestamp[0])
         has_alt = bool(np.isfinite(samples.floats["altitude_m"]).any())
         totals = (
             {} if session.get("_no_session") else session_totals(session, sport_fit, sport, has_alt)
@@ -299,7 +296,7 @@ def activities_from_messages(decoded: Decoded, *, source: str) -> list[ParsedAct
             ParsedActivity(
                 format="fit",
                 sport=sport,
-                start_time_utc=start.as_unit("us"),
+                start_time_utc=start,
                 columns=samples,
                 session=totals,
                 sub_sport=_sub_sport(sport, sport_fit, sub_fit),
@@ -318,7 +315,7 @@ def activities_from_messages(decoded: Decoded, *, source: str) -> list[ParsedAct
         if implausible is None and first and first[0].get("timestamp") is not None:
             when = _utc(_floats([first[0]["timestamp"]]), shift)[0]
             if not np.isnat(when):
-                implausible = date_problem(pd.Timestamp(when).tz_localize("UTC"))
+                implausible = date_problem(when)
         if implausible is None:
             raise UnreadableInput("no plausible date in the file's sessions or records",
                                   source=source)

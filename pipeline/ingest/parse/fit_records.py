@@ -4,7 +4,6 @@ records of each session, and ``SampleColumns`` for one activity (``session_colum
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from pipeline.config import Thresholds
 from pipeline.ingest.parse.altitude import altitude_without_spikes
@@ -60,7 +59,7 @@ def _first_valid(*arrays: np.ndarray) -> np.ndarray:
     return out
 
 
-def _latest() -> pd.Timestamp:
+def _latest():
     return latest_utc()
 
 
@@ -123,8 +122,7 @@ def record_columns(
     )
     _clean(cols, "distance_m", cols["distance_m"] < 0, "negative distances", warnings)
     _clean(cols, "speed_mps", cols["speed_mps"] < 0, "negative speeds", warnings)
-    earliest, latest = (t.tz_convert("UTC").tz_localize(None).to_datetime64()
-                        for t in (EARLIEST, _latest()))
+    earliest, latest = (np.datetime64(t.replace(tzinfo=None), "us") for t in (EARLIEST, _latest()))
     keep = (ts >= earliest) & (ts <= latest)  # NaT compares False: dropped
     if (~keep).any():
         warnings.append(f"{int((~keep).sum()):,} records with missing or implausible dates dropped")
@@ -135,8 +133,25 @@ def record_columns(
     # (sorted, identical records share a timestamp: strictly rising times need no search)
     if (np.diff(cols["timestamp"]) > np.timedelta64(0)).all():
         return cols
-    repeated = pd.DataFrame(cols).duplicated().to_numpy()
+    repeated = repeated_rows(cols)
     return {k: v[~repeated] for k, v in cols.items()} if repeated.any() else cols
+
+
+def repeated_rows(cols: dict[str, np.ndarray]) -> np.ndarray:
+    """Whether each row (the same place in every column) repeats an earlier row exactly; NaN
+    equals NaN and -0.0 equals 0.0 here, as in ``DataFrame.duplicated``."""
+    keys = []
+    for values in cols.values():
+        if values.dtype.kind == "f":  # one bit pattern for every NaN, and for both zeros
+            values = np.where(np.isnan(values), np.nan, values.astype(np.float64) + 0.0)
+        keys.append(values.view(np.int64) if values.dtype.kind in "fMm"
+                    else values.astype(np.int64))
+    rows = np.ascontiguousarray(np.column_stack(keys)).view(
+        np.dtype((np.void, 8 * len(keys)))).ravel()
+    _, first = np.unique(rows, return_index=True)
+    repeated = np.ones(len(rows), dtype=bool)
+    repeated[first] = False
+    return repeated
 
 
 def _near_session(cols: dict, session: dict, start: np.datetime64, shift: float,

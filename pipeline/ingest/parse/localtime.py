@@ -9,14 +9,18 @@ activity (Zwift...) skips the GPS step: its positions lie on a game map, not whe
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime, timedelta
 from functools import cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from pipeline.errors import UsageError
-from pipeline.ingest.parse.model import ParsedActivity, SampleColumns, sample_columns
+from pipeline.ingest.parse.model import ParsedActivity, SampleColumns, sample_columns, utc_datetime
 
 DEVICE_RELATIVE = "device-relative times"  # the FIT reader's warning for power-on clocks
 # Apps that ride and run in virtual worlds (their GPS positions are a game map), as they name
@@ -42,17 +46,17 @@ def _finder():
 
 def local_start(
     parsed: ParsedActivity, *, profile_timezone: str | None
-) -> tuple[float | None, pd.Timestamp, str]:
+) -> tuple[float | None, datetime, str]:
     """``(utc_offset_min, local_date, source)`` of the activity's start.
 
     ``utc_offset_min`` is local time minus UTC in minutes (-420 for Denver in winter);
-    ``local_date`` is the local calendar date as a naive midnight Timestamp; ``source`` is one of
+    ``local_date`` is the local calendar date as a naive midnight datetime; ``source`` is one of
     ``schemas.LOCAL_DATE_SOURCES``.
     """
-    start = _utc(parsed.start_time_utc)
+    start = utc_datetime(parsed.start_time_utc)
     if parsed.utc_offset_min is not None and np.isfinite(parsed.utc_offset_min):
         offset = float(parsed.utc_offset_min)
-        return offset, _midnight(start + pd.Timedelta(minutes=offset)), "fit_local_timestamp"
+        return offset, _midnight(start + timedelta(minutes=offset)), "fit_local_timestamp"
     zone_name = None if parsed.virtual else gps_timezone(parsed.columns)
     source = "gps_timezone"
     if zone_name is None:
@@ -64,7 +68,7 @@ def local_start(
             f"unknown time zone {zone_name!r}: set a valid one with "
             "`runload profile --timezone Europe/Berlin`"
         ) from None
-    local = start.tz_convert(zone)
+    local = start.astimezone(zone)
     offset = local.utcoffset().total_seconds() / 60.0
     return offset, _midnight(local), source
 
@@ -87,17 +91,17 @@ def on_utc_clock(parsed: ParsedActivity, *, profile_timezone: str | None) -> Par
         zone = ZoneInfo(zone_name)
     except (ZoneInfoNotFoundError, ValueError):
         zone = ZoneInfo("UTC")
-    local_start_naive = _utc(parsed.start_time_utc).tz_localize(None)
-    offset = zone.utcoffset(local_start_naive.to_pydatetime()).total_seconds() / 60.0
-    shift = pd.Timedelta(minutes=offset)
-    return replace(parsed, start_time_utc=_utc(parsed.start_time_utc) - shift,
+    start = utc_datetime(parsed.start_time_utc)
+    offset = zone.utcoffset(start.replace(tzinfo=None)).total_seconds() / 60.0
+    shift = timedelta(minutes=offset)
+    return replace(parsed, start_time_utc=start - shift,
                    columns=parsed.columns.shifted(-shift), utc_offset_min=offset)
 
 
 def gps_timezone(samples: SampleColumns | pd.DataFrame | None) -> str | None:
     """IANA time-zone name at the first valid GPS point (e.g. ``America/Denver``); None without
     one. Over open sea the lookup gives an ``Etc/GMT±N`` nautical zone."""
-    if isinstance(samples, pd.DataFrame):
+    if samples is not None and not isinstance(samples, SampleColumns):  # a samples frame
         samples = sample_columns(samples)
     if samples is None or not len(samples) or not {"latitude_deg", "longitude_deg"} <= set(
             samples.floats):
@@ -114,10 +118,5 @@ def gps_timezone(samples: SampleColumns | pd.DataFrame | None) -> str | None:
     return _finder().timezone_at(lng=float(lon[i]), lat=float(lat[i]))
 
 
-def _utc(ts) -> pd.Timestamp:
-    ts = pd.Timestamp(ts)
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
-
-
-def _midnight(local: pd.Timestamp) -> pd.Timestamp:
-    return pd.Timestamp(local.year, local.month, local.day)
+def _midnight(local: datetime) -> datetime:
+    return datetime(local.year, local.month, local.day)

@@ -3,10 +3,40 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# A bulk import's workers never import pandas (0.4 s of start-up that no worker needs): times
+# are ``datetime`` (tz-aware UTC; ``pd.Timestamp`` is one too) and NumPy datetime64 here, and
+# pandas is imported only where a frame is asked for.
+
+UTC = timezone.utc
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def utc_datetime(value) -> datetime | None:
+    """``value`` (a datetime, naive meaning UTC, or a NumPy datetime64 in UTC) as a tz-aware UTC
+    ``datetime`` (a ``pd.Timestamp`` stays one); None for None and NaT."""
+    if value is None:
+        return None
+    if isinstance(value, np.datetime64):
+        if np.isnat(value):
+            return None
+        return _EPOCH + timedelta(microseconds=int(value.astype("datetime64[us]").astype(np.int64)))
+    if value != value:  # NaT
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utc_microseconds(value: datetime) -> int:
+    """Microseconds since the epoch of a tz-aware ``datetime`` (exact, any year)."""
+    return (value - _EPOCH) // timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)
@@ -32,17 +62,22 @@ class SampleColumns:
 
     def frame(self) -> pd.DataFrame:
         """The ``schemas.Samples`` frame of these columns (``timestamp_utc`` first)."""
+        import pandas as pd
+
         ts = pd.DatetimeIndex(self.timestamp).tz_localize("UTC")
         return pd.DataFrame({"timestamp_utc": ts, **self.floats})
 
-    def shifted(self, by: pd.Timedelta) -> SampleColumns:
+    def shifted(self, by: timedelta) -> SampleColumns:
         """The same samples with every time moved by ``by`` (whole microseconds)."""
-        return SampleColumns(self.timestamp + np.timedelta64(by.value // 1000, "us"), self.floats)
+        return SampleColumns(self.timestamp + np.timedelta64(by // timedelta(microseconds=1), "us"),
+                             self.floats)
 
 
 def sample_columns(frame: pd.DataFrame) -> SampleColumns:
     """A samples frame (``timestamp_utc`` and numeric columns) as ``SampleColumns``; a column
     that is not numeric is read as numbers, what cannot be read becomes NaN."""
+    import pandas as pd
+
     n = len(frame)
     if "timestamp_utc" in frame:
         ts = pd.to_datetime(frame["timestamp_utc"], utc=True)
@@ -72,7 +107,7 @@ class ParsedActivity:
 
     format: str  # fit / gpx / tcx
     sport: str  # one of schemas.SPORTS
-    start_time_utc: pd.Timestamp  # tz-aware UTC
+    start_time_utc: datetime  # tz-aware UTC (a pd.Timestamp from the GPX and TCX readers)
     columns: SampleColumns
     session: dict = field(default_factory=dict)
     sub_sport: str | None = None

@@ -7,14 +7,16 @@ a placeholder or a wrong clock, never a measurement.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import numpy as np
-import pandas as pd
 
 from pipeline.errors import UnreadableInput
+from pipeline.ingest.parse.model import UTC, utc_datetime, utc_microseconds
 
 # No consumer GPS watch or app recorded activities before 1990 (FIT itself counts from
 # 1989-12-31); an earlier date is an unset clock or a placeholder.
-EARLIEST_UTC = pd.Timestamp("1990-01-01", tz="UTC")
+EARLIEST_UTC = datetime(1990, 1, 1, tzinfo=UTC)
 # A heart beating below 25 bpm (rest in elite athletes is ~30) or above 250 bpm (the fastest
 # recorded sinus rates in exercise are ~220) is a sensor glitch; 0 and 255 are what devices write
 # when no strap is paired.
@@ -36,9 +38,9 @@ ALTITUDE_SLACK_M = 10.0
 MAX_MEAN_CLIMB_MPS = 1.0
 
 
-def latest_utc() -> pd.Timestamp:
+def latest_utc() -> datetime:
     """The latest plausible recording time: tomorrow (a watch a few hours ahead, a time zone)."""
-    return pd.Timestamp.now(tz="UTC") + pd.Timedelta(days=1)
+    return datetime.now(UTC) + timedelta(days=1)
 
 
 class ImplausibleDate(UnreadableInput):
@@ -46,11 +48,11 @@ class ImplausibleDate(UnreadableInput):
 
 
 def date_problem(start_utc) -> str | None:
-    """Why ``start_utc`` (a tz-aware timestamp, or None) cannot be a recording's date; None when
-    it can. The one date rule for every format."""
-    if start_utc is None or pd.isna(start_utc):
+    """Why ``start_utc`` (a tz-aware datetime or timestamp, a UTC datetime64, or None) cannot
+    be a recording's date; None when it can. The one date rule for every format."""
+    start = utc_datetime(start_utc)
+    if start is None:
         return "the recording has no date"
-    start = pd.Timestamp(start_utc)
     if start < EARLIEST_UTC:
         return (f"the recording is dated {start:%Y-%m-%d}, before 1990: an unset or wrong "
                 "clock, not a real date")
@@ -63,8 +65,8 @@ def date_problem(start_utc) -> str | None:
 def time_us_problem(time_us: int) -> str | None:
     """``date_problem`` for UTC microseconds since the epoch (any year, even past 2262 where a
     nanosecond timestamp overflows)."""
-    earliest = int(EARLIEST_UTC.value // 1000)
-    latest = int(latest_utc().value // 1000)
+    earliest = utc_microseconds(EARLIEST_UTC)
+    latest = utc_microseconds(latest_utc())
     if earliest <= time_us <= latest:
         return None
     day = str(np.datetime64(int(time_us), "us").astype("datetime64[D]"))  # any year

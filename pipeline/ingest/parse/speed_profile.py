@@ -5,9 +5,12 @@ and each run's fraction of time faster than it."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from pipeline.vocabulary import RUNNING_SPORTS
 

@@ -8,8 +8,12 @@ from __future__ import annotations
 import math
 import re
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from pipeline.config import Thresholds
 from pipeline.ingest.parse import plausible
@@ -58,7 +62,15 @@ def cumulative_distance_m(lat_deg: np.ndarray, lon_deg: np.ndarray) -> np.ndarra
     idx = np.flatnonzero(ok)
     steps = haversine_steps_m(lat_deg[idx], lon_deg[idx])
     out[idx] = np.concatenate([[0.0], np.cumsum(steps)])
-    return pd.Series(out).ffill().to_numpy()
+    return forward_filled(out)
+
+
+def forward_filled(values: np.ndarray) -> np.ndarray:
+    """``values`` with each NaN replaced by the last number before it (NaN before the first)."""
+    values = np.asarray(values, dtype=float)
+    last = np.where(np.isnan(values), 0, np.arange(len(values)))
+    np.maximum.accumulate(last, out=last)
+    return values[last]
 
 
 def pause_mask(elapsed_s: np.ndarray, *, max_gap_s: float) -> np.ndarray:
@@ -126,7 +138,7 @@ def median_moving_speed_mps(
     if len(elapsed_s) < 2:
         return None
     dt = np.diff(elapsed_s)
-    dd = np.diff(pd.Series(distance_m).ffill().fillna(0.0).to_numpy())
+    dd = np.diff(np.nan_to_num(forward_filled(distance_m), nan=0.0))
     ok = (dt > 0) & ~pause_mask(elapsed_s, max_gap_s=max_gap_s)[1:]
     with np.errstate(divide="ignore", invalid="ignore"):
         v = np.where(ok, dd / np.where(dt > 0, dt, 1.0), np.nan)
@@ -216,7 +228,7 @@ def track_distance_m(
     use = counted[idx[1:]] & ~transfer
     out = np.full(n, np.nan)
     out[idx] = np.concatenate([[0.0], np.cumsum(np.where(use, steps, 0.0))])
-    out = pd.Series(out).ffill().to_numpy()
+    out = forward_filled(out)
     spikes = int(ok.sum() - kept.sum())
     jumps = int((~counted[idx[1:]]).sum())
     transfers = int((counted[idx[1:]] & transfer).sum())
@@ -391,7 +403,7 @@ def samples_frame(
     if from_positions:
         dist, kept, note = track_distance_m(elapsed, lat, lon, sport=sport, thresholds=thresholds)
     else:
-        dist = pd.Series(dist).ffill().to_numpy()
+        dist = forward_filled(dist)
     if sport is None:
         median = median_moving_speed_mps(
             elapsed, dist, moving_min_mps=thresholds.moving_speed_min_mps,
@@ -438,6 +450,8 @@ def samples_frame(
             factor, _ = steps_per_count(cad, cols["speed_mps"])
             cols["cadence_spm"] = cad * factor
             steps_factor = factor
+
+    import pandas as pd  # GPX and TCX readers work on frames
 
     frame = {"timestamp_utc": pd.to_datetime(time_us, unit="us", utc=True).as_unit("us")}
     for name in SAMPLE_CHANNELS:
