@@ -11,10 +11,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as hs
 
+from pipeline import parquet_files as pf
 from pipeline import store as st
 from pipeline.config import Thresholds
 from pipeline.ingest import parse_file
 from pipeline.ingest import run as ingest_run
+from pipeline.ingest.dedupe import TwinIndex
 from pipeline.ingest.names import name_bytes, name_of, stored_name
 from tests.robustness.conftest import fit_run
 
@@ -91,14 +93,14 @@ def test_an_error_writing_one_files_samples_costs_only_that_file(tmp_path, monke
     (not an OS error, which stops the import) quarantines the file."""
     folder, data = inbox_with_bad_fit(tmp_path, n)
     bad_sha = ingest_run._sha((folder / "bad.fit").read_bytes())
-    write_samples = st.write_samples
+    write_samples = pf.write_sample_columns
 
     def planted(store, activity_id, samples, **kwargs):
         if activity_id.startswith(bad_sha[:16]):
             raise OverflowError("planted: value out of range")
         return write_samples(store, activity_id, samples, **kwargs)
 
-    monkeypatch.setattr(st, "write_samples", planted)
+    monkeypatch.setattr(pf, "write_sample_columns", planted)
     summary = ingest(folder, data, workers=workers)
     assert_only_bad_fit_quarantined(summary, data, n)
     assert "OverflowError" in summary.quarantined[0][1]
@@ -109,14 +111,14 @@ def test_an_error_while_storing_one_input_costs_only_that_input(tmp_path, monkey
                                                                 workers):
     """The twin lookup (where a date past 2262 overflowed) raises for one file's activity."""
     folder, data = inbox_with_bad_fit(tmp_path, n)
-    twin_of = ingest_run.TwinIndex.twin_of
+    twin_of = TwinIndex.twin_of
 
     def planted(self, row, *, thresholds):
         if row["source_files"][0].endswith("bad.fit"):
             raise OverflowError("planted: cannot convert to nanoseconds")
         return twin_of(self, row, thresholds=thresholds)
 
-    monkeypatch.setattr(ingest_run.TwinIndex, "twin_of", planted)
+    monkeypatch.setattr(TwinIndex, "twin_of", planted)
     summary = ingest(folder, data, workers=workers)
     assert_only_bad_fit_quarantined(summary, data, n)
     assert "could not be stored (OverflowError" in summary.quarantined[0][1]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from pipeline.config import Thresholds
@@ -127,3 +128,12 @@ def test_corpus_gpx_distances_are_plausible(corpus):
            "cerknicko-jezero.gpx": "walking"}
     for name, sport in odd.items():
         assert read_gpx((corpus / "gpx" / name).read_bytes(), source=name)[0].sport == sport
+
+
+def test_forward_filled_is_series_ffill():
+    from pipeline.ingest.parse.trackpoints import forward_filled
+
+    for values in ([np.nan, 1.0, np.nan, np.nan, 4.0, np.nan], [np.nan, np.nan], [], [2.0, 3.0]):
+        values = np.array(values, dtype=float)
+        np.testing.assert_array_equal(forward_filled(values),
+                                      pd.Series(values, dtype=float).ffill().to_numpy())
