@@ -21,6 +21,14 @@ CRASHED = ("the decoder crashed on this file (its process died); the rest of the
            "The file is kept in quarantine; please report it")
 
 
+def modules_needed(leaves: list[Leaf]) -> list[str]:
+    """The modules parsing ``leaves`` imports beyond the FIT reader: the GPX and TCX readers work
+    on frames, so they need pandas (imported once before an import's workers are forked, rather
+    than in each of them; a FIT file needs none)."""
+    kinds = {leaf.kind for leaf in leaves} - {"fit"}
+    return ["pandas", *(f"pipeline.ingest.parse.{kind}" for kind in sorted(kinds))] if kinds else []
+
+
 def _read(leaf: Leaf, thresholds: Thresholds) -> list[ParsedActivity]:
     if leaf.kind == "fit":
         from pipeline.ingest.parse.fit import read_fit

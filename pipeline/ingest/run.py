@@ -32,6 +32,7 @@ from pipeline.ingest.parse_file import (  # noqa: F401
     CRASHED,
     activity_row,
     crashed_outcome,
+    modules_needed,
     parse_leaf,
     stored_error,
 )
@@ -376,7 +377,7 @@ def ingest_paths(paths: list[str], store: Store, *, thresholds: Thresholds,
                     submitted = pool.submit(
                         partial(parse_leaf, profile_timezone=job.profile_timezone,
                                 thresholds=thresholds, store=store),
-                        leaves_, crashed=crashed_outcome)
+                        leaves_, crashed=crashed_outcome, preload=modules_needed(leaves_))
                 in_flight = (batch, submitted)
                 batch, batch_bytes = [], 0
             if previous is not None:

@@ -10,6 +10,7 @@ through ``crashed``, the others get their results, and the next batch gets a new
 from __future__ import annotations
 
 import contextlib
+import importlib
 import multiprocessing
 import threading
 from collections.abc import Callable, Sequence
@@ -33,11 +34,13 @@ def worker_started() -> None:
     release_inherited_locks()
 
 
-def process_pool(workers: int) -> ProcessPoolExecutor:
-    """A pool of ``workers`` processes: forked from the CLI (the imports are inherited), started
-    from a fork server when threads run (Prefect tasks), where a fork is unsafe."""
-    if threading.active_count() == 1:  # the CLI: fork inherits the imports (~2 s of start-up)
-        import pipeline.ingest.parse.fit  # noqa: F401 - imported once here, not in every worker
+def process_pool(workers: int, *, preload: Sequence[str] = ()) -> ProcessPoolExecutor:
+    """A pool of ``workers`` processes: forked from the CLI (the imports are inherited: the FIT
+    reader and the ``preload`` modules are imported here first, once, not in every worker),
+    started from a fork server when threads run (Prefect tasks), where a fork is unsafe."""
+    if threading.active_count() == 1:
+        for module in ("pipeline.ingest.parse.fit", *preload):
+            importlib.import_module(module)
 
         return ProcessPoolExecutor(max_workers=workers, initializer=worker_started,
                                    mp_context=multiprocessing.get_context("fork"))
@@ -78,12 +81,12 @@ class Workers:
         return self.collect(self.submit(fn, items, crashed=crashed))
 
     def submit(self, fn: Callable[[Item], Result], items: Sequence[Item], *,
-               crashed: Callable[[Item], Result]) -> Batch:
+               crashed: Callable[[Item], Result], preload: Sequence[str] = ()) -> Batch:
         """The batch ``fn`` runs on, started in the pool and not waited for (``collect`` it), so
         the caller can prepare the next batch meanwhile; a batch too small for the pool runs
-        here at once."""
+        here at once. ``preload``: modules the workers will need, imported before they start."""
         if self.pool is None and self.workers > 1 and len(items) >= self.min_items:
-            self.pool = process_pool(self.workers)
+            self.pool = process_pool(self.workers, preload=preload)
         if self.pool is None:
             return Batch(fn, items, crashed, None, [fn(item) for item in items])
         return Batch(fn, items, crashed, self.pool, [self.pool.submit(fn, item) for item in items])

@@ -2,6 +2,7 @@
 
 import gzip
 import json
+import os
 
 import pandas as pd
 import pytest
@@ -328,3 +329,48 @@ def test_progress_bar_reaches_its_total(data_dir, tmp_path, monkeypatch):
     ingest_paths([str(archive)], store, thresholds=T, progress=True)  # imported before
     assert bars[1].total == bars[1].n == 3
     assert progress.expected_files([str(archive)]) == 3
+
+
+def test_the_first_batch_goes_to_the_workers_before_pandas_is_imported(tmp_path):
+    """pandas (0.4 s) is imported by the main process after its workers, forked without it, have
+    the first batch of FIT files: its import no longer leaves a core idle (issue 20)."""
+    import subprocess
+    import sys
+    import textwrap
+    from pathlib import Path
+
+    for i in range(20):
+        (tmp_path / f"run{i:02d}.fit").write_bytes(fit_activity_bytes(
+            run_samples(f"2026-01-{i + 1:02d}T07:00:00Z", minutes=3), sport="running"))
+    code = textwrap.dedent(f"""
+        import sys
+        from pipeline.config import Thresholds
+        from pipeline.ingest import run, workers
+        from pipeline.paths import Store
+        seen = []
+        submit = workers.Workers.submit
+        def watched(self, fn, items, **kw):
+            seen.append(("pandas" in sys.modules, kw.get("preload")))
+            return submit(self, fn, items, **kw)
+        workers.Workers.submit = watched
+        summary = run.ingest_paths([{str(tmp_path)!r}], Store({str(tmp_path / "data")!r}, "me"),
+                                   thresholds=Thresholds(), workers=2)
+        print(len(summary.new), seen[0], "pandas" in sys.modules)
+    """)
+    repo = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-c", code], cwd=repo, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(repo)})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["20", "(False,", "[])", "True"]
+
+
+def test_gpx_and_tcx_readers_are_loaded_before_the_workers_fork():
+    from pipeline.ingest.parse_file import modules_needed
+    from pipeline.ingest.sources import Leaf
+
+    def leaf(kind):
+        return Leaf(source=f"x.{kind}", kind=kind, data=b"", sha256="0" * 64)
+
+    assert modules_needed([leaf("fit")] * 3) == []
+    assert modules_needed([leaf("fit"), leaf("tcx"), leaf("gpx")]) == [
+        "pandas", "pipeline.ingest.parse.gpx", "pipeline.ingest.parse.tcx"]
