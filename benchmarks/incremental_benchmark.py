@@ -27,7 +27,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
 from ingest_benchmark import archive, synthetic_run  # noqa: E402
-from processes import REPO, best, runload  # noqa: E402
+from processes import REPO, best, compile_tree, runload  # noqa: E402
 
 
 def cached_store(n: int) -> Path:
@@ -83,6 +83,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    compile_tree()
     r = one_new_file(args.n, repeat=args.repeat)
     if args.json:
         print(json.dumps(r, indent=2))

@@ -39,7 +39,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
 from peers import DECODERS, FITFAST_TO_PARQUET  # noqa: E402
-from processes import REPO, machine_load, python, runload  # noqa: E402
+from processes import REPO, compile_tree, machine_load, python, runload  # noqa: E402
 
 
 def synthetic_run(rng: np.random.Generator, start: pd.Timestamp) -> pd.DataFrame:
@@ -137,6 +137,8 @@ def measure(n: int, *, peers: bool, store_n: int, commands: bool,
 
     folder = archive(n)
     cached_store(store_n)  # built before the timings start
+    for tree in (REPO, compare) if compare is not None else (REPO,):
+        compile_tree(tree)
     result = {"files": n, "load_before": machine_load()}
     names = [d for d in DECODERS if peers or d not in SLOW_PEERS]
     result["decoders"] = decoder_loops(folder, names)
@@ -226,6 +228,7 @@ def main() -> None:
                         help="only the whole runload ingest (time and peak memory at larger N)")
     args = parser.parse_args()
     if args.ingest_only:
+        compile_tree()
         result = {"files": args.n, "load": machine_load(), **whole_ingest(archive(args.n))}
         print(json.dumps(result, indent=2 if args.json else None))
         return
