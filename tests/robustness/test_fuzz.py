@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from pipeline import parquet_files as pf
 from pipeline import schemas
 from pipeline import store as st
 from pipeline.config import Thresholds
@@ -140,7 +141,7 @@ def outcome_problem(outcome) -> str | None:
         try:  # what the store validates: a row it rejects would stop the ingest
             _with_fast_time_fraction(st.activities_table(rows), easy_speed_mps(rows), margin=0.15)
             for _, samples in outcome.activities:  # the store's own check, then pandera's
-                st._samples_table_of_columns(samples)
+                pf.samples_table(samples)
                 schemas.Samples.validate(samples.frame())
         except Exception as e:
             return f"the store would reject it: {str(e)[:200]}"
