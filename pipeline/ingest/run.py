@@ -16,6 +16,7 @@ import contextlib
 import os
 import shutil
 import time
+from collections import deque
 from datetime import UTC, datetime
 from functools import cached_property, partial
 from pathlib import Path
@@ -53,6 +54,9 @@ FLUSH_SECONDS = 5.0  # at most this much parsed work is redone when a killed imp
 FLUSH_ROWS = 512  # and at most this many activities wait in memory for the next write
 ACTIVITY_LOG = "activity"  # data/raw/<athlete>/log/activity_imports.jsonl
 PARALLEL_MIN_FILES = 16  # below this, worker start-up costs more than it saves
+# batches the workers hold while this process absorbs an older one: with one, they waited for
+# the first absorb (pandas' import, the first write of the store) and for each flush
+IN_FLIGHT = 2
 
 # --- the import ------------------------------------------------------------------------------
 
@@ -346,8 +350,9 @@ def ingest_paths(paths: list[str], store: Store, *, thresholds: Thresholds,
         pool = Workers(workers, min_items=PARALLEL_MIN_FILES)
         batch: list[tuple[Leaf, TopInput]] = []
         batch_bytes = 0
-        # the batch the workers parse while this process reads the next one: (items, outcomes)
-        in_flight: tuple[list[tuple[Leaf, TopInput]], Batch] | None = None
+        # the batches the workers parse while this process absorbs an older one and reads the
+        # next: (items, outcomes), oldest first
+        in_flight: deque[tuple[list[tuple[Leaf, TopInput]], Batch]] = deque()
         last_flush: float | None = None
 
         def absorb(items: list[tuple[Leaf, TopInput]], submitted: Batch) -> None:
@@ -363,10 +368,10 @@ def ingest_paths(paths: list[str], store: Store, *, thresholds: Thresholds,
             bar.advance(len(items))
 
         def run_batch(*, settle: bool = False) -> None:
-            """Start parsing the batch just read, then absorb the one before it (so the workers
-            parse while this process absorbs and reads); ``settle``: absorb this one too."""
-            nonlocal batch, batch_bytes, in_flight
-            previous, in_flight = in_flight, None
+            """Start parsing the batch just read, then absorb the oldest batch beyond
+            ``IN_FLIGHT`` (so the workers parse while this process absorbs and reads);
+            ``settle``: absorb every batch."""
+            nonlocal batch, batch_bytes
             if batch:
                 leaves_ = [b[0] for b in batch]
                 if parse is not None:
@@ -378,13 +383,10 @@ def ingest_paths(paths: list[str], store: Store, *, thresholds: Thresholds,
                         partial(parse_leaf, profile_timezone=job.profile_timezone,
                                 thresholds=thresholds, store=store),
                         leaves_, crashed=crashed_outcome, preload=modules_needed(leaves_))
-                in_flight = (batch, submitted)
+                in_flight.append((batch, submitted))
                 batch, batch_bytes = [], 0
-            if previous is not None:
-                absorb(*previous)
-            if settle and in_flight is not None:
-                previous, in_flight = in_flight, None
-                absorb(*previous)
+            while len(in_flight) > (0 if settle else IN_FLIGHT):
+                absorb(*in_flight.popleft())
 
         try:
             for item in top_inputs(paths) if inputs is None else inputs:
@@ -430,9 +432,9 @@ def ingest_paths(paths: list[str], store: Store, *, thresholds: Thresholds,
     return job.summary
 
 
-def _unsettled(batch: list, in_flight: tuple | None) -> list:
+def _unsettled(batch: list, in_flight: deque) -> list:
     """The (leaf, top) pairs read but not yet absorbed into the import."""
-    return batch + (in_flight[0] if in_flight is not None else [])
+    return batch + [pair for items, _ in in_flight for pair in items]
 
 
 def _refusal(job: _Import, item: Refusal, *, top: TopInput | None = None) -> None:
