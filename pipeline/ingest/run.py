@@ -353,6 +353,7 @@ def ingest_paths(paths: list[str], store: Store, *, thresholds: Thresholds,
         # the batches the workers parse while this process absorbs an older one and reads the
         # next: (items, outcomes), oldest first
         in_flight: deque[tuple[list[tuple[Leaf, TopInput]], Batch]] = deque()
+        unsettled: set[str] = set()  # the content hashes read but not absorbed yet
         last_flush: float | None = None
 
         def absorb(items: list[tuple[Leaf, TopInput]], submitted: Batch) -> None:
@@ -386,7 +387,9 @@ def ingest_paths(paths: list[str], store: Store, *, thresholds: Thresholds,
                 in_flight.append((batch, submitted))
                 batch, batch_bytes = [], 0
             while len(in_flight) > (0 if settle else IN_FLIGHT):
-                absorb(*in_flight.popleft())
+                items, submitted = in_flight.popleft()
+                absorb(items, submitted)
+                unsettled.difference_update(leaf.sha256 for leaf, _ in items)
 
         try:
             for item in top_inputs(paths) if inputs is None else inputs:
@@ -406,13 +409,14 @@ def ingest_paths(paths: list[str], store: Store, *, thresholds: Thresholds,
                         _refusal(job, leaf, top=item)
                         bar.advance(0 if leaf.skipped else 1)
                         continue
-                    if any(leaf.sha256 == b[0].sha256 for b in _unsettled(batch, in_flight)):
+                    if leaf.sha256 in unsettled:
                         run_batch(settle=True)  # the same bytes twice in one import: settle first
                     if job.ledger.has_content(leaf.sha256):
                         job.same_bytes(leaf)
                         bar.advance(1)
                     else:
                         batch.append((leaf, item))
+                        unsettled.add(leaf.sha256)
                         batch_bytes += len(leaf.data)
                         if len(batch) >= BATCH_FILES or batch_bytes >= BATCH_BYTES:
                             run_batch()
@@ -430,11 +434,6 @@ def ingest_paths(paths: list[str], store: Store, *, thresholds: Thresholds,
     job.summary.seconds = time.perf_counter() - started
     job.summary.quarantine_dir = f"{store.quarantine_dir}/"
     return job.summary
-
-
-def _unsettled(batch: list, in_flight: deque) -> list:
-    """The (leaf, top) pairs read but not yet absorbed into the import."""
-    return batch + [pair for items, _ in in_flight for pair in items]
 
 
 def _refusal(job: _Import, item: Refusal, *, top: TopInput | None = None) -> None:
