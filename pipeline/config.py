@@ -150,8 +150,9 @@ class Thresholds:
     # reduce / seek_care: at least two short sessions of cycling or swimming a week, never a
     # plan of complete rest (SCIENCE.md: complete rest is not advised; minutes: rule of thumb)
     cross_training_floor_min: int = 30
-    # confidence "high": at least this many rated weeks and an 80 % interval within +-this share
-    # of the estimate, besides out-of-sample skill above no relation (rules of thumb)
+    # confidence "high": at least this many rated weeks and both ends of the 80 % interval
+    # within +-this share of the estimate, besides out-of-sample skill above no relation (rules
+    # of thumb)
     confidence_high_min_weeks: int = 12
     confidence_high_max_halfwidth: float = 0.15
     # CONTRACT.md: "hold" keeps next week's maximum within 85-105 % of the last 7 days' km, and

@@ -264,3 +264,18 @@ def test_confidence_is_low_when_skill_does_not_beat_no_relation():
     assert confidence(replace(est, cv_skill=None)) == "low"
     assert confidence(replace(est, cv_skill=float("nan"))) == "low"
     assert confidence(replace(est, cv_skill=0.3)) in ("medium", "high")
+
+
+def test_high_confidence_needs_both_ends_of_the_interval_near_the_estimate():
+    """An interval reaching far below an estimate near its top (issue 16's noisy hinge: 35.9 km
+    in 28.5-36.3 km) is not high, although its half-width is as narrow as a centred one's."""
+    from dataclasses import replace
+
+    from pipeline.recommend import confidence
+
+    daily, _ = simulate_daily(tolerated_km=25, seed=1, weeks=20)
+    est = replace(tolerated_weekly_km(daily, thresholds=TH), cv_skill=0.3, value=30.0)
+    assert est.n_weeks >= Thresholds().confidence_high_min_weeks
+    assert confidence(replace(est, interval=(27.25, 32.75))) == "high"  # +-9 %
+    assert confidence(replace(est, interval=(25.0, 30.5))) == "medium"  # -17 %, +2 %
+    assert confidence(replace(est, interval=(29.5, 35.0))) == "medium"  # -2 %, +17 %

@@ -10,8 +10,10 @@ rises.
 Honest uncertainty: every choice is made again inside each resample of a block bootstrap of whole
 weeks (days within a week are not independent) and inside each fold of a time-ordered validation
 (expanding windows, never shuffled), so the 80 % interval and the skill include the uncertainty
-of the choices. The value is the median of the bootstrap breakpoints (bagging steadies the jagged
-profile). Answers:
+of the choices; the interval also holds every other shape that fits about as well
+(``breakpoint_interval``). The value is the median of the bootstrap breakpoints (bagging steadies
+the jagged profile; issue 16's last session found the full-data fit less biased for linear rises
+but less stable for weak ones: docs/method.md). Answers:
 
 - an estimate, when pain rises in more than ``min_share_rising`` of the bootstrap resamples
   and the real alignment of pain and load beats whole-week shifts of the pain log
@@ -30,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.config import Thresholds
+from pipeline.relation.breakpoint_interval import breakpoint_interval_80, breakpoints_within_gaps
 from pipeline.relation.hinge import HingeRegression
 from pipeline.relation.pain_model import (
     DEFAULT_PAIRING,
@@ -42,7 +45,6 @@ from pipeline.relation.pain_model import (
     ceiling_imputed,
     fitted_pain,
     pairing_loads,
-    profile_sse,
 )
 from pipeline.relation.shift_test import week_shift_p_value
 from pipeline.relation.symptoms import by_date, morning_pain_source
@@ -56,8 +58,9 @@ __all__ = ["PAIRINGS", "Estimate", "HingeRegression", "lagged_load_frame", "time
 class Estimate:
     """The tolerated weekly km (km per 7 days) or None with the reason.
 
-    ``interval`` is the 80% block-bootstrap interval; ``at_least_km`` is set (and ``value`` is
-    None) when pain did not rise within the range run; ``rise_0_10`` the modelled steady-state
+    ``interval`` is the 80% interval (``breakpoint_interval.breakpoint_interval_80``: the
+    block bootstrap's, the threshold's own and the rival shapes'); ``at_least_km`` is set (and
+    ``value`` is None) when pain did not rise within the range run; ``rise_0_10`` the modelled steady-state
     next-morning pain rise at the 90th percentile of the athlete's own 7-day km (``top``) over the
     pain below the breakpoint; ``cv_skill`` is 1 - MAE(model) / MAE(no relation) in time-ordered
     validation, every choice made inside each fold; ``carry_over`` the day-to-day carry-over of
@@ -210,35 +213,9 @@ def tolerated_weekly_km(
             f"shifted by whole weeks (p = {shift_p:.2f}), so the rise could be chance"
             if shift_p is not None else _history_reason(history_weeks, needed, "of history")),
             **common)
-    bps = _breakpoints_within_gaps(rising, designs, seed=seed)
-    value = float(np.median(bps))
-    interval = (float(np.quantile(bps, 0.1)), float(np.quantile(bps, 0.9)))
-    lr = likelihood_ratio_interval(model, designs, min_side=th.min_side_rows)
-    if lr is not None:  # the union: selection uncertainty (bootstrap) and the threshold's own
-        interval = (min(interval[0], lr[0]), max(interval[1], lr[1]))
-    return Estimate(value, interval, **common)
-
-
-# Hansen (2000), Econometrica 68(3), eq. (22): the 80 % critical value of the threshold's LR
-# statistic, -2 ln(1 - sqrt(0.80)).
-LR_CRITICAL_80 = -2 * math.log(1 - math.sqrt(0.80))
-
-
-def likelihood_ratio_interval(model: PainModel, designs: Designs, *,
-                              min_side: int) -> tuple[float, float] | None:
-    """Hansen's (2000) 80 % interval for the breakpoint: every breakpoint whose likelihood ratio
-    n (SSE(c) - SSE_min) / SSE_min is within ``LR_CRITICAL_80``, widened to the gaps between
-    the rated loads either side (a breakpoint is placed no finer than the loads run)."""
-    grid, sse = profile_sse(model, designs, np.ones(len(designs.y)), min_side=min_side)
-    if not np.isfinite(sse).any():
-        return None
-    best = float(np.min(sse))
-    lr = len(designs.y) * (sse - best) / max(best, 1e-12)
-    inside = grid[lr <= LR_CRITICAL_80]
-    loads = designs.loads[designs.pairings.index(model.pairing)]
-    below, above = loads[loads <= inside.min()], loads[loads > inside.max()]
-    return (float(below.max()) if len(below) else float(inside.min()),
-            float(above.min()) if len(above) else float(inside.max()))
+    bps = breakpoints_within_gaps(rising, designs, seed=seed)
+    interval = breakpoint_interval_80(model, bps, designs, min_side=th.min_side_rows)
+    return Estimate(float(np.median(bps)), interval, **common)
 
 
 def censored_at_least_km(boots: list[PainModel], weights: list[np.ndarray], loads: np.ndarray,
@@ -279,23 +256,6 @@ def _weighted_quantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
     order = np.argsort(x)
     cum = np.cumsum(w[order])
     return float(x[order][np.searchsorted(cum, q * cum[-1])])
-
-
-def _breakpoints_within_gaps(models: list[PainModel], designs: Designs, *,
-                             seed: int) -> np.ndarray:
-    """Each model's breakpoint, drawn uniformly within the gap between the rated loads either
-    side of it: every breakpoint in that gap splits the ratings the same way and fits them
-    alike, so the data place the tolerated load anywhere in it, not at the grid point the
-    search happened to try first."""
-    rng = np.random.default_rng(seed + 1)
-    out = []
-    for m in models:
-        loads = designs.loads[designs.pairings.index(m.pairing)]
-        below, above = loads[loads <= m.breakpoint_], loads[loads > m.breakpoint_]
-        lo = below.max() if len(below) else m.breakpoint_
-        hi = above.min() if len(above) else m.breakpoint_
-        out.append(rng.uniform(lo, hi))
-    return np.array(out)
 
 
 # Buckley-James steps for ratings at 10: the imputed values settle within a few steps (each

@@ -105,11 +105,16 @@ def summary(runners: list[Runner]) -> dict:
     covered = [r.interval[0] <= r.truth_km <= r.interval[1] for r in made]
     none = [r for r in runners if r.design == "no_relation"]
     above = [r for r in runners if r.design == "above_everything_run"]
-    by_conf = {}
+    by_conf, coverage_by_conf = {}, {}
     for level in ("low", "medium", "high"):
         err = np.array([abs(r.value / r.truth_km - 1) for r in made if r.confidence == level])
         by_conf[level] = (len(err), float(np.mean(err <= 0.1)) if len(err) else None,
                           float(np.mean(err <= 0.2)) if len(err) else None)
+        held = [c for c, r in zip(covered, made) if r.confidence == level]
+        coverage_by_conf[level] = float(np.mean(held)) if held else None
+    # the harmful miss: rated high, more than 20 % above the truth, the interval missing it
+    high_over = sum(r.confidence == "high" and r.value > 1.2 * r.truth_km
+                    and not r.interval[0] <= r.truth_km for r in made)
     per_design = {}
     for design in DESIGNS:
         rs = [r for r in runners if r.design == design]
@@ -139,6 +144,8 @@ def summary(runners: list[Runner]) -> dict:
                                 if r.at_least_km is not None and r.design != "no_relation"],
                                default=None),
         calibration=by_conf,
+        coverage_by_confidence=coverage_by_conf,
+        high_overestimates=high_over,
         per_design=per_design,
     )
 
@@ -161,8 +168,12 @@ def printed(s: dict, *, resamples: int, seconds: float) -> str:
              + (f" (X at most {s['at_least_ratio_max']:.2f} x the truth)"
                 if s["at_least_ratio_max"] else "")]
     for level, (n, w10, w20) in s["calibration"].items():
+        cov = s["coverage_by_confidence"][level]
         lines.append(f"confidence {level}: {n} estimates"
-                     + (f", {w10:.0%} within +-10 %, {w20:.0%} within +-20 %" if n else ""))
+                     + (f", {w10:.0%} within +-10 %, {w20:.0%} within +-20 %, interval holds "
+                        f"the truth {cov:.0%}" if n else ""))
+    lines.append(f"high and more than 20 % above the truth with the interval missing it: "
+                 f"{s['high_overestimates']}")
     lines.append("design: runners, estimates, median error, within +-20 %, 'at least' answers")
     for design, d in s["per_design"].items():
         err = f"{d['median_error']:+.1%}" if d["median_error"] is not None else "-"

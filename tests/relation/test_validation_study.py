@@ -36,6 +36,9 @@ def test_validation_study_meets_issue_16_thresholds():
     (n_med, _, med20), (n_high, _, high20) = s["calibration"]["medium"], s["calibration"]["high"]
     if n_med >= 10 and n_high >= 10:
         assert high20 >= med20 - 0.05  # high is right at least as often as medium
+    if n_high >= 10:  # high's intervals are honest too, and a confident overestimate is rare
+        assert s["coverage_by_confidence"]["high"] >= 0.70
+        assert s["high_overestimates"] <= 0.05 * n_high
 
 
 def test_quick_validation_study():
