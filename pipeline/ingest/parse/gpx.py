@@ -22,7 +22,13 @@ import numpy as np
 from pipeline.config import Thresholds
 from pipeline.errors import InputError, NotAnActivity, UnreadableInput
 from pipeline.ingest.parse.localtime import virtual_app
-from pipeline.ingest.parse.model import ParsedActivity, sample_columns
+from pipeline.ingest.parse.model import (
+    EPOCH_UTC,
+    ParsedActivity,
+    sample_columns,
+    utc_datetime,
+    utc_microseconds,
+)
 from pipeline.ingest.parse.plausible import ImplausibleDate, time_us_problem
 from pipeline.ingest.parse.sample_dates import day_stretches, in_main_stretch
 from pipeline.ingest.parse.trackpoints import samples_frame, sport_from_words
@@ -57,7 +63,6 @@ _EXT_FIELDS = {
     "speed": "speed_mps",
     "atemp": "temperature_c", "temp": "temperature_c",
 }
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 # No GPS receiver recorded anything before GPS time began; earlier stamps are placeholders (the
 # corpus' Mojstrovka.gpx has 1901-12-13T20:45:52, the smallest 32-bit Unix time, on every point).
 GPS_EPOCH = dt.datetime(1980, 1, 6, tzinfo=dt.UTC)
@@ -121,7 +126,8 @@ def _timed_segments(
     segments = []
     for track in gpx.tracks:
         for segment in track.segments:
-            points = [p for p in segment.points if p.time is not None and _utc(p.time) >= GPS_EPOCH]
+            points = [p for p in segment.points
+                      if p.time is not None and utc_datetime(p.time) >= GPS_EPOCH]
             if not points:
                 continue
             time_us = np.array([_time_us(p.time) for p in points], dtype=np.int64)
@@ -135,13 +141,13 @@ def _timed_segments(
 
 
 def _time_us(t: dt.datetime) -> int:
-    """UTC microseconds since the Unix epoch (any year gpxpy reads)."""
-    delta = _utc(t) - _EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    """UTC microseconds since the Unix epoch (any year gpxpy reads; GPX times without an offset
+    are UTC by the schema)."""
+    return utc_microseconds(utc_datetime(t))
 
 
 def _from_us(time_us: int) -> dt.datetime:
-    return _EPOCH + dt.timedelta(microseconds=int(time_us))
+    return EPOCH_UTC + dt.timedelta(microseconds=int(time_us))
 
 
 def _outings(segments: list, *, gap_s: float) -> list[list]:
@@ -164,15 +170,10 @@ def _refuse_early_recording(gpx: gpxpy.gpx.GPX, *, source: str) -> None:
     (1901-12-13, the smallest 32-bit Unix time)."""
     for track in gpx.tracks:
         for segment in track.segments:
-            timed = [_utc(p.time) for p in segment.points if p.time is not None]
+            timed = [utc_datetime(p.time) for p in segment.points if p.time is not None]
             times = {t.replace(microsecond=0) for t in timed}
             if len(times) >= max(2, len(timed) / 2):
                 raise ImplausibleDate(time_us_problem(_time_us(min(times))), source=source)
-
-
-def _utc(t: dt.datetime) -> dt.datetime:
-    # GPX times without an offset are UTC by the schema
-    return t.replace(tzinfo=dt.UTC) if t.tzinfo is None else t.astimezone(dt.UTC)
 
 
 def read_gpx(

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 # pandas is imported only where a frame is asked for.
 
 UTC = timezone.utc
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+EPOCH_UTC = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def utc_datetime(value) -> datetime | None:
@@ -28,7 +28,7 @@ def utc_datetime(value) -> datetime | None:
     if isinstance(value, np.datetime64):
         if np.isnat(value):
             return None
-        return _EPOCH + timedelta(microseconds=int(value.astype("datetime64[us]").astype(np.int64)))
+        return EPOCH_UTC + timedelta(microseconds=int(value.astype("datetime64[us]").astype(np.int64)))
     if value != value:  # NaT
         return None
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
@@ -36,7 +36,7 @@ def utc_datetime(value) -> datetime | None:
 
 def utc_microseconds(value: datetime) -> int:
     """Microseconds since the epoch of a tz-aware ``datetime`` (exact, any year)."""
-    return (value - _EPOCH) // timedelta(microseconds=1)
+    return (value - EPOCH_UTC) // timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)

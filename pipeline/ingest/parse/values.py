@@ -26,7 +26,7 @@ from pipeline.ingest.parse.plausible import (
     heart_rate_bpm,
     plausible_hr,
 )
-from pipeline.ingest.parse.trackpoints import FOOT_SPORTS, pause_mask
+from pipeline.ingest.parse.trackpoints import FOOT_SPORTS, forward_filled, pause_mask
 
 HR_BINS = 256  # integer heart rates 0..255 bpm
 # Speed derived from distance or positions: change over a centred 10 s window. Over 10 s, GPS
@@ -271,8 +271,8 @@ def _distance_and_speed(samples, t, in_gap, has_position, lat, lon, *, moving_mi
     elif has_position.sum() >= 2:
         # GPS jitter while standing adds path length: speed is the straight-line displacement
         # over the window, and distance counts only steps taken while moving at that speed.
-        plat = _bfill(_ffill(np.where(has_position, lat, np.nan)))
-        plon = _bfill(_ffill(np.where(has_position, lon, np.nan)))
+        plat = _bfill(forward_filled(np.where(has_position, lat, np.nan)))
+        plon = _bfill(forward_filled(np.where(has_position, lon, np.nan)))
         lo, hi = _window(t, in_gap, SPEED_WINDOW_S)
         span = t[hi] - t[lo]
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -292,7 +292,7 @@ def _distance_and_speed(samples, t, in_gap, has_position, lat, lon, *, moving_mi
 
 def _gap_speed(t: np.ndarray, dist: np.ndarray) -> np.ndarray:
     """Speed (m/s) over the interval before each sample from the distance channel; NaN without."""
-    filled = _ffill(dist)
+    filled = forward_filled(dist)
     dt = np.diff(t, prepend=t[0])
     dd = np.diff(filled, prepend=filled[0]) if len(filled) else filled
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -308,7 +308,7 @@ def _distance_since_start(t: np.ndarray, dist: np.ndarray) -> np.ndarray:
     first = int(np.argmax(np.isfinite(dist)))
     covered_s = t[first] + max(t[1] - t[0] if len(t) > 1 else 0.0, 1.0)
     baseline = 0.0 if dist[first] <= MAX_SPEED_MPS * covered_s else float(dist[first])
-    filled = _ffill(dist)
+    filled = forward_filled(dist)
     filled = np.where(np.isnan(filled), baseline, filled)
     return np.maximum(np.maximum.accumulate(filled) - baseline, 0.0)
 
@@ -379,18 +379,9 @@ class _Columns:
         return values if values is not None else np.full(self.n, np.nan)
 
 
-def _ffill(x: np.ndarray) -> np.ndarray:
-    """``x`` with each NaN replaced by the last value before it (leading NaNs stay)."""
-    if not len(x):
-        return x
-    last = np.where(np.isnan(x), 0, np.arange(len(x)))
-    np.maximum.accumulate(last, out=last)
-    return x[last]
-
-
 def _bfill(x: np.ndarray) -> np.ndarray:
     """``x`` with each NaN replaced by the next value after it (trailing NaNs stay)."""
-    return _ffill(x[::-1])[::-1]
+    return forward_filled(x[::-1])[::-1]
 
 
 def _window(t: np.ndarray, in_gap: np.ndarray, width_s: float) -> tuple[np.ndarray, np.ndarray]:
