@@ -205,11 +205,12 @@ def write_samples(store: Store, activity_id: str, samples: SampleColumns | pd.Da
                   durable: bool = True) -> None:
     """Validate and write one activity's samples; ``durable=False``: see ``atomic_write_table``."""
     if isinstance(samples, SampleColumns):  # an import's: no frame in the per-file work
-        table = samples_table(samples)
-    else:  # the Samples rules in NumPy (pandera took longer than decoding the file)
-        from pipeline import schemas
+        write_sample_columns(store, activity_id, samples, durable=durable)
+        return
+    # the Samples rules in NumPy (pandera took longer than decoding the file)
+    from pipeline import schemas
 
-        table = _samples_table(schemas.validated_sample_columns(samples))
+    table = _samples_table(schemas.validated_sample_columns(samples))
     atomic_write_table([table], store.samples_path(activity_id), schema=table.schema,
                        use_dictionary=False, durable=durable)
 
